@@ -1,0 +1,33 @@
+"""The dbt models as Dagster assets; `dbt build` runs models and their tests (tests become asset checks)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import salesperf_dbt_project
+from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.resources import SalesperfSettings
+
+
+class SalesperfDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt models by layer (staging / intermediate / marts), the schema they build into."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(manifest=salesperf_dbt_project.manifest_path, project=salesperf_dbt_project,
+            dagster_dbt_translator=SalesperfDbtTranslator(), pool=BUILD_DB_POOL)
+def salesperf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
+                         settings: SalesperfSettings) -> Iterator[Any]:
+    cfg = settings.resolve()
+    # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
+    # path, and the as_of_date() macro reads the as-of date, from it.
+    os.environ.update(cfg.dbt_env())
+    with writer_lock(cfg.build_dir):
+        yield from dbt.cli(["build"], context=context).stream()

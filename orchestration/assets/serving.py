@@ -1,0 +1,39 @@
+"""Publishing: the build database's marts and audit schemas become the file BI tools open."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, AssetSelection, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.publish import publish
+from orchestration.resources import SalesperfSettings
+
+MART_KEYS = sorted(
+    (key for key in salesperf_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
+)
+
+
+@asset(
+    key=AssetKey(["published_warehouse"]),
+    group_name="serving",
+    deps=[*MART_KEYS, AssetKey(["raw", "calendar_days"])],
+    description="The published DuckDB file ($SALESPERF_WAREHOUSE): marts and audit schemas, with comments, "
+    "readable by DuckDB 1.x clients, replaced atomically.",
+    kinds={"duckdb"},
+    pool=BUILD_DB_POOL,
+)
+def published_warehouse(context: AssetExecutionContext, settings: SalesperfSettings) -> MaterializeResult:
+    cfg = settings.resolve()
+    with writer_lock(cfg.build_dir):
+        report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of)
+    table_md = "\n".join(["| table | rows |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in report.tables.items()])
+    context.log.info(f"published {len(report.tables)} tables to {report.path} ({report.bytes / 1e6:.1f} MB)")
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(str(report.path)),
+        "bytes": report.bytes,
+        "tables": MetadataValue.md(table_md),
+    })
+
+
+ALL_BUT_SERVING = AssetSelection.all() - AssetSelection.assets(published_warehouse)

@@ -1,0 +1,19 @@
+"""The one Dagster code location of salesperf (`dagster dev -m orchestration.definitions`)."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.assets.ingestion import calendar_days, ingestion_assets
+from orchestration.assets.serving import published_warehouse
+from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
+from orchestration.resources import build_resources
+
+defs = Definitions(
+    assets=[*ingestion_assets, calendar_days, salesperf_dbt_models, published_warehouse],
+    jobs=[salesperf_all_job],
+    schedules=[daily_schedule],
+    sensors=[landing_sensor],
+    resources=build_resources(),
+)

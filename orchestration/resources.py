@@ -1,0 +1,43 @@
+"""Dagster resources, configured from the environment (orchestration.settings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.dbt_project import salesperf_dbt_project
+from orchestration.settings import Settings, load_settings
+
+
+class SalesperfSettings(ConfigurableResource):
+    """Paths and the as-of date of a run (CONTRACT section 1), resolved when definitions load."""
+
+    landing_dir: str
+    config_dir: str
+    warehouse: str
+    dagster_home: str
+    as_of: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SalesperfSettings:
+        return cls(landing_dir=str(settings.landing_dir), config_dir=str(settings.config_dir),
+                   warehouse=str(settings.warehouse), dagster_home=str(settings.dagster_home),
+                   as_of=settings.as_of.isoformat())
+
+    def resolve(self) -> Settings:
+        return Settings(landing_dir=Path(self.landing_dir), config_dir=Path(self.config_dir),
+                        warehouse=Path(self.warehouse), dagster_home=Path(self.dagster_home),
+                        as_of=dt.date.fromisoformat(self.as_of))
+
+
+def build_resources(settings: Settings | None = None) -> dict[str, object]:
+    settings = settings or load_settings()
+    return {
+        "settings": SalesperfSettings.from_settings(settings),
+        "build_db": DuckDBResource(database=str(settings.build_db)),
+        "dbt": DbtCliResource(project_dir=salesperf_dbt_project),
+    }
