@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def publish(build_db: Path, warehouse: Path, *, schemas: tuple[str, ...] = PUBLI
             as_of: dt.date | None = None) -> PublishReport:
     """Copy `schemas` of `build_db` into a new file and atomically move it over `warehouse`."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging = warehouse.with_name(f".{warehouse.name}.publishing-{os.getpid()}")
+    # Unique per publish, even for two in one process; hidden so BI file pickers do not list it.
+    staging = warehouse.with_name(f".{warehouse.name}.publishing-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tables: dict[str, int] = {}
