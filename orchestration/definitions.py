@@ -9,11 +9,18 @@ from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.serving import published_warehouse
 from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
 from orchestration.resources import build_resources
+from orchestration.settings import Settings
 
-defs = Definitions(
-    assets=[*ingestion_assets, calendar_days, salesperf_dbt_models, published_warehouse],
-    jobs=[salesperf_all_job],
-    schedules=[daily_schedule],
-    sensors=[landing_sensor],
-    resources=build_resources(),
-)
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    """Definitions wired to `settings` (default: the SALESPERF_* environment)."""
+    return Definitions(
+        assets=[*ingestion_assets, calendar_days, salesperf_dbt_models, published_warehouse],
+        jobs=[salesperf_all_job],
+        schedules=[daily_schedule],
+        sensors=[landing_sensor],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -28,6 +29,20 @@ def salesperf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
     cfg = settings.resolve()
     # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
     # path, and the as_of_date() macro reads the as-of date, from it.
-    os.environ.update(cfg.dbt_env())
-    with writer_lock(cfg.build_dir):
+    with writer_lock(cfg.build_dir), scoped_environ(cfg.dbt_env()):
         yield from dbt.cli(["build"], context=context).stream()
+
+
+@contextmanager
+def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore what was there."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -1,0 +1,146 @@
+"""`make bench`: the 10M-line benchmark. Times each pipeline stage with its peak RSS, times the
+hand-written single-script reference on the same files, checks both give the same rep × month
+attainment, and prints the ratio. Results also go to .bench/results.json.
+
+Goal (issue 2): pipeline within 3× the reference, every stage's peak RSS under 6 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Measured:
+    stage: str
+    seconds: float
+    peak_rss_mb: float
+    output: str = ""
+
+
+def measure(stage: str, command: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Runs one command as a child process; wait4 gives that child's own peak RSS."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"bench: stage {stage} failed ({proc.returncode}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    result = Measured(stage, seconds, usage.ru_maxrss / 1024, stdout.strip().splitlines()[-1] if stdout.strip() else "")
+    print(f"  {stage:<28} {seconds:8.1f} s   peak RSS {result.peak_rss_mb:8.0f} MB   {result.output[:80]}", flush=True)
+    return result
+
+
+def dbt_layer_seconds(target: Path) -> dict[str, float]:
+    """Sum of dbt's own per-node timings by layer; a model's layer is its name prefix (stg_, int_)."""
+    layers: dict[str, float] = {}
+    for node in json.loads((target / "run_results.json").read_text())["results"]:
+        kind, _, name = node["unique_id"].split(".")[:3]
+        if kind != "model":
+            layer = "tests"
+        else:
+            layer = "staging" if name.startswith("stg_") else "intermediate" if name.startswith("int_") else "marts"
+        layers[layer] = layers.get(layer, 0.0) + float(node.get("execution_time") or 0.0)
+    return layers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10_000_000)))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--as-of", default=os.environ.get("BENCH_AS_OF", "2026-11-15"))
+    parser.add_argument("--dir", default=str(ROOT / ".bench"))
+    args = parser.parse_args()
+    work = Path(args.dir)
+    landing = work / f"landing-{args.scale}-{args.seed}-{args.as_of}"
+    build_db = work / "warehouse" / ".build" / "build.duckdb"
+    warehouse = work / "warehouse" / "salesperf.duckdb"
+    dbt_target = work / "dbt_target"
+    env = {"SALESPERF_BUILD_DB": str(build_db), "SALESPERF_AS_OF": args.as_of}
+    stage_args = ["--build-db", str(build_db), "--landing", str(landing), "--warehouse", str(warehouse),
+                  "--as-of", args.as_of]
+    print(f"salesperf benchmark: {args.scale:,} order lines, seed {args.seed}, as of {args.as_of}", flush=True)
+
+    results: list[Measured] = []
+    if not (landing / ".complete").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        results.append(measure("generate demo data", [str(BIN / "salesperf"), "demo-data", "--out", str(landing),
+                                                      "--scale", str(args.scale), "--seed", str(args.seed),
+                                                      "--as-of", args.as_of]))
+        (landing / ".complete").touch()
+    else:
+        print(f"  reusing generated data in {landing}")
+    size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+
+    shutil.rmtree(work / "warehouse", ignore_errors=True)
+    shutil.rmtree(dbt_target, ignore_errors=True)
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    py = [sys.executable, "-m", "bench.stage"]
+    pipeline = [
+        measure("ingest (all entities)", [*py, "ingest", *stage_args]),
+        measure("calendar", [*py, "calendar", *stage_args]),
+        measure("dbt build (models+tests)", [str(BIN / "dbt"), "build", "--project-dir", "dbt_project",
+                                             "--profiles-dir", "dbt_project", "--target-path", str(dbt_target),
+                                             "--quiet"], env),
+        measure("publish", [*py, "publish", *stage_args]),
+    ]
+    layers = dbt_layer_seconds(dbt_target)
+    rerun = measure("re-run ingest (no changes)", [*py, "ingest", *stage_args])
+    reference_db = work / "reference.duckdb"
+    reference_db.unlink(missing_ok=True)
+    reference = measure("reference script", [sys.executable, "-m", "bench.reference", str(landing), args.as_of,
+                                             str(reference_db)])
+
+    con = duckdb.connect()
+    con.execute(f"attach '{warehouse}' as pub (read_only); attach '{reference_db}' as ref (read_only)")
+    diff = con.execute("""
+        select count(*) as rows_compared,
+               count(*) filter (where p.rep_id is null or r.rep_id is null) as unmatched,
+               max(abs(coalesce(p.actual_amount, 0) - coalesce(r.actual_amount, 0))) as max_actual_diff,
+               max(abs(coalesce(p.target_amount, 0) - coalesce(r.target_amount, 0))) as max_target_diff
+        from (select key as rep_id, period_start as month, actual_amount, target_amount
+              from pub.marts.fct_attainment where level = 'rep' and period_type = 'month'
+                and (actual_amount <> 0 or target_amount is not null)) p
+        full join (select * from ref.ref_attainment where actual_amount <> 0 or target_amount is not null) r
+          on p.rep_id = r.rep_id and p.month = r.month
+    """).fetchone()
+    con.close()
+
+    total = sum(m.seconds for m in pipeline)
+    peak = max(m.peak_rss_mb for m in pipeline)
+    ratio = total / reference.seconds
+    print()
+    print(f"input: {size_mb:,.0f} MB of exports in {landing}")
+    print("dbt time by layer (dbt's own timings): " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(layers.items())))
+    print(f"pipeline total {total:.1f} s (peak RSS {peak:,.0f} MB) vs reference {reference.seconds:.1f} s "
+          f"(peak RSS {reference.peak_rss_mb:,.0f} MB): ratio {ratio:.2f}x  [goal <= 3x, < 6,000 MB]")
+    print(f"cross-check rep x month attainment: {diff[0]:,} rows, {diff[1]} unmatched, "
+          f"max |actual diff| {diff[2]}, max |target diff| {diff[3]}")
+    (work / "results.json").write_text(json.dumps({
+        "when": dt.datetime.now().isoformat(timespec="seconds"), "scale": args.scale, "input_mb": size_mb,
+        "stages": [asdict(m) for m in results + pipeline + [rerun, reference]], "dbt_layers": layers,
+        "pipeline_seconds": total, "pipeline_peak_rss_mb": peak, "reference_seconds": reference.seconds,
+        "ratio": ratio, "cross_check": {"rows": diff[0], "unmatched": diff[1], "max_actual_diff": float(diff[2] or 0),
+                                        "max_target_diff": float(diff[3] or 0)},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""One pipeline stage in its own process, so the benchmark can read its peak RSS (os.wait4).
+
+Each stage calls exactly what the Dagster asset calls; the asset wrappers add only a lock and metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("stage", choices=["ingest", "calendar", "publish"])
+    parser.add_argument("--build-db", required=True)
+    parser.add_argument("--landing", required=True)
+    parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--as-of", required=True)
+    args = parser.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+    out: dict[str, object] = {}
+    if args.stage == "publish":
+        from orchestration.publish import publish
+
+        report = publish(Path(args.build_db), Path(args.warehouse), as_of=as_of)
+        out = {"tables": len(report.tables), "bytes": report.bytes}
+    else:
+        from ingestion.calendar import load_calendar
+        from ingestion.load import ensure_schemas, ingest_all
+
+        con = duckdb.connect(args.build_db)
+        ensure_schemas(con)
+        if args.stage == "ingest":
+            reports = ingest_all(con, Path(args.landing))
+            files = [f for report in reports.values() for f in report.files]
+            out = {"files": len(files), "rows_read": sum(f.rows_read for f in files),
+                   "rows_accepted": sum(f.rows_accepted for f in files),
+                   "rows_rejected": sum(f.rows_rejected for f in files)}
+        else:
+            first = con.execute("select min(order_date) from raw.orders").fetchone()[0]
+            load_calendar(con, dt.date(first.year, 1, 1), dt.date(as_of.year + 1, 12, 31))
+        con.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
