@@ -16,6 +16,7 @@ from rich.table import Table
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 
 console = Console()
+error_console = Console(stderr=True, soft_wrap=True)  # soft wrap: an error stays one line
 
 
 class UserError(Exception):
@@ -127,14 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except KeyboardInterrupt:
-        console.print("salesperf: interrupted")
+        error_console.print("salesperf: interrupted")
         return 130
     except Exception as exc:  # the CLI's contract: one sentence, not a traceback
         if args.debug:
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         prefix = "" if isinstance(exc, UserError | ValueError | FileNotFoundError) else f"{type(exc).__name__}: "
-        console.print(f"[red]salesperf: error:[/red] {prefix}{message}", highlight=False)
+        error_console.print(f"[red]salesperf: error:[/red] {prefix}{message}", highlight=False)
         return 1
     return 0
 
