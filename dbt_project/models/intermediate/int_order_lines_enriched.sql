@@ -1,0 +1,69 @@
+-- Order lines with money computed and the rep's org and the product line attached: the one place
+-- where gross/net amounts and "does this line count" (is_creditable) are defined.
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_raw__orders') }}
+
+),
+
+products as (
+
+    select product_id, product_line, unit_cost from {{ ref('stg_raw__products') }}
+
+),
+
+reps as (
+
+    select rep_id, region, team from {{ ref('stg_raw__reps') }}
+
+),
+
+split_orders as (
+
+    select distinct order_id from {{ ref('stg_raw__credit_splits') }}
+
+),
+
+enriched as (
+
+    select
+        orders.order_id,
+        orders.line_no,
+        orders.order_date,
+        {{ period_start('month', 'orders.order_date') }} as order_month,
+        orders.customer_id,
+        orders.rep_id,
+        reps.region,
+        reps.team,
+        orders.product_id,
+        products.product_line,
+        orders.quantity,
+        orders.unit_price,
+        cast(orders.quantity * orders.unit_price as decimal(18, 4)) as gross_amount,
+        orders.discount_amount,
+        cast(orders.quantity * orders.unit_price - orders.discount_amount as decimal(18, 4)) as net_amount,
+        cast(orders.quantity * products.unit_cost as decimal(18, 4)) as cost_amount,
+        orders.currency,
+        orders.status,
+        orders.cancelled_date,
+        orders.updated_at,
+        split_orders.order_id is not null as has_credit_splits,
+        orders.order_date > {{ as_of_date() }} as is_after_as_of,
+        -- Credit, attainment and commission count completed lines dated on or before the as-of date.
+        orders.status = 'completed' and orders.order_date <= {{ as_of_date() }} as is_creditable,
+
+        orders._source_file,
+        orders._source_row,
+        orders._file_seq
+
+    from orders
+    left join products on orders.product_id = products.product_id
+    left join reps on orders.rep_id = reps.rep_id
+    left join split_orders on orders.order_id = split_orders.order_id
+
+)
+
+select * from enriched
