@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration.assets.config import config_assets
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.serving import published_warehouse
@@ -15,7 +16,7 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions wired to `settings` (default: the SALESPERF_* environment)."""
     return Definitions(
-        assets=[*ingestion_assets, calendar_days, salesperf_dbt_models, published_warehouse],
+        assets=[*ingestion_assets, calendar_days, *config_assets, salesperf_dbt_models, published_warehouse],
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],
         sensors=[landing_sensor],

@@ -1,0 +1,34 @@
+"""One thin asset per config file (CONTRACT section 3): YAML -> validated -> config.* tables dbt reads.
+
+A present but invalid file fails its asset with a message naming the key path, which stops the models
+downstream of it; an absent file yields empty tables (the feature is off).
+"""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+
+from ingestion.config_specs import all_specs
+from ingestion.config_tables import ConfigSpec, load_config_tables
+from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.resources import SalesperfSettings
+
+
+def _config_asset(spec: ConfigSpec) -> AssetsDefinition:
+    @asset(key=AssetKey(["config", spec.name]), group_name="config", pool=BUILD_DB_POOL, kinds={"duckdb", "yaml"},
+           description=f"`$SALESPERF_CONFIG_DIR/{spec.file_name}` validated and loaded into "
+           + ", ".join(f"config.{t}" for t in spec.tables) + " (empty when the file is absent).")
+    def _asset(context: AssetExecutionContext, settings: SalesperfSettings,
+               build_db: DuckDBResource) -> MaterializeResult:
+        cfg = settings.resolve()
+        with writer_lock(cfg.build_dir), build_db.get_connection() as con:
+            counts = load_config_tables(con, cfg.config_dir, spec)
+        present = (cfg.config_dir / spec.file_name).exists()
+        context.log.info(f"{spec.file_name}: {'loaded' if present else 'absent, feature off'}; {counts}")
+        return MaterializeResult(metadata={"present": present, **{f"rows_{t}": n for t, n in counts.items()}})
+
+    return _asset
+
+
+config_assets: list[AssetsDefinition] = [_config_asset(spec) for spec in all_specs()]
