@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +49,49 @@ def isolated_env(tmp_path, monkeypatch) -> Path:
         monkeypatch.delenv(key, raising=False)
     os.makedirs(tmp_path / "dagster_home", exist_ok=True)
     return tmp_path
+
+
+# The small generated company every end-to-end test shares: one pipeline run per test session.
+COMPANY_AS_OF = dt.date(2025, 11, 15)
+COMPANY_SCALE = 20_000
+
+
+def fingerprint(db: Path) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent content hash of every table in raw, audit, config and marts."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                             "where schema_name in ('raw', 'audit', 'config', 'marts') order by 1, 2").fetchall()
+        return {f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x')
+                .fetchone() for s, t in tables}
+    finally:
+        con.close()
+
+
+def run_all_assets(settings, instance) -> None:
+    from orchestration.definitions import build_definitions
+
+    result = build_definitions(settings).resolve_job_def("salesperf_all").execute_in_process(instance=instance)
+    assert result.success
+
+
+@pytest.fixture(scope="session")
+def company(tmp_path_factory, dbt_manifest):
+    """(settings, build fingerprint after run 1, published fingerprint after run 1), after two full runs
+    of every asset on a generated company with the repository's config/ files."""
+    from dagster import DagsterInstance
+
+    from ingestion.demo_data import generate_demo_data
+    from orchestration.settings import Settings
+
+    root = tmp_path_factory.mktemp("company")
+    settings = Settings(landing_dir=root / "landing", config_dir=PROJECT_ROOT / "config",
+                        warehouse=root / "warehouse" / "salesperf.duckdb", dagster_home=root / "dagster_home",
+                        as_of=COMPANY_AS_OF)
+    generate_demo_data(settings.landing_dir, scale=COMPANY_SCALE, seed=7, as_of=COMPANY_AS_OF)
+    instance = DagsterInstance.ephemeral()
+    run_all_assets(settings, instance)
+    first = fingerprint(settings.build_db)
+    published_first = fingerprint(settings.warehouse)
+    run_all_assets(settings, instance)
+    return settings, first, published_first

@@ -6,59 +6,20 @@ plain DuckDB read_csv with auto types: none of the ingestion or dbt code), and b
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
 
 from bench.reference import reference_attainment
-from orchestration.settings import Settings
+from tests.conftest import COMPANY_AS_OF as AS_OF
+from tests.conftest import COMPANY_SCALE as SCALE
+from tests.conftest import fingerprint as _fingerprint
 
-AS_OF = dt.date(2025, 11, 15)
-SCALE = 20_000
 CONTRACT_TABLES = {
     "marts": ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets", "fct_attainment"],
     "audit": ["ingested_files", "rejected_rows"],
 }
-
-
-def _fingerprint(db: Path) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent content hash of every table in raw, audit and marts."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = con.execute("select schema_name, table_name from duckdb_tables() "
-                             "where schema_name in ('raw', 'audit', 'marts') order by 1, 2").fetchall()
-        return {f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x')
-                .fetchone() for s, t in tables}
-    finally:
-        con.close()
-
-
-def _run_all(settings: Settings, instance: DagsterInstance) -> None:
-    from orchestration.definitions import build_definitions
-
-    result = build_definitions(settings).resolve_job_def("salesperf_all").execute_in_process(instance=instance)
-    assert result.success
-
-
-@pytest.fixture(scope="module")
-def company(tmp_path_factory, dbt_manifest):
-    from ingestion.demo_data import generate_demo_data
-
-    root = tmp_path_factory.mktemp("company")
-    settings = Settings(landing_dir=root / "landing", config_dir=root / "config",
-                        warehouse=root / "warehouse" / "salesperf.duckdb", dagster_home=root / "dagster_home",
-                        as_of=AS_OF)
-    generate_demo_data(settings.landing_dir, scale=SCALE, seed=7, as_of=AS_OF)
-    instance = DagsterInstance.ephemeral()
-    _run_all(settings, instance)
-    first = _fingerprint(settings.build_db)
-    published_first = _fingerprint(settings.warehouse)
-    _run_all(settings, instance)
-    return settings, first, published_first
 
 
 @pytest.fixture
