@@ -9,7 +9,7 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_project import salesperf_dbt_project
+from orchestration.dbt_project import dbt_executable, salesperf_dbt_project
 from orchestration.settings import Settings, load_settings
 
 
@@ -39,5 +39,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     return {
         "settings": SalesperfSettings.from_settings(settings),
         "build_db": DuckDBResource(database=str(settings.build_db)),
-        "dbt": DbtCliResource(project_dir=salesperf_dbt_project),
+        "dbt": DbtCliResource(project_dir=salesperf_dbt_project, dbt_executable=dbt_executable()),
     }
