@@ -1,0 +1,633 @@
+"""Ingest an entity's landing folder into `raw.<entity>`, with lineage, audit and quarantine.
+
+For each file (see DESIGN.md "raw.<entity>" and "audit"):
+1. fingerprint it (sha256, and the encoding of a CSV, in one read); an identical file already ingested for
+   this entity, under any name, is skipped;
+2. stage it as an all-VARCHAR temp table (`readers.stage_file`);
+3. map its headers to canonical columns; a missing required column rejects the whole file (every data row
+   goes to audit.rejected_rows with that reason, so rows_read = rows_accepted + rows_rejected holds);
+4. in ONE transaction (a failure never leaves half a file): drop what an earlier version of the same path
+   left; type every staged row with one INSERT ... SELECT into raw.<entity> (trim, value maps, defaults,
+   parse macros), a failing row marked by a negative _source_row; give the marked rows a reason naming
+   every failing column, move them to audit.rejected_rows, drop blank rows; record the file in
+   audit.ingested_files (file_seq = max + 1, also the rows' _file_seq).
+
+Fully blank rows are not data: neither read, accepted nor rejected. Files are taken in (mtime, path) order.
+All row data stays inside DuckDB; Python only sees headers and counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion import readers
+from ingestion.entities import ENTITIES, ENTITY_NAMES, LINEAGE_COLUMNS, SQL_TYPES, Column, Entity
+from ingestion.readers import LandingFileError, quote_ident
+from ingestion.sql_macros import install_macros
+
+log = logging.getLogger(__name__)
+
+LOADED, SKIPPED, REJECTED_FILE = "loaded", "skipped", "rejected_file"
+_STAGE, _REJECTS = "__sp_stage", "__sp_rejects"
+_SHOW_MAX = 80  # longest cell value quoted in a reason
+
+AUDIT_DDL = [
+    """CREATE TABLE IF NOT EXISTS audit.ingested_files (
+        file_seq BIGINT NOT NULL, file VARCHAR NOT NULL, entity VARCHAR NOT NULL, sha256 VARCHAR,
+        rows_read BIGINT NOT NULL, rows_accepted BIGINT NOT NULL, rows_rejected BIGINT NOT NULL,
+        status VARCHAR NOT NULL, message VARCHAR, ingested_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS audit.rejected_rows (
+        file VARCHAR NOT NULL, entity VARCHAR NOT NULL, row_number BIGINT, raw JSON, reason VARCHAR NOT NULL)""",
+]
+
+# What a reason says a kind expects, e.g. `order_date: expected a date (...), found "soon"`.
+EXPECTED: dict[str, str] = {
+    "date": "a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial)",
+    "timestamp": "a date-time (2025-03-05 14:30, 2025/3/5 14:30, 2025年3月5日 14:30 or an Excel serial)",
+    "money": "an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^16",
+    "price": "a price (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^14",
+    "quantity": "a quantity (3 or 2.5) within ±10^14",
+    "fraction": "a fraction (0.5 or 50%)",
+    "number": "a number",
+    "integer": "a whole number",
+}
+
+
+@dataclass
+class FileResult:
+    file: str  # path relative to the landing folder, POSIX style
+    sha256: str | None
+    status: str  # loaded | skipped | rejected_file
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    message: str = ""
+    file_seq: int | None = None
+
+
+@dataclass
+class EntityReport:
+    entity: str
+    files: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files in the folder that are not landing files
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+# -- schemas ------------------------------------------------------------------------------------------
+
+
+def raw_columns(entity: Entity) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of raw.<entity>: canonical columns in spec order, then lineage."""
+    return [(c.name, SQL_TYPES[c.kind]) for c in entity.columns] + list(LINEAGE_COLUMNS.items())
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas raw and audit, the audit tables and every raw.<entity> table (even for an empty
+    landing folder, so dbt sources always exist). Idempotent. A raw table whose columns no longer match
+    its spec is rebuilt, and its entity's audit rows dropped so that its files are ingested again."""
+    _ensure(con, list(ENTITIES.values()))
+
+
+def _ensure(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    for ddl in AUDIT_DDL:
+        con.execute(ddl)
+    for entity in entities:
+        _ensure_raw_table(con, entity)
+
+
+def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    wanted = raw_columns(entity)
+    found = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+                        "current_database() AND schema_name = 'raw' AND table_name = $t ORDER BY column_index",
+                        {"t": entity.name}).fetchall()
+    if found and [(n, t) for n, t in found] == wanted:
+        return
+    table = f"raw.{quote_ident(entity.name)}"
+    if found:
+        warnings.warn(f"raw.{entity.name} does not match its spec; rebuilding it and re-ingesting its files",
+                      stacklevel=3)
+
+        def rebuild() -> None:
+            con.execute(f"DROP TABLE {table}")
+            con.execute("DELETE FROM audit.ingested_files WHERE entity = $e", {"e": entity.name})
+            con.execute("DELETE FROM audit.rejected_rows WHERE entity = $e", {"e": entity.name})
+            con.execute(f"CREATE TABLE {table} ({_ddl_columns(wanted)})")
+
+        _in_transaction(con, rebuild)
+    else:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({_ddl_columns(wanted)})")
+
+
+def _ddl_columns(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
+
+
+# -- header mapping -----------------------------------------------------------------------------------
+
+
+def normalise_header(header: str) -> str:
+    """Canonical form for matching: NFKC (full-width letters, digits, parentheses and the ideographic
+    space become ASCII), BOM removed, trimmed, case-folded, runs of spaces/hyphens -> `_`."""
+    text = unicodedata.normalize("NFKC", header).replace("\ufeff", "").strip().casefold()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _alias_index(entity: Entity) -> dict[str, str]:
+    """normalised header -> canonical column; raises on an alias claimed by two columns."""
+    index: dict[str, str] = {}
+    for col in entity.columns:
+        for label in (col.name, *col.aliases):
+            key = normalise_header(label)
+            if index.setdefault(key, col.name) != col.name:
+                raise ValueError(f"{entity.name}: header {label!r} means both {index[key]} and {col.name}")
+    return index
+
+
+ALIAS_INDEX: dict[str, dict[str, str]] = {name: _alias_index(e) for name, e in ENTITIES.items()}
+
+
+def map_headers(entity: Entity, headers: list[str]) -> dict[str, str]:
+    """canonical column -> the file header that holds it. A header spelled as the canonical name wins over
+    an alias; otherwise the leftmost match wins. Unknown headers are left out (kept only in raw JSON)."""
+    index = ALIAS_INDEX[entity.name]
+    mapping: dict[str, str] = {}
+    for exact in (True, False):
+        for header in headers:
+            key = normalise_header(header)
+            col = index.get(key)
+            if col and col not in mapping and (key == col) == exact:
+                mapping[col] = header
+    return mapping
+
+
+def missing_columns_message(entity: Entity, headers: list[str], missing: list[str]) -> str:
+    expected = ", ".join(c.name + ("*" if c.required else "") for c in entity.columns)
+    return (f"missing required column(s) {', '.join(missing)}; expected columns {expected} (* = required; "
+            f"Chinese labels accepted), found {', '.join(headers) or 'none'}")
+
+
+# -- typing SQL ---------------------------------------------------------------------------------------
+#
+# A file is typed by ONE statement that inserts every data row straight into raw.<entity>, with each
+# column parsed once and a row that fails any check marked by a negative _source_row. Inside the same
+# transaction the (usually zero) marked rows get their reasons from a join back to the staged cells, go
+# to audit.rejected_rows and leave raw.<entity>. Two measured pitfalls shaped this:
+# - DuckDB inlines a subquery's expressions into the outer query that references them, so a reason or a
+#   filter built over a "typed" subquery would parse every cell again; within one SELECT list the
+#   optimizer computes an expression written twice only once, so the failure flag sits beside the values.
+# - materialising typed rows in a temp table first cost ~4 s per 10M rows, a third of a plain load.
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal for trusted spec text (column names, labels, messages)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parse_expr(kind: str, raw: str) -> str:
+    """Typed value of a non-text cell, NULL when blank or unparseable. Decimal kinds cast the text straight
+    to the column type first: rescaling the macros' DECIMAL(38,6) to DECIMAL(18,2) costs ~15x the parse."""
+    sql_type = SQL_TYPES[kind]
+    if kind == "date":
+        return f"sp_parse_date({raw})"
+    if kind == "timestamp":
+        return f"sp_parse_timestamp({raw})"
+    if kind == "integer":
+        return f"try_cast(sp_parse_integer({raw}) AS {sql_type})"
+    macro = "sp_parse_fraction" if kind == "fraction" else "sp_parse_decimal"
+    if sql_type.startswith("DECIMAL"):
+        fast = f"try_cast({raw} AS {sql_type})"
+    else:  # DOUBLE: through DECIMAL, so that 'NaN' and 'inf' are not numbers
+        fast = f"try_cast(try_cast({raw} AS DECIMAL(18,6)) AS {sql_type})"
+    return f"coalesce({fast}, try_cast({macro}({raw}) AS {sql_type}))"
+
+
+def _text_expr(col: Column, value_map: dict[str, str], raw: str) -> str:
+    """Trimmed text, mapped through the value map (case-insensitive); allowed-value columns are
+    lower-cased so `Completed` passes. A cell already spelled as a canonical value skips all that."""
+    text = f"sp_trim({raw})"
+    folded = f"lower({text})" if col.allowed else text
+    slow = folded
+    if value_map:
+        pairs = ", ".join(f"{sql_str(k.casefold())}: {sql_str(v)}" for k, v in value_map.items())
+        slow = f"coalesce(MAP {{{pairs}}}[lower({text})], {folded})"
+    if slow == text:
+        return text
+    canonical = ", ".join(sql_str(v) for v in sorted(set(value_map.values()) | set(col.allowed)))
+    return f"CASE WHEN {raw} IN ({canonical}) THEN {raw} ELSE {slow} END"
+
+
+def typed_expr(col: Column, value_map: dict[str, str], raw: str) -> str:
+    """The column's value: parsed, or its default when the cell is blank (never when unparseable)."""
+    if col.kind in ("id", "text"):
+        value = _text_expr(col, value_map, raw)
+        return f"coalesce({value}, {col.default})" if col.default is not None else value
+    value = _parse_expr(col.kind, raw)
+    if col.default is None:
+        return value
+    default = f"CAST({col.default} AS {col.sql_type})"
+    return f"coalesce({value}, CASE WHEN sp_is_blank({raw}) THEN {default} END)"
+
+
+def _parsed(col: Column) -> bool:
+    return col.kind not in ("id", "text")
+
+
+def fail_expr(col: Column, typed: str, raw: str, given: bool) -> str | None:
+    """TRUE when the column fails: required but NULL, a given cell that did not parse, a value outside
+    the allowed list. `given`: the file has this column. None when the column can never fail."""
+    tests = []
+    if col.required:
+        tests.append(f"({typed}) IS NULL")
+    elif _parsed(col) and given:
+        tests.append(f"(({typed}) IS NULL AND {raw} IS NOT NULL)")  # whitespace-only: a false alarm
+    if col.allowed:
+        tests.append(f"coalesce(({typed}) NOT IN ({', '.join(sql_str(a) for a in col.allowed)}), false)")
+    return " OR ".join(tests) or None
+
+
+def reason_expr(col: Column, typed: str, raw: str) -> str | None:
+    """The column's failure message, else NULL; None when the column can never fail."""
+    shown = f"'\"' || left(sp_trim({raw}), {_SHOW_MAX}) || '\"'"
+    branches = []
+    if _parsed(col):
+        branches.append(f"WHEN sp_trim({raw}) IS NOT NULL THEN "
+                        f"{sql_str(f'{col.name}: expected {EXPECTED[col.kind]}, found ')} || {shown}")
+    if col.required:
+        branches.append(f"WHEN sp_trim({raw}) IS NULL THEN {sql_str(f'{col.name}: required but blank')}")
+    checks = []
+    if branches:
+        checks.append(f"CASE WHEN {typed} IS NOT NULL THEN NULL {' '.join(branches)} END")
+    if col.allowed:
+        listed = ", ".join(sql_str(a) for a in col.allowed)
+        message = sql_str(f"{col.name}: expected one of {', '.join(col.allowed)}, found ")
+        checks.append(f"CASE WHEN {typed} NOT IN ({listed}) THEN {message} || {shown} END")
+    return ", ".join(checks) if checks else None
+
+
+def _raw_ref(mapping: dict[str, str], col: Column) -> str:
+    header = mapping.get(col.name)
+    return f"s.{quote_ident(header)}" if header is not None else "CAST(NULL AS VARCHAR)"
+
+
+def nonblank_sql(headers: list[str]) -> str:
+    """A row is data unless every cell (known header or not) is blank. COALESCE stops at the first
+    non-blank cell, so this costs about one trim per row."""
+    if not headers:
+        return "false"
+    return "coalesce(" + ", ".join(f"sp_trim(s.{quote_ident(h)})" for h in headers) + ") IS NOT NULL"
+
+
+def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str) -> str:
+    """SELECT <canonical columns typed>, $file, ±_row, $seq, $now: the rows of raw.<entity> for the staged
+    file, a failing row's _source_row negated. Blank rows fail too (every entity has a required column);
+    the reasons pass drops them, which is cheaper than testing every row for blankness here."""
+    values, fails = [], []
+    for col in entity.columns:
+        raw = _raw_ref(mapping, col)
+        typed = typed_expr(col, entity.value_maps.get(col.name, {}), raw)
+        values.append(typed)
+        if fail := fail_expr(col, typed, raw, col.name in mapping):
+            fails.append(fail)
+    row = f"CASE WHEN {' OR '.join(fails)} THEN -s._row ELSE s._row END" if fails else "s._row"
+    where = "" if entity.required else f" WHERE {nonblank_sql(headers)}"
+    return f"SELECT {', '.join(values)}, $file, {row}, $seq, $now FROM {stage} s{where}"
+
+
+def reasons_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str) -> str:
+    """SELECT _row, _reason, _data for this file's marked rows in raw.<entity>: the reason lists every
+    failing column (NULL for a false alarm); _data is false for a blank row."""
+    reasons = [r for col in entity.columns
+               if (r := reason_expr(col, f"t.{quote_ident(col.name)}", _raw_ref(mapping, col)))]
+    reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
+    return (f"SELECT s._row, {reason} AS _reason, {nonblank_sql(headers)} AS _data "
+            f"FROM raw.{quote_ident(entity.name)} t JOIN {stage} s ON s._row = -t._source_row "
+            "WHERE t._file_seq = $seq AND t._source_row < 0")
+
+
+def raw_json_expr(headers: list[str], alias: str = "s") -> str:
+    """JSON object of a staged row's original cells, keyed by the file's own headers."""
+    if not headers:
+        return "CAST('{}' AS JSON)"
+    fields = ", ".join(f"{quote_ident(h)} := {alias}.{quote_ident(h)}" for h in headers)
+    return f"to_json(struct_pack({fields}))"
+
+
+# -- wide targets -------------------------------------------------------------------------------------
+#
+# CRM target exports often come wide: one row per level/key and year, one column per month (一月 … 十二月,
+# 1月 … 12月, Jan … Dec). Such a file is unpivoted while staged: every filled month cell becomes one row
+# (period `<year>-MM`), so rows read / accepted / rejected count month cells, and all of them point to
+# their spreadsheet row. The year comes from a 年度/年份/year column, or from a 期间/period column.
+
+MONTH_SCALE = 16  # staged _row of a month cell = source row * 16 + month, unique and reversible
+_CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
+_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december"]
+_YEAR_HEADERS = {"年度", "年份", "年", "year", "fiscal_year", "财年"}
+
+
+def month_of_header(header: str) -> int | None:
+    """1..12 for a month column header (一月, 1月, 01月, Jan, January, M1), else None."""
+    key = normalise_header(header)
+    for n in range(1, 13):
+        english = _EN_MONTHS[n - 1]
+        if key in (f"{_CN_MONTHS[n - 1]}月", f"{n}月", f"{n:02d}月", f"m{n}", f"m{n:02d}", english, english[:3]):
+            return n
+    return None
+
+
+def _wide_targets(con: duckdb.DuckDBPyConnection, headers: list[str], mapping: dict[str, str]
+                  ) -> dict[str, str] | None:
+    """Unpivot a wide targets file in the staging table; the new header mapping, or None if not wide."""
+    months = {h: m for h in headers if (m := month_of_header(h))}
+    year = next((h for h in headers if normalise_header(h) in _YEAR_HEADERS), mapping.get("period"))
+    if "target_amount" in mapping or not months or year is None:
+        return None
+    stage, q = _temp(_STAGE), quote_ident
+    originals = ", ".join(f"s.{q(h)}" for h in headers)
+    year_text = f"sp_trim(CAST(sp_parse_integer(s.{q(year)}) AS VARCHAR))"
+    parts = [f"SELECT s._row * {MONTH_SCALE} + {m} AS _row, {originals}, {year_text} || '-{m:02d}' AS __period, "
+             f"s.{q(h)} AS __amount FROM {stage} s WHERE sp_trim(s.{q(h)}) IS NOT NULL" for h, m in months.items()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {q(_STAGE + '_wide')} AS {' UNION ALL '.join(parts)} ORDER BY _row")
+    con.execute(f"DROP TABLE {stage}")
+    con.execute(f"ALTER TABLE {_temp(_STAGE + '_wide')} RENAME TO {q(_STAGE)}")
+    kept = {c: h for c, h in mapping.items() if c not in ("period", "target_amount") and h not in months}
+    return {**kept, "period": "__period", "target_amount": "__amount"}
+
+
+# -- one file -----------------------------------------------------------------------------------------
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> object:
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses the next relation call.
+    return con.execute(sql, params or {}).fetchall()[0][0]
+
+
+def _temp(name: str) -> str:
+    return f"temp.{quote_ident(name)}"
+
+
+@dataclass
+class _Prepared:
+    """A staged file and its header mapping, ready to write; or a file-level rejection."""
+    headers: list[str]
+    status: str
+    message: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    row_reason: str | None = None  # the reason given to every row of a rejected file
+    row_scale: int = 1  # staged _row = source row * row_scale + n (wide targets: n = month)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encoding: str | None) -> _Prepared:
+    """Stage one file and map its headers (no writes to raw/audit yet)."""
+    try:
+        headers = readers.stage_file(con, path, _STAGE, encoding=encoding)
+    except LandingFileError as err:
+        return _Prepared([], REJECTED_FILE, str(err))
+    mapping = map_headers(entity, headers)
+    row_scale = 1
+    if entity.name == "targets" and (wide := _wide_targets(con, headers, mapping)):
+        mapping, row_scale = wide, MONTH_SCALE
+    if missing := [c for c in entity.required if c not in mapping]:
+        message = missing_columns_message(entity, headers, missing)
+        return _Prepared(headers, REJECTED_FILE, f"{path.name}: {message}", row_reason=f"file rejected: {message}")
+    return _Prepared(headers, LOADED, mapping=mapping, row_scale=row_scale)
+
+
+def _write(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, prep: _Prepared,
+           now: datetime, replace: bool) -> None:
+    """Everything one file changes, in one transaction."""
+    params: dict[str, object] = {"file": result.file, "entity": entity.name, "now": now}
+    counts: list[int] = []
+
+    def work() -> None:
+        seq = int(_scalar(con, "SELECT coalesce(max(file_seq), 0) + 1 FROM audit.ingested_files"))
+        if replace:
+            _delete_path(con, entity, result.file)
+        read = accepted = rejected = 0
+        if prep.status == LOADED:
+            read, rejected = _insert_rows(con, entity, prep, {**params, "seq": seq})
+            accepted = read - rejected
+        elif prep.row_reason is not None:
+            read = rejected = _insert_file_rejection(con, prep, {**params, "reason": prep.row_reason})
+        con.execute("INSERT INTO audit.ingested_files VALUES ($seq, $file, $entity, $sha, $read, $acc, $rej, "
+                    "$status, $message, $now)",
+                    {**params, "seq": seq, "sha": result.sha256, "read": read, "acc": accepted,
+                     "rej": rejected, "status": prep.status, "message": prep.message or None})
+        counts[:] = [seq, read, accepted, rejected]
+
+    _in_transaction(con, work)
+    result.status, result.message = prep.status, prep.message
+    result.file_seq, result.rows_read, result.rows_accepted, result.rows_rejected = counts
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], object]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        work()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _delete_path(con: duckdb.DuckDBPyConnection, entity: Entity, file: str) -> None:
+    con.execute(f"DELETE FROM raw.{quote_ident(entity.name)} WHERE _source_file = $f", {"f": file})
+    for table in ("audit.rejected_rows", "audit.ingested_files"):
+        con.execute(f"DELETE FROM {table} WHERE entity = $e AND file = $f", {"e": entity.name, "f": file})
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared,
+                 params: dict[str, object]) -> tuple[int, int]:
+    """Insert the staged file into raw.<entity>, then move its failing rows to audit.rejected_rows and
+    drop its blank rows. Returns (rows read, rows rejected)."""
+    table = f"raw.{quote_ident(entity.name)}"
+    names = ", ".join(quote_ident(n) for n, _ in raw_columns(entity))
+    select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(_STAGE))
+    inserted = int(_scalar(con, f"INSERT INTO {table} ({names}) {select}",
+                           params_for(params, "file", "seq", "now")))
+    seq = {"seq": params["seq"]}
+    blank = rejected = 0
+    if _scalar(con, f"SELECT count(*) FROM {table} WHERE _file_seq = $seq AND _source_row < 0", seq):
+        blank, rejected = _move_rejects(con, entity, prep, params)
+    if prep.row_scale > 1:  # from (row, month) keys back to the spreadsheet's row numbers
+        con.execute(f"UPDATE {table} SET _source_row = _source_row // {prep.row_scale} WHERE _file_seq = $seq", seq)
+    return inserted - blank, rejected
+
+
+def _move_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared,
+                  params: dict[str, object]) -> tuple[int, int]:
+    """The marked rows of this file: reasons from the staged cells; failing rows to audit.rejected_rows,
+    blank rows dropped, false alarms unmarked. Returns (blank rows, rejected rows)."""
+    table, stage, rejects = f"raw.{quote_ident(entity.name)}", _temp(_STAGE), _temp(_REJECTS)
+    seq = {"seq": params["seq"]}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(_REJECTS)} AS "
+                f"{reasons_sql(entity, prep.mapping, prep.headers, stage)}", seq)
+    blank = int(_scalar(con, f"SELECT count(*) FROM {rejects} WHERE NOT _data"))
+    rejected = int(_scalar(
+        con, f"INSERT INTO audit.rejected_rows SELECT $file, $entity, s._row // {prep.row_scale}, "
+        f"{raw_json_expr(prep.headers)}, r._reason FROM {rejects} r JOIN {stage} s ON s._row = r._row "
+        "WHERE r._data AND r._reason IS NOT NULL ORDER BY s._row", params_for(params, "file", "entity")))
+    deleted = int(_scalar(
+        con, f"DELETE FROM {table} WHERE _file_seq = $seq AND _source_row < 0 AND -_source_row IN "
+        f"(SELECT _row FROM {rejects} WHERE NOT _data OR _reason IS NOT NULL)", seq))
+    if deleted != blank + rejected:  # never commit a breach of rows_read = accepted + rejected
+        raise RuntimeError(f"row accounting broke: {deleted} rows left raw, {blank} blank + {rejected} rejected")
+    # False alarms (a whitespace-only cell in an optional column) are data after all.
+    con.execute(f"UPDATE {table} SET _source_row = -_source_row WHERE _file_seq = $seq AND _source_row < 0", seq)
+    return blank, rejected
+
+
+def params_for(params: dict[str, object], *names: str) -> dict[str, object]:
+    """DuckDB refuses named parameters a statement does not use."""
+    return {n: params[n] for n in names}
+
+
+def _insert_file_rejection(con: duckdb.DuckDBPyConnection, prep: _Prepared, params: dict[str, object]) -> int:
+    if not prep.headers:
+        return 0
+    return int(_scalar(
+        con, f"INSERT INTO audit.rejected_rows SELECT $file, $entity, s._row, {raw_json_expr(prep.headers)}, "
+        f"$reason FROM {_temp(_STAGE)} s WHERE {nonblank_sql(prep.headers)} ORDER BY s._row",
+        params_for(params, "file", "entity", "reason")))
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for table in (_STAGE, _REJECTS):
+        con.execute(f"DROP TABLE IF EXISTS {_temp(table)}")
+
+
+def _previous(con: duckdb.DuckDBPyConnection, entity: str, file: str, sha: str) -> tuple[
+        tuple[str, str, str | None] | None, str | None]:
+    """(this path's audit row as (sha256, status, message) or None, another path holding this sha)."""
+    rows = con.execute("SELECT sha256, status, message FROM audit.ingested_files WHERE entity = $e AND file = $f",
+                       {"e": entity, "f": file}).fetchall()
+    twin = _scalar(con, "SELECT min(file) FROM audit.ingested_files WHERE entity = $e AND sha256 = $s "
+                   "AND file <> $f", {"e": entity, "f": file, "s": sha})
+    return (rows[0] if rows else None), (str(twin) if twin is not None else None)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, now: datetime) -> FileResult:
+    """Ingest one landing file (already checked to lie inside the landing folder)."""
+    try:
+        sha, encoding = readers.fingerprint(path)
+    except OSError as err:
+        return FileResult(rel, None, REJECTED_FILE, message=f"{path.name} could not be opened: {err.strerror}.")
+    result = FileResult(rel, sha, SKIPPED)
+    here, twin = _previous(con, entity.name, rel, sha)
+    if here is not None and here[0] == sha and here[1] != REJECTED_FILE:
+        result.message = "identical to the version already ingested"
+        return result
+    if twin is not None and (here is None or here[0] != sha):
+        if here is not None:  # this path now holds a copy of another file: its earlier version goes
+            _in_transaction(con, lambda: _delete_path(con, entity, rel))
+        result.message = f"identical to {twin}, already ingested"
+        return result
+    try:
+        prep = _prepare(con, entity, path, encoding)
+        if here is not None and here[0] == sha and (prep.status, prep.message) == (here[1], here[2] or ""):
+            # A rejected file is re-checked each run (the spec or its aliases may have changed since);
+            # the same verdict again changes nothing.
+            result.message = "identical to the version already ingested (still rejected)"
+            return result
+        _write(con, entity, result, prep, now, replace=here is not None)
+    except duckdb.Error as err:
+        log.exception("ingesting %s failed", rel)
+        failed = _Prepared([], REJECTED_FILE, f"{path.name} could not be loaded: {readers.first_line(err)}.")
+        _write(con, entity, result, failed, now, replace=here is not None)
+    finally:
+        _drop_temp(con)
+    return result
+
+
+# -- folders ------------------------------------------------------------------------------------------
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file under `folder`, following symlinked folders once each (a link loop ends the descent)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        found.extend(Path(dirpath, f) for f in filenames)
+    return found
+
+
+def _landing_files(landing_dir: Path, entity: str) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(landing files as (path, relative name) sorted by (mtime, name), ignored relative names)."""
+    files, ignored = [], []
+    for path in _walk(landing_dir / entity):
+        rel = path.relative_to(landing_dir).as_posix()
+        if readers.file_format(path) is None or path.name.startswith(("~$", ".")):  # Office lock files
+            ignored.append(rel)
+        else:
+            files.append((path, rel))
+    files.sort(key=lambda pr: (_mtime(pr[0]), pr[1]))
+    return files, sorted(ignored)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a dangling symlink: sorts first, then fails to open with a clear message
+        return 0.0
+
+
+def _naive(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now()
+    return now.astimezone().replace(tzinfo=None) if now.tzinfo else now
+
+
+def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path, *,
+                  now: datetime | None = None) -> EntityReport:
+    """Ingest every *.csv, *.xlsx and *.parquet under landing_dir/<entity>/ (each file in one
+    transaction); other files are ignored and listed in the report. `now` stamps _ingested_at."""
+    spec = ENTITIES[entity]
+    landing_dir = Path(landing_dir)
+    install_macros(con)
+    _ensure(con, [spec])
+    stamp = _naive(now)
+    files, ignored = _landing_files(landing_dir, entity)
+    report = EntityReport(entity, ignored=ignored)
+    root = landing_dir.resolve()
+    for path, rel in files:
+        if not path.resolve().is_relative_to(root):
+            report.files.append(FileResult(rel, None, REJECTED_FILE,
+                                           message=f"{rel} was refused: it resolves outside the landing folder."))
+            continue
+        report.files.append(ingest_file(con, spec, path, rel, stamp))
+    for r in report.files:
+        log.info("%s %s: %s (%d read, %d accepted, %d rejected) %s", entity, r.file, r.status, r.rows_read,
+                 r.rows_accepted, r.rows_rejected, r.message)
+    return report
+
+
+def ingest_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, *, entities: list[str] | None = None,
+               now: datetime | None = None) -> dict[str, EntityReport]:
+    """ingest_entity for each entity (all by default); the same `now` stamps every file."""
+    stamp = _naive(now)
+    return {e: ingest_entity(con, e, landing_dir, now=stamp) for e in (entities or ENTITY_NAMES)}
