@@ -4,8 +4,6 @@ A present but invalid file fails its asset with a message naming the key path, w
 downstream of it; an absent file yields empty tables (the feature is off).
 """
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 

@@ -1,7 +1,5 @@
 """Publishing: the build database's marts and audit schemas become the file BI tools open."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, AssetSelection, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import salesperf_dbt_models
