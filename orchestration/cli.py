@@ -44,8 +44,8 @@ def _run(settings: Settings) -> None:
     console.print(f"running every asset (as of {settings.as_of}) into {settings.build_db}")
     outcome = run_everything(settings, console)
     if not outcome.success:
-        raise UserError(f"{outcome.failure} (run {outcome.run_id}; `salesperf ui` shows its full log)")
-    console.print(f"run {outcome.run_id} succeeded in {outcome.seconds:.1f} s")
+        raise UserError(f"{outcome.failure} (run {outcome.run_id}; full log: {outcome.log_path})")
+    console.print(f"run {outcome.run_id} succeeded in {outcome.seconds:.1f} s (log: {outcome.log_path})")
     _print_summary(settings)
 
 

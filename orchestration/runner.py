@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -25,6 +27,7 @@ class RunOutcome:
     run_id: str
     seconds: float
     failure: str | None  # one sentence: which step failed and why
+    log_path: Path  # everything the run printed (dbt's log lines included)
 
 
 def prepare_instance(settings: Settings) -> None:
@@ -75,22 +78,28 @@ def run_everything(settings: Settings, console: Console) -> RunOutcome:
     instance = DagsterInstance.get()
     run_id = str(uuid.uuid4())
     stop = threading.Event()
-    watcher = threading.Thread(target=_watch_progress, args=(instance, run_id, total, stop, console), daemon=True)
+    # dagster-dbt echoes every dbt log line to stdout; send the run's output to a log file and keep the
+    # terminal for the progress bar, which therefore draws on the real stdout captured here.
+    terminal = Console(file=sys.stdout)
+    watcher = threading.Thread(target=_watch_progress, args=(instance, run_id, total, stop, terminal), daemon=True)
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.build_dir / "last_run.log"
     started = time.monotonic()
     watcher.start()
     try:
-        result = job.execute_in_process(
-            instance=instance, run_id=run_id, raise_on_error=False,
-            tags={"salesperf/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            result = job.execute_in_process(
+                instance=instance, run_id=run_id, raise_on_error=False,
+                tags={"salesperf/trigger": "cli"},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
     finally:
         stop.set()
         watcher.join(timeout=5)
     failure = None
     if not result.success:
         failure = _failure_sentence(result)
-    return RunOutcome(result.success, run_id, time.monotonic() - started, failure)
+    return RunOutcome(result.success, run_id, time.monotonic() - started, failure, log_path)
 
 
 def _failure_sentence(result) -> str:
