@@ -9,10 +9,10 @@ import datetime as dt
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
-from ingestion.calendar import load_calendar
-from ingestion.load import EntityReport, ensure_schemas, ingest_entity
 
+from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITY_NAMES
+from ingestion.load import EntityReport, ensure_schemas, ingest_entity
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 
