@@ -4,7 +4,6 @@ All logic lives in the `ingestion` package; these assets only take the write loc
 what happened as metadata so the Dagster UI shows rows read/accepted/rejected per run.
 """
 
-
 import datetime as dt
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
