@@ -67,7 +67,7 @@ def calendar_days(start: dt.date, end: dt.date) -> list[CalendarDay]:
         return []
     covered = {y: _covered(y) for y in range(start.year, end.year + 1)}
     for first, last in _year_ranges([y for y, ok in covered.items() if not ok]):
-        years = str(first) if first == last else f"{first}-{last}"
+        years = ", ".join(str(y) for y in range(first, last + 1))  # every year named, e.g. "2027, 2028"
         warnings.warn(f"chinese_calendar {chinese_calendar.__version__} has no official calendar for {years}; "
                       "those days use a weekends-only fallback (no holidays, no adjusted workdays)", stacklevel=2)
     days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))

@@ -23,7 +23,8 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -596,6 +597,18 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+@contextmanager
+def _quiet(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """No progress bar while ingesting: DuckDB draws it even when stdout is not a terminal, which fills
+    Dagster's captured logs. The connection's own setting is restored afterwards."""
+    before = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+    con.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if before else 'false'}")
+
+
 def _naive(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now()
@@ -614,12 +627,13 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path
     files, ignored = _landing_files(landing_dir, entity)
     report = EntityReport(entity, ignored=ignored)
     root = landing_dir.resolve()
-    for path, rel in files:
-        if not path.resolve().is_relative_to(root):
-            report.files.append(FileResult(rel, None, REJECTED_FILE,
-                                           message=f"{rel} was refused: it resolves outside the landing folder."))
-            continue
-        report.files.append(ingest_file(con, spec, path, rel, stamp))
+    with _quiet(con):
+        for path, rel in files:
+            if not path.resolve().is_relative_to(root):
+                report.files.append(FileResult(
+                    rel, None, REJECTED_FILE, message=f"{rel} was refused: it resolves outside the landing folder."))
+                continue
+            report.files.append(ingest_file(con, spec, path, rel, stamp))
     for r in report.files:
         log.info("%s %s: %s (%d read, %d accepted, %d rejected) %s", entity, r.file, r.status, r.rows_read,
                  r.rows_accepted, r.rows_rejected, r.message)
