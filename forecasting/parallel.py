@@ -1,0 +1,61 @@
+"""Fitting many series in worker processes, one BLAS thread each.
+
+statsmodels' fits are tiny matrix problems: BLAS threads only contend with each other (and with the other
+workers). The thread limits are set in the environment before the workers start (spawned processes read
+them when numpy loads) and again with threadpoolctl inside each worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                    "NUMEXPR_NUM_THREADS")
+
+
+@contextmanager
+def one_blas_thread_env() -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARS}
+    os.environ.update({name: "1" for name in BLAS_THREAD_VARS})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _init_worker() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _call(packed: tuple[Callable[..., Any], Any, dict]) -> Any:
+    fn, item, kwargs = packed
+    return fn(item, **kwargs)
+
+
+def parallel_map(fn: Callable[..., R], items: Iterable[T], *, max_workers: int | None = None,
+                 chunksize: int = 8, **kwargs: Any) -> list[R]:
+    """`[fn(item, **kwargs) for item in items]` over processes (in order); in-process when one worker."""
+    items = list(items)
+    workers = min(max_workers or os.cpu_count() or 1, max(1, len(items)))
+    if workers <= 1 or len(items) <= 2:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return [fn(item, **kwargs) for item in items]
+    context = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded Dagster process
+    with one_blas_thread_env(), ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        return list(pool.map(_call, [(fn, item, kwargs) for item in items], chunksize=chunksize))
