@@ -1,6 +1,7 @@
 -- Every rolled-up target equals the sum of the parts it was rolled up from:
 --   rolled_up_time: the same level and key's targets of the next finer period type within the period;
 --   rolled_up_org:  the targets of its children (int_org_units_mapped) for the same period.
+-- (Suggested targets of the plan year are split, not summed: tests/assert_target_children_sum_to_parent.sql.)
 -- Returns the offending rows.
 
 with
@@ -85,7 +86,7 @@ left join parts
     and targets.period_start = parts.period_start
     and targets.level = parts.level
     and targets.key = parts.key
-where targets.derivation <> 'given'
+where targets.derivation in ('rolled_up_time', 'rolled_up_org')  -- policy rows are checked by the targets tests
     and (
         parts.parts_amount is null
         or targets.target_amount <> parts.parts_amount

@@ -117,7 +117,15 @@ final as (
         cast(period_days.period_end - joined.period_start + 1 as integer) as days_in_period,
         cast(greatest(0, least(period_days.period_end, {{ as_of_date() }}) - joined.period_start + 1) as integer) as days_elapsed,
         cast(period_days.workdays_in_period as integer) as workdays_in_period,
-        cast(period_days.workdays_elapsed as integer) as workdays_elapsed
+        cast(period_days.workdays_elapsed as integer) as workdays_elapsed,
+        -- Run-rate to period end on China's official workdays: actual / workdays elapsed (as_of
+        -- included) x workdays in the period. Closed periods carry their actual, future ones NULL.
+        case {{ period_status('joined.period_start', 'period_days.period_end') }}
+            when 'closed' then cast(joined.sales_amount - joined.returns_amount as decimal(18, 2))
+            when 'open' then case when period_days.workdays_elapsed > 0 then cast(round(
+                cast(joined.sales_amount - joined.returns_amount as double)
+                * period_days.workdays_in_period / period_days.workdays_elapsed, 2) as decimal(18, 2)) end
+        end as run_rate_amount
 
     from joined
     inner join period_days
@@ -126,4 +134,8 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    case when target_amount is null or target_amount = 0 then null
+         else cast(run_rate_amount as double) / cast(target_amount as double) end as projected_attainment_pct
+from final
