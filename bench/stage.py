@@ -15,7 +15,7 @@ import duckdb
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("stage", choices=["ingest", "calendar", "publish"])
+    parser.add_argument("stage", choices=["ingest", "calendar", "config", "publish"])
     parser.add_argument("--build-db", required=True)
     parser.add_argument("--landing", required=True)
     parser.add_argument("--warehouse", required=True)
@@ -23,7 +23,15 @@ def main() -> None:
     args = parser.parse_args()
     as_of = dt.date.fromisoformat(args.as_of)
     out: dict[str, object] = {}
-    if args.stage == "publish":
+    if args.stage == "config":  # the repository's config/ files, as the config/<file> assets load them
+        from ingestion.config_specs import all_specs
+        from ingestion.config_tables import load_config_tables
+
+        con = duckdb.connect(args.build_db)
+        out = {spec.name: load_config_tables(con, Path(__file__).resolve().parent.parent / "config", spec)
+               for spec in all_specs()}
+        con.close()
+    elif args.stage == "publish":
         from orchestration.publish import publish
 
         report = publish(Path(args.build_db), Path(args.warehouse), as_of=as_of)

@@ -1,0 +1,41 @@
+{#
+  Commission helpers (docs/commissions.md). Money is shown as ¥1,234.50; rates and attainment bounds
+  as percentages without trailing zeros (3%, 0.5%, 112.5%).
+#}
+
+{% macro yuan(amount) -%}
+    (case when {{ amount }} < 0 then '-' else '' end || '¥'
+     || format('{:,.2f}', abs(cast({{ amount }} as decimal(38, 2)))::double))
+{%- endmacro %}
+
+{% macro pct_text(fraction) -%}
+    (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
+{%- endmacro %}
+
+{# Round half away from zero ("half-up" for money) to the cent: DuckDB's ROUND on DECIMAL does exactly
+   that, so amounts are cast to DECIMAL first (never rounded as DOUBLE). #}
+{% macro cents(amount) -%}
+    cast(round(cast({{ amount }} as decimal(38, 10)), 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#
+  The ledger of closed commission periods: written only by `salesperf close-period`
+  (orchestration/commissions/close.py), read by the commission marts as a source. dbt never replaces
+  these tables; this on-run-start hook only creates them (empty) when they do not exist yet.
+#}
+{% macro commission_ledger_ddl() %}
+    create schema if not exists ledger;
+    create table if not exists ledger.closed_statements (
+        rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, period_label VARCHAR,
+        measure VARCHAR, measure_amount DECIMAL(18, 2), target_amount DECIMAL(18, 2), attainment_pct DOUBLE,
+        tier_commission DECIMAL(18, 2), spif DECIMAL(18, 2), cap_reduction DECIMAL(18, 2),
+        override DECIMAL(18, 2), clawback DECIMAL(18, 2), adjustments DECIMAL(18, 2),
+        restatement DECIMAL(18, 2), payable DECIMAL(18, 2), closed_at TIMESTAMP, closed_as_of DATE);
+    create table if not exists ledger.closed_lines (
+        rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, line_id VARCHAR,
+        line_type VARCHAR, order_id VARCHAR, line_no INTEGER, source_id VARCHAR, source_rep_id VARCHAR,
+        restates_period_start DATE, amount DECIMAL(18, 2), explanation VARCHAR, closed_at TIMESTAMP);
+    create table if not exists ledger.closed_measure_lines (
+        rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, order_id VARCHAR,
+        line_no INTEGER, measure_amount DECIMAL(18, 4), closed_at TIMESTAMP);
+{% endmacro %}

@@ -1,0 +1,58 @@
+-- Manual commission adjustments (landing entity `adjustments`), placed on the rep's plan statement,
+-- grain: adjustment row. The plan is the one assigned to the rep on the last assigned day within the
+-- adjustment's period (2025-03 or 2025-Q1); the line goes to that plan's period holding the start of
+-- the adjustment's period. Adjustments of reps without any plan in that period are not placed (the
+-- warn test `commission_adjustments_unplaced` lists them). Rounded half-up to the cent.
+
+with
+
+adjustments as (
+
+    select
+        *,
+        {{ period_end('period_type', 'period_start') }} as period_end,
+        row_number() over (order by _file_seq, _source_row) as adjustment_seq
+    from {{ ref('stg_raw__adjustments') }}
+    where period_start is not null
+
+),
+
+days as (
+
+    select * from {{ ref('int_commission_assignment_days') }}
+
+),
+
+placed as (
+
+    select
+        adjustments.*,
+        days.plan_id,
+        days.period_type as plan_period_type
+    from adjustments
+    inner join days
+        on days.rep_id = adjustments.rep_id
+        and days.day between adjustments.period_start and adjustments.period_end
+    qualify row_number() over (partition by adjustments.adjustment_seq order by days.day desc) = 1
+
+),
+
+final as (
+
+    select
+        rep_id,
+        plan_id,
+        plan_period_type as period_type,
+        cast(date_trunc(plan_period_type, period_start) as date) as period_start,
+        _source_file || ':' || _source_row as source_id,
+        period as adjustment_period,
+        reason,
+        {{ cents('amount') }} as amount,
+        'adjustment ' || period || ': ' || coalesce(reason, '') || ' (' || _source_file || ' row '
+            || _source_row || ')' as explanation
+
+    from placed
+
+)
+
+select * from final

@@ -1,0 +1,102 @@
+-- Which plan each rep is on, day by day (CONTRACT.md section 3 "assignments"), grain: rep x day.
+-- A rep-specific assignment covering the day wins over the default of the rep's role; days covered by
+-- neither have no row (no plan, no commission). Days run from the first day any assignment can cover
+-- up to the end of the as-of year, so targets of the open period can be prorated over all its days.
+-- ramp_factor: the plan's ramp factor for the rep's month of employment (the month holding hire_date
+-- is month 1), 1 after the ramp.
+
+with
+
+assignments as (
+
+    select * from {{ source('config', 'commission_assignments') }}
+
+),
+
+plans as (
+
+    select plan_id, period_type from {{ source('config', 'commission_plans') }}
+
+),
+
+reps as (
+
+    select rep_id, role, hire_date from {{ ref('stg_raw__reps') }}
+
+),
+
+bounds as (
+
+    select
+        -- open-ended assignments reach back to the first order
+        case
+            when bool_or(valid_from is null)
+                then (select min(order_date) from {{ ref('int_order_lines_enriched') }})
+            else min(valid_from)
+        end as first_day,
+        cast(date_trunc('year', {{ as_of_date() }}) + interval 1 year - interval 1 day as date) as last_day
+    from assignments
+
+),
+
+days as (
+
+    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as day
+    from bounds
+    where first_day is not null
+
+),
+
+candidates as (
+
+    -- rep-specific rows (priority 1)
+    select assignments.rep_id, days.day, assignments.plan_id, assignments.assignment_no,
+           'rep' as assignment_level, 1 as priority
+    from assignments
+    inner join days
+        on days.day between coalesce(assignments.valid_from, days.day) and coalesce(assignments.valid_to, days.day)
+    where assignments.rep_id is not null
+
+    union all
+
+    -- role defaults (priority 2)
+    select reps.rep_id, days.day, assignments.plan_id, assignments.assignment_no,
+           'role' as assignment_level, 2 as priority
+    from assignments
+    inner join reps on reps.role = assignments.role
+    inner join days
+        on days.day between coalesce(assignments.valid_from, days.day) and coalesce(assignments.valid_to, days.day)
+    where assignments.rep_id is null
+
+),
+
+chosen as (
+
+    select * from candidates
+    qualify row_number() over (partition by rep_id, day order by priority, assignment_no) = 1
+
+),
+
+final as (
+
+    select
+        chosen.rep_id,
+        chosen.day,
+        chosen.plan_id,
+        plans.period_type,
+        cast(date_trunc(plans.period_type, chosen.day) as date) as period_start,
+        chosen.assignment_no,
+        chosen.assignment_level,
+        datediff('month', reps.hire_date, chosen.day) + 1 as employment_month,
+        coalesce(ramp.factor, cast(1 as decimal(9, 6))) as ramp_factor
+
+    from chosen
+    inner join plans on plans.plan_id = chosen.plan_id
+    left join reps on reps.rep_id = chosen.rep_id
+    left join {{ source('config', 'commission_ramp') }} as ramp
+        on ramp.plan_id = chosen.plan_id
+        and ramp.month_no = datediff('month', reps.hire_date, chosen.day) + 1
+
+)
+
+select * from final

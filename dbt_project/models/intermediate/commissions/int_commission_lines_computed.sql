@@ -1,0 +1,109 @@
+-- Every commission line as computed from today's data, before period closing is applied
+-- (fct_commission_lines replaces the lines of closed statements with the frozen ones).
+-- Grain: one row per line_id. Line types: tier, spif, cap (the cap reduction, negative), clawback,
+-- override, adjustment. All amounts are rounded half-up to the cent line by line.
+
+with
+
+tiers as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'tier' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'tier:' || tier_no as source_id, cast(null as varchar) as source_rep_id,
+        amount, explanation
+    from {{ ref('int_commission_tier_lines') }}
+
+),
+
+spifs as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'spif' as line_type,
+        order_id, line_no, 'spif:' || spif_no as source_id, cast(null as varchar) as source_rep_id,
+        amount, explanation
+    from {{ ref('int_commission_spif_lines') }}
+
+),
+
+caps as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'cap' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'cap' as source_id, cast(null as varchar) as source_rep_id,
+        -cap_reduction as amount,
+        period_label || ' cap ' || {{ yuan('cap') }} || ': tier ' || {{ yuan('tier_commission') }} || ' + SPIF '
+            || {{ yuan('spif') }} || ' = ' || {{ yuan('tier_commission + spif') }} || ', excess '
+            || {{ yuan('cap_reduction') }} || ' not paid' as explanation
+    from {{ ref('int_commission_period_results') }}
+    where cap_reduction > 0
+
+),
+
+clawbacks as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'clawback' as line_type,
+        order_id, line_no, 'return:' || return_id as source_id, cast(null as varchar) as source_rep_id,
+        amount, explanation
+    from {{ ref('int_commission_clawbacks') }}
+
+),
+
+overrides as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'override' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'override:' || source_plan_id || ':' || strftime(source_period_start, '%Y-%m-%d') as source_id,
+        source_rep_id, amount, explanation
+    from {{ ref('int_commission_overrides') }}
+
+),
+
+adjustments as (
+
+    select
+        rep_id, plan_id, period_type, period_start, 'adjustment' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'adjustment:' || source_id as source_id, cast(null as varchar) as source_rep_id,
+        amount, explanation
+    from {{ ref('int_commission_adjustments') }}
+
+),
+
+unioned as (
+
+    select * from tiers
+    union all select * from spifs
+    union all select * from caps
+    union all select * from clawbacks
+    union all select * from overrides
+    union all select * from adjustments
+
+),
+
+final as (
+
+    select
+        rep_id || '|' || plan_id || '|' || strftime(period_start, '%Y-%m-%d') || '|' || line_type || '|'
+            || coalesce(order_id, '') || '|' || coalesce(cast(line_no as varchar), '') || '|' || source_id
+            || coalesce('|' || source_rep_id, '') as line_id,
+        rep_id,
+        plan_id,
+        period_type,
+        period_start,
+        line_type,
+        order_id,
+        line_no,
+        source_id,
+        source_rep_id,
+        cast(null as date) as restates_period_start,
+        cast(amount as decimal(18, 2)) as amount,
+        explanation
+    from unioned
+
+)
+
+select * from final

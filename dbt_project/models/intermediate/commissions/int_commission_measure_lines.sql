@@ -1,0 +1,168 @@
+-- The source lines of every commission measure (CONTRACT.md section 3 "Credit" and "Measure"),
+-- grain: rep x plan x period x order line. This is where a statement's measure comes from, line by line.
+--   net_sales / gross_margin: credit of completed order lines (int_sales_credited: the line's rep, or
+--     each split rep x split_pct, overlay included) to the plan assigned to the rep on the order date,
+--     in the plan period holding the order date, less returns recorded in that same period against
+--     the line (int_returns_credited, at the rep's credit share). gross_margin scales the line's credited
+--     margin by the share of the line not returned. Cancelled lines are absent from credit.
+--   collected: payments (回款) dated on or before as_of against an order, spread over the order's
+--     creditable lines pro rata to net_amount and credited like the lines; plan and period are those
+--     of the payment date. Payments without an order cannot be attributed to a rep and are left out.
+-- measure_units: credited units not returned in the period (units x share not returned), for SPIFs.
+
+with
+
+credits as (
+
+    select * from {{ ref('int_sales_credited') }}
+
+),
+
+days as (
+
+    select rep_id, day, plan_id, period_type, period_start from {{ ref('int_commission_assignment_days') }}
+
+),
+
+plans as (
+
+    select plan_id, measure from {{ source('config', 'commission_plans') }}
+
+),
+
+credited_to_plans as (
+
+    select
+        credits.*,
+        days.plan_id,
+        days.period_type,
+        days.period_start,
+        plans.measure
+    from credits
+    inner join days on days.rep_id = credits.rep_id and days.day = credits.order_date
+    inner join plans on plans.plan_id = days.plan_id
+    where plans.measure in ('net_sales', 'gross_margin')
+
+),
+
+same_period_returns as (
+
+    select
+        credited_to_plans.rep_id,
+        credited_to_plans.plan_id,
+        credited_to_plans.order_id,
+        credited_to_plans.line_no,
+        sum(returns.credited_returned_amount) as returned_amount,
+        count(*) as return_count
+    from credited_to_plans
+    inner join {{ ref('int_returns_credited') }} as returns
+        on returns.order_id = credited_to_plans.order_id
+        and returns.line_no = credited_to_plans.line_no
+        and returns.rep_id = credited_to_plans.rep_id
+    where cast(date_trunc(credited_to_plans.period_type, returns.return_date) as date) = credited_to_plans.period_start
+    group by all
+
+),
+
+sales_lines as (
+
+    select
+        c.rep_id,
+        c.plan_id,
+        c.period_type,
+        c.period_start,
+        c.measure,
+        c.order_id,
+        c.line_no,
+        c.order_date,
+        c.product_line,
+        c.credit_source,
+        c.split_pct,
+        c.credited_quantity,
+        c.credited_amount,
+        coalesce(r.returned_amount, 0) as same_period_returned_amount,
+        coalesce(r.return_count, 0) as event_count,
+        -- share of the credited line still sold at the end of the period
+        case when c.credited_amount <> 0
+            then 1 - coalesce(r.returned_amount, 0) / c.credited_amount else 1 end as kept_share,
+        c.credited_gross_margin_amount
+    from credited_to_plans as c
+    left join same_period_returns as r
+        on r.rep_id = c.rep_id and r.plan_id = c.plan_id
+        and r.order_id = c.order_id and r.line_no = c.line_no
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_raw__payments') }}
+    where order_id is not null and payment_date <= {{ as_of_date() }}
+
+),
+
+order_totals as (
+
+    select order_id, sum(net_amount) as order_net_amount
+    from {{ ref('int_order_lines_enriched') }}
+    where is_creditable
+    group by all
+
+),
+
+collected as (
+
+    select
+        credits.rep_id,
+        days.plan_id,
+        days.period_type,
+        days.period_start,
+        'collected' as measure,
+        credits.order_id,
+        credits.line_no,
+        credits.order_date,
+        credits.product_line,
+        credits.credit_source,
+        credits.split_pct,
+        sum(payments.amount * credits.credited_amount / order_totals.order_net_amount) as collected_amount,
+        count(*) as event_count
+    from payments
+    inner join order_totals on order_totals.order_id = payments.order_id and order_totals.order_net_amount <> 0
+    inner join credits on credits.order_id = payments.order_id
+    inner join days on days.rep_id = credits.rep_id and days.day = payments.payment_date
+    inner join plans on plans.plan_id = days.plan_id and plans.measure = 'collected'
+    group by all
+
+),
+
+final as (
+
+    select
+        rep_id, plan_id, period_type, period_start, measure, order_id, line_no, order_date, product_line,
+        credit_source, split_pct,
+        credited_amount,
+        cast(same_period_returned_amount as decimal(18, 4)) as same_period_returned_amount,
+        cast(null as decimal(18, 4)) as collected_amount,
+        cast(case measure
+            when 'net_sales' then credited_amount - same_period_returned_amount
+            else coalesce(credited_gross_margin_amount, 0) * kept_share
+        end as decimal(18, 4)) as measure_amount,
+        cast(credited_quantity * kept_share as decimal(18, 4)) as measure_units,
+        event_count
+    from sales_lines
+
+    union all
+
+    select
+        rep_id, plan_id, period_type, period_start, measure, order_id, line_no, order_date, product_line,
+        credit_source, split_pct,
+        cast(null as decimal(18, 4)) as credited_amount,
+        cast(null as decimal(18, 4)) as same_period_returned_amount,
+        cast(collected_amount as decimal(18, 4)) as collected_amount,
+        cast(collected_amount as decimal(18, 4)) as measure_amount,
+        cast(null as decimal(18, 4)) as measure_units,
+        event_count
+    from collected
+
+)
+
+select * from final

@@ -1,0 +1,101 @@
+-- Commission statements (CONTRACT.md section 4), grain: rep x plan x plan period.
+-- Every amount is the sum of the statement's lines in fct_commission_lines by line_type, so
+-- payable = tier_commission + spif - cap_reduction + override + clawback + adjustments + restatement
+-- equals the sum of the lines to the cent. Closed statements (frozen by `salesperf close-period`) keep
+-- their frozen measure and target and are `final`; all others are `provisional`.
+-- A statement exists for every period a plan is assigned (up to the as-of date) and for every period
+-- that only holds lines (a clawback, override, adjustment or restatement).
+
+with
+
+lines as (
+
+    select * from {{ ref('fct_commission_lines') }}
+
+),
+
+line_sums as (
+
+    select
+        rep_id, plan_id, period_type, period_start,
+        sum(amount) filter (where line_type = 'tier') as tier_commission,
+        sum(amount) filter (where line_type = 'spif') as spif,
+        -sum(amount) filter (where line_type = 'cap') as cap_reduction,
+        sum(amount) filter (where line_type = 'override') as override,
+        sum(amount) filter (where line_type = 'clawback') as clawback,
+        sum(amount) filter (where line_type = 'adjustment') as adjustments,
+        sum(amount) filter (where line_type = 'restatement') as restatement,
+        sum(amount) as payable,
+        count(*) as line_count
+    from lines
+    group by all
+
+),
+
+measures as (
+
+    select * from {{ ref('int_commission_period_measures') }}
+
+),
+
+closed as (
+
+    select * from {{ source('ledger', 'closed_statements') }}
+
+),
+
+plans as (
+
+    select plan_id, measure from {{ source('config', 'commission_plans') }}
+
+),
+
+keys as (
+
+    select rep_id, plan_id, period_type, period_start from measures
+    union
+    select rep_id, plan_id, period_type, period_start from line_sums
+    union
+    select rep_id, plan_id, period_type, period_start from closed
+
+),
+
+final as (
+
+    select
+        keys.rep_id,
+        keys.plan_id,
+        keys.period_type,
+        keys.period_start,
+        {{ period_end('keys.period_type', 'keys.period_start') }} as period_end,
+        {{ period_label('keys.period_type', 'keys.period_start') }} as period_label,
+        coalesce(closed.measure, measures.measure, plans.measure) as measure,
+        cast(case when closed.rep_id is not null then closed.measure_amount
+                  else coalesce(measures.measure_amount, 0) end as decimal(18, 2)) as measure_amount,
+        cast(case when closed.rep_id is not null then closed.target_amount
+                  else measures.target_amount end as decimal(18, 2)) as target_amount,
+        case when closed.rep_id is not null then closed.attainment_pct else measures.attainment_pct end
+            as attainment_pct,
+        cast(coalesce(line_sums.tier_commission, 0) as decimal(18, 2)) as tier_commission,
+        cast(coalesce(line_sums.spif, 0) as decimal(18, 2)) as spif,
+        cast(coalesce(line_sums.cap_reduction, 0) as decimal(18, 2)) as cap_reduction,
+        cast(coalesce(line_sums.override, 0) as decimal(18, 2)) as override,
+        cast(coalesce(line_sums.clawback, 0) as decimal(18, 2)) as clawback,
+        cast(coalesce(line_sums.adjustments, 0) as decimal(18, 2)) as adjustments,
+        cast(coalesce(line_sums.restatement, 0) as decimal(18, 2)) as restatement,
+        cast(coalesce(line_sums.payable, 0) as decimal(18, 2)) as payable,
+        coalesce(line_sums.line_count, 0) as line_count,
+        case when closed.rep_id is not null then 'final' else 'provisional' end as statement_status,
+        closed.closed_at,
+        {{ period_status('keys.period_start', period_end('keys.period_type', 'keys.period_start')) }}
+            as period_status
+
+    from keys
+    left join line_sums using (rep_id, plan_id, period_start)
+    left join measures using (rep_id, plan_id, period_start)
+    left join closed using (rep_id, plan_id, period_start)
+    left join plans on plans.plan_id = keys.plan_id
+
+)
+
+select * from final

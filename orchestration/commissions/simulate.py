@@ -1,0 +1,114 @@
+"""`salesperf simulate --plans OTHER.yml`: payouts under an alternative plan file, on the same data.
+
+The build database is copied (under the write lock, so the copy is consistent) into a temporary folder;
+the alternative file is validated and loaded into the copy's config tables and the commission models are
+rebuilt there with dbt. The real build database and warehouse are never written. Both sides compare the
+*computed* payouts (int_commission_lines_computed: closed periods recomputed too, so the plans are
+compared like for like), per rep and in total, over the plan periods within --period (default: all).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from ingestion.commission_config import COMMISSION_PLANS_SPEC
+from ingestion.config_files import ConfigError
+from ingestion.config_tables import load_config_tables
+from orchestration.commissions.dbt_runner import run_dbt
+from orchestration.commissions.periods import parse_period
+from orchestration.locking import writer_lock
+from orchestration.settings import Settings
+
+COMMISSION_MODELS = "path:models/intermediate/commissions path:models/marts/commissions"
+
+
+@dataclass(frozen=True)
+class RepComparison:
+    rep_id: str
+    current: Decimal
+    simulated: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.simulated - self.current
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    reps: list[RepComparison]
+    period_label: str
+
+    @property
+    def total_current(self) -> Decimal:
+        return sum((r.current for r in self.reps), Decimal("0.00"))
+
+    @property
+    def total_simulated(self) -> Decimal:
+        return sum((r.simulated for r in self.reps), Decimal("0.00"))
+
+    @property
+    def paid_less(self) -> list[RepComparison]:
+        return sorted((r for r in self.reps if r.simulated < r.current), key=lambda r: r.difference)
+
+    def distribution(self, side: str) -> dict[str, Decimal]:
+        values = sorted(getattr(r, side) for r in self.reps)
+        if not values:
+            return {}
+        q = statistics.quantiles(values, n=10, method="inclusive") if len(values) > 1 else [values[0]] * 9
+        return {"reps": Decimal(len(values)), "min": values[0], "p10": Decimal(q[0]).quantize(Decimal("0.01")),
+                "median": Decimal(statistics.median(values)).quantize(Decimal("0.01")),
+                "p90": Decimal(q[8]).quantize(Decimal("0.01")), "max": values[-1],
+                "mean": (sum(values) / len(values)).quantize(Decimal("0.01"))}
+
+
+def _payouts(db: Path, period_label: str | None) -> dict[str, Decimal]:
+    where, params = "", []
+    if period_label:
+        period = parse_period(period_label)
+        where = ("where period_start >= ? and cast(period_start + case period_type when 'month' then interval 1 month "
+                 "when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?")
+        params = [period.start, period.end]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(f"select rep_id, sum(amount) from intermediate.int_commission_lines_computed {where} "
+                           "group by 1", params).fetchall()
+    finally:
+        con.close()
+    return {rep: Decimal(amount) for rep, amount in rows}
+
+
+def simulate(settings: Settings, plans_file: Path, period_label: str | None = None) -> SimulationReport:
+    plans_file = Path(plans_file)
+    if not plans_file.is_file():
+        raise FileNotFoundError(f"plan file {plans_file} does not exist")
+    if not settings.build_db.exists():
+        raise FileNotFoundError(f"build database {settings.build_db} does not exist: run `salesperf run` first")
+    with tempfile.TemporaryDirectory(prefix="salesperf-simulate-") as work:
+        work_dir = Path(work)
+        copy = work_dir / "simulate.duckdb"
+        with writer_lock(settings.build_dir):
+            shutil.copyfile(settings.build_db, copy)
+            current = _payouts(settings.build_db, period_label)
+        # the alternative file, validated exactly like the real one, under the name the spec expects
+        config_dir = work_dir / "config"
+        config_dir.mkdir()
+        shutil.copyfile(plans_file, config_dir / COMMISSION_PLANS_SPEC.file_name)
+        con = duckdb.connect(str(copy))
+        try:
+            load_config_tables(con, config_dir, COMMISSION_PLANS_SPEC)
+        except ConfigError as exc:  # name the user's file, not the copy's
+            raise ConfigError(str(exc).replace(COMMISSION_PLANS_SPEC.file_name, plans_file.name, 1)) from None
+        finally:
+            con.close()
+        run_dbt(settings, ["run", "--select", COMMISSION_MODELS], build_db=copy)
+        simulated = _payouts(copy, period_label)
+    reps = [RepComparison(rep, current.get(rep, Decimal("0.00")), simulated.get(rep, Decimal("0.00")))
+            for rep in sorted(set(current) | set(simulated))]
+    return SimulationReport(reps, period_label or "all periods")
