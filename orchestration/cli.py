@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
     ui.set_defaults(func=cmd_ui)
+    from orchestration.commissions.cli_commands import register as register_commission_commands
+
+    register_commission_commands(sub)  # close-period, export commissions, simulate
     return parser
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration.assets.commissions import commission_exports
 from orchestration.assets.config import config_assets
 from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.assets.forecasting import forecasting_assets
 from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.serving import published_warehouse
 from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
@@ -16,7 +18,8 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions wired to `settings` (default: the SALESPERF_* environment)."""
     return Definitions(
-        assets=[*ingestion_assets, calendar_days, *config_assets, salesperf_dbt_models, published_warehouse],
+        assets=[*ingestion_assets, calendar_days, *config_assets, salesperf_dbt_models, published_warehouse,
+                commission_exports, *forecasting_assets],
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],
         sensors=[landing_sensor],

@@ -161,11 +161,21 @@ class _RawWriter:
             [self.file_seq, source_file, entity, f"sha-{self.file_seq}", len(rows), len(rows)])
 
 
+def load_config_dir(con: duckdb.DuckDBPyConnection, config_dir: Path) -> None:
+    """config.* tables as the config assets write them (empty tables for files absent from config_dir)."""
+    from ingestion.config_specs import all_specs
+    from ingestion.config_tables import load_config_tables
+
+    for spec in all_specs():
+        load_config_tables(con, config_dir, spec)
+
+
 def dbt_build_raw_database(path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         for statement in dbt_raw_ddl():
             con.execute(statement)
+        load_config_dir(con, path.parent / "no-config")  # every config file absent: manual targets only
         raw = _RawWriter(con)
         raw.file("reps", "reps/reps.csv", REPS)
         raw.file("customers", "customers/customers.csv", CUSTOMERS)

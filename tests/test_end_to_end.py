@@ -17,7 +17,8 @@ from tests.conftest import COMPANY_SCALE as SCALE
 from tests.conftest import fingerprint as _fingerprint
 
 CONTRACT_TABLES = {
-    "marts": ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets", "fct_attainment"],
+    "marts": ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets", "fct_attainment",
+              "fct_kpi_scorecard"],
     "audit": ["ingested_files", "rejected_rows"],
 }
 
@@ -32,7 +33,9 @@ def pub(company):
 def test_published_warehouse_has_every_contract_table_with_comments(pub):
     for schema, tables in CONTRACT_TABLES.items():
         for table in tables:
-            assert pub.execute(f"select count(*) from {schema}.{table}").fetchone()[0] > 0, f"{schema}.{table}"
+            rows = pub.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+            # The demo's exports are clean, so the quarantine may legitimately be empty.
+            assert rows > 0 or table == "rejected_rows", f"{schema}.{table}"
     undocumented = pub.execute("""
         select table_name || '.' || column_name from duckdb_columns()
         where schema_name = 'marts' and (comment is null or comment = '')""").fetchall()
@@ -77,10 +80,12 @@ def test_rep_month_attainment_matches_the_independent_reference(company, pub):
         select key, period_start, actual_amount, target_amount from marts.fct_attainment
         where level = 'rep' and period_type = 'month' and period_start <= ?""", [AS_OF]).fetchall()}
     assert len(ref_rows) > 1000
+    # fct_attainment holds cents (rounded half-up); the reference keeps doubles: at most half a cent apart.
+    half_cent = 0.005 + 1e-6
     mismatches = [(k, ours.get(k), v) for k, v in ref_rows.items()
-                  if k not in ours or abs(float(ours[k][0] or 0) - float(v[0] or 0)) > 0.005
+                  if k not in ours or abs(float(ours[k][0] or 0) - float(v[0] or 0)) > half_cent
                   or (v[1] is None) != (ours[k][1] is None)
-                  or (v[1] is not None and abs(float(ours[k][1]) - float(v[1])) > 0.005)]
+                  or (v[1] is not None and abs(float(ours[k][1]) - float(v[1])) > half_cent)]
     assert mismatches[:5] == []
 
 
