@@ -56,12 +56,14 @@ COMPANY_AS_OF = dt.date(2025, 11, 15)
 COMPANY_SCALE = 20_000
 
 
-def fingerprint(db: Path) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent content hash of every table in raw, audit, config and marts."""
+def fingerprint(db: Path, schemas: tuple[str, ...] = ("raw", "audit", "config", "marts")
+                ) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent content hash of every table in `schemas`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() "
-                             "where schema_name in ('raw', 'audit', 'config', 'marts') order by 1, 2").fetchall()
+                             "where schema_name in (select unnest(?::varchar[])) order by 1, 2",
+                             [list(schemas)]).fetchall()
         return {f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x')
                 .fetchone() for s, t in tables}
     finally:

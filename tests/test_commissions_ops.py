@@ -17,6 +17,7 @@ import pytest
 
 from orchestration.settings import Settings
 from tests.commission_fixture import AS_OF, COMMISSION_SELECTION, PLANS_YML, build_raw_database, run_dbt
+from tests.conftest import fingerprint
 from tests.test_dbt_models import _RawWriter
 
 D = Decimal
@@ -43,14 +44,7 @@ def _query(path: Path, sql: str, params=()) -> list[tuple]:
 
 
 def _fingerprint(db: Path) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = con.execute("select schema_name, table_name from duckdb_tables() "
-                             "where schema_name in ('config', 'marts', 'ledger', 'intermediate')").fetchall()
-        return {f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x')
-                .fetchone() for s, t in tables}
-    finally:
-        con.close()
+    return fingerprint(db, ("config", "marts", "ledger", "intermediate"))
 
 
 class Story:
