@@ -1,14 +1,12 @@
-"""Every config file salesperf reads. A feature adds its ConfigSpec module to this import list.
+"""Every config file salesperf reads. A feature adds its ConfigSpec module to the imports below.
 
 Importing a feature module registers its spec in `ingestion.config_tables.CONFIG_SPECS`.
 """
 
 from __future__ import annotations
 
-from forecasting import config as forecasting_config  # noqa: F401,E402
-
-# Feature spec modules, e.g. `from ingestion import targets_config  # noqa: F401`, go here.
-from ingestion import commission_config, scorecard_config, targets_config  # noqa: F401
+from forecasting import config as forecasting_config  # noqa: F401  (registers forecasting.yml)
+from ingestion import commission_config, scorecard_config, targets_config  # noqa: F401  (register their files)
 from ingestion.config_tables import CONFIG_SPECS, ConfigSpec
 
 
