@@ -120,8 +120,10 @@ def main() -> None:
                max(abs(coalesce(p.target_amount, 0) - coalesce(r.target_amount, 0))) as max_target_diff
         from (select key as rep_id, period_start as month, actual_amount, target_amount
               from pub.marts.fct_attainment where level = 'rep' and period_type = 'month'
-                and (actual_amount <> 0 or target_amount is not null)) p
-        full join (select * from ref.ref_attainment where actual_amount <> 0 or target_amount is not null) r
+                and (actual_amount <> 0 or coalesce(target_amount, 0) <> 0)) p
+        -- zero-actual, zero-target rows (e.g. months a rep is not employed) carry nothing to compare
+        full join (select * from ref.ref_attainment
+                   where actual_amount <> 0 or coalesce(target_amount, 0) <> 0) r
           on p.rep_id = r.rep_id and p.month = r.month
     """).fetchone()
     con.close()
