@@ -120,10 +120,9 @@ def warehouse_summary(warehouse: Path) -> tuple[list[tuple[str, int]], int, int]
     """(table, rows) of the published file, rejected rows, files ingested — read-only, as a BI tool would."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = con.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "where schema_name in ('marts', 'audit') order by 1").fetchall()
-        counts = [(name, con.execute(f"select count(*) from {name}").fetchone()[0]) for name, _ in tables]
+        tables = con.execute("select schema_name || '.' || table_name from duckdb_tables() "
+                             "where schema_name in ('marts', 'audit') order by 1").fetchall()
+        counts = [(name, con.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in tables]
         rejected = con.execute("select count(*) from audit.rejected_rows").fetchone()[0]
         files = con.execute("select count(*) from audit.ingested_files").fetchone()[0]
     finally:

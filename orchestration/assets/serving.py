@@ -1,6 +1,6 @@
 """Publishing: the build database's marts and audit schemas become the file BI tools open."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSelection, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.forecasting import FORECASTING_KEYS
@@ -34,5 +34,3 @@ def published_warehouse(context: AssetExecutionContext, settings: SalesperfSetti
         "tables": MetadataValue.md(table_md),
     })
 
-
-ALL_BUT_SERVING = AssetSelection.all() - AssetSelection.assets(published_warehouse)
