@@ -1,16 +1,37 @@
 """Read one landing file (CSV, XLSX or Parquet) into an all-VARCHAR DuckDB staging table.
 
 The staging table has the file's own header names, every cell as text (NULL when empty), and `_row`, the
-spreadsheet-style row number (header = row 1, first data row = row 2). Typing and validation happen later,
-in SQL (see `load.py`); reading never interprets a value, so nothing is lost before it can be reported.
+spreadsheet-style row number of the record (the header's own row number + 1 for the first data row).
+Typing and validation happen later, in SQL (see `load.py`); reading never interprets a value, so nothing
+is lost before it can be reported. `stage_file` returns a `StagedFile`: the header names (a list) plus how
+the file was read (header row, delimiter, worksheets read and skipped) for the file's audit message.
+
+The header row: real exports put a title above the table (销售订单明细表, 导出时间：2025-03-01, a merged
+banner). Unless the caller names the row (`header_row`), the header is searched among the first
+HEADER_SEARCH_ROWS non-blank rows (`find_header`): with a `header_score` callback (the loader passes one
+that counts the cells naming a column of the entity), the first row with the best positive score; else,
+or when no row scores, the first row with at least 2 distinct non-empty cells and at least half as many
+non-empty cells as the widest row (a lone title, even one merged across the sheet, has one distinct value).
+Rows above the header are not data: they are neither loaded nor counted.
 
 Row numbers:
-- CSV: `_row` = 1 + the record's position among the file's records. DuckDB's reader skips empty lines, so
-  after an empty line (or a quoted cell holding a line break) `_row` no longer equals the text line number.
-  Fully blank rows (empty lines, or rows whose every cell is blank) are not data rows: they are neither
-  loaded nor counted (the loader drops blank-celled rows; empty lines never reach it).
+- CSV: the header is on text line L (lines above it are skipped with read_csv's `skip`, so titles never
+  reach DuckDB's sniffer) and `_row` = L + 1 + the record's position among the records after it. DuckDB's
+  reader skips empty lines, so after an empty line (or a quoted cell holding a line break) `_row` no
+  longer equals the text line number. Fully blank rows (empty lines, or rows whose every cell is blank or
+  whitespace) are not data rows: they are neither loaded nor counted (the loader drops blank-celled rows;
+  empty lines never reach it). The delimiter (`,` `;` tab `|`) is the one that splits the first lines
+  into the most records of one width > 1 (`detect_delimiter`), unless the caller names it.
 - XLSX: `_row` is the worksheet's own row number, so it matches what Excel shows. Blank rows are skipped
-  at read time. Rows above the header (the first non-empty row) are ignored.
+  at read time. Merged cells: openpyxl's read-only mode does not expose merged ranges, so they are read
+  from the worksheet XML's `<mergeCell ref=...>` elements (`merged_ranges`) and every cell of a range
+  gets the range's top-left value, as the reader of the printed sheet would (an order id merged down its
+  lines belongs to each line). Several sheets: without `sheet`, the reference sheet is the one whose
+  header scores best (the first with a table-like header without a score), and every worksheet whose
+  header has the same column names (any order, any case) is read too; the others (cover, notes, pivot
+  sheets) are skipped and named in `StagedFile.notes`. The k-th sheet read (k = 0, 1, ...) numbers its
+  rows k * SHEET_ROW_SCALE + worksheet row, so `_row` stays unique in the file and the first sheet's rows
+  keep their plain numbers; `StagedFile.sheets[k]` names the sheet.
 - Parquet: `_row` = 2 + the row's position in the file.
 
 File paths and header names only ever reach SQL as bound parameters or as quoted identifiers.
@@ -19,19 +40,30 @@ File paths and header names only ever reach SQL as bound parameters or as quoted
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from ingestion.sql_macros import WHITESPACE
+
 CHUNK = 4 * 1024 * 1024  # read size for hashing, UTF-8 validation and transcoding
 SAMPLE = 1024 * 1024  # bytes charset-normalizer looks at when a file is not UTF-8
 XLSX_BATCH = 50_000  # rows per Arrow batch when staging a worksheet
+HEADER_SEARCH_ROWS = 20  # non-blank rows at the top of a file or sheet searched for the header
+SHEET_ROW_SCALE = 10_000_000  # _row of the k-th sheet read = k * this + worksheet row (Excel: <= 1,048,576)
+DELIMITERS = (",", ";", "\t", "|")  # detection candidates, in the order ties are broken
+
+# Scores a candidate header row (its non-empty cells, trimmed); higher is more header-like, 0 = not one.
+HeaderScore = Callable[[list[str]], float]
 
 # Longest BOM first: the UTF-32 LE BOM starts with the UTF-16 LE one.
 _BOMS = [
@@ -162,32 +194,70 @@ def file_format(path: Path) -> str | None:
     return {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}.get(path.suffix.lower())
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, *,
-               encoding: str | None = None) -> list[str]:
-    """Load one landing file into the TEMP table `table` (all VARCHAR + `_row BIGINT`); return its
-    header names in file order. `encoding` skips detection for a CSV already fingerprinted.
+class StagedFile(list[str]):
+    """The staged file's header names in file order (a list, so callers that only want the names can treat
+    it as one), and how the file was read."""
 
-    Raises LandingFileError (one sentence naming the file) when the file cannot be read."""
+    def __init__(self, headers: Iterable[str], *, header_row: int = 1, delimiter: str | None = None,
+                 sheets: Sequence[str] = (), skipped_sheets: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(headers)
+        self.header_row = header_row  # row (CSV: text line) of the header in the file or first sheet read
+        self.delimiter = delimiter  # CSV only
+        self.sheets = list(sheets)  # XLSX: worksheets read, in order; _row // SHEET_ROW_SCALE indexes it
+        self.skipped_sheets = list(skipped_sheets)  # XLSX: (worksheet, why it was not read)
+
+    @property
+    def notes(self) -> str:
+        """What a reader of the audit should know about how the file was read; '' for a plain file."""
+        parts = []
+        if self.header_row > 1:
+            parts.append(f"header on row {self.header_row} (rows above it are titles, not data)")
+        if len(self.sheets) > 1 or self.skipped_sheets:
+            parts.append("sheets read: " + ", ".join(self.sheets))
+        if self.skipped_sheets:
+            parts.append("sheets skipped: " + ", ".join(f"{name} ({why})" for name, why in self.skipped_sheets))
+        return "; ".join(parts)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, *,
+               encoding: str | None = None, sheet: str | int | None = None, header_row: int | None = None,
+               delimiter: str | None = None, header_score: HeaderScore | None = None) -> StagedFile:
+    """Load one landing file into the TEMP table `table` (all VARCHAR + `_row BIGINT`); return its
+    header names in file order, as a StagedFile.
+
+    `encoding` skips detection for a CSV already fingerprinted; `sheet` (XLSX: a worksheet name or 0-based
+    index) reads that worksheet only; `header_row` (1-based; CSV: text line) skips header detection;
+    `delimiter` (CSV, one character) skips delimiter detection; `header_score` ranks candidate header rows
+    (see the module docstring). Raises LandingFileError (one sentence naming the file) when the file
+    cannot be read."""
     path = Path(path)
     fmt = file_format(path)
     if path.stat().st_size == 0:
         raise LandingFileError(f"{path.name} is empty (not even a header row).")
+    if header_row is not None and header_row < 1:
+        raise ValueError(f"header_row must be 1 or more, not {header_row}")
+    if delimiter is not None and len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, not {delimiter!r}")
     try:
         if fmt == "csv":
-            _stage_csv(con, path, table, encoding or detect_encoding(path))
+            staged = _stage_csv(con, path, table, encoding or detect_encoding(path),
+                                _HeaderSpec(header_row, header_score), delimiter)
         elif fmt == "xlsx":
-            _stage_xlsx(con, path, table)
+            staged = _stage_xlsx(con, path, table, sheet, _HeaderSpec(header_row, header_score))
         elif fmt == "parquet":
             _stage_parquet(con, path, table)
+            staged = StagedFile([])
         else:
             raise LandingFileError(f"{path.name} is not a .csv, .xlsx or .parquet file.")
     except LandingFileError:
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table)}")
         raise
     except Exception as exc:  # any reader failure is reported as this file's, never raised further
         con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table)}")
         raise LandingFileError(f"{path.name} could not be read as {fmt}: {first_line(exc)}.") from exc
     cols = [r[0] for r in con.execute(f"DESCRIBE temp.{quote_ident(table)}").fetchall()]
-    return [c for c in cols if c != "_row"]
+    staged[:] = [c for c in cols if c != "_row"]
+    return staged
 
 
 def first_line(exc: BaseException) -> str:
@@ -214,17 +284,91 @@ class _InsertionOrder:
             self.con.execute("SET preserve_insertion_order = false")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str) -> None:
-    if encoding in _NATIVE:
-        _read_csv_into(con, path, table)
-        return
-    fd, tmp = tempfile.mkstemp(prefix="salesperf-", suffix=".csv")
-    os.close(fd)
+# -- header row -----------------------------------------------------------------------------------
+
+
+class _HeaderSpec:
+    """How to find the header: a given row number, or detection with an optional score."""
+
+    def __init__(self, row: int | None, score: HeaderScore | None) -> None:
+        self.row, self.score = row, score
+
+
+def _filled(cells: Sequence[str | None]) -> list[str]:
+    return [t for c in cells if c is not None and (t := c.strip(WHITESPACE))]
+
+
+def find_header(rows: Sequence[Sequence[str | None]], score: HeaderScore | None = None) -> int | None:
+    """Index in `rows` (the top of a file or sheet) of the header row; None when every row is blank.
+
+    With `score`, the first row with the best positive score wins. Otherwise (or when nothing scores) the
+    first row with at least 2 distinct non-empty cells and at least half as many non-empty cells as the
+    widest row: a title (销售订单明细表), an export-date line or a banner merged across the sheet has one
+    distinct value, a key/value line (导出人：张三) is narrower than the table. A one-column file's header is
+    its first non-blank row."""
+    cells = [_filled(r) for r in rows]
+    candidates = [i for i, c in enumerate(cells) if c][:HEADER_SEARCH_ROWS]
+    if not candidates:
+        return None
+    if score is not None:
+        scores = [score(cells[i]) for i in candidates]
+        best = max(scores)
+        if best > 0:
+            return candidates[scores.index(best)]
+    widest = max(len(cells[i]) for i in candidates)
+    if max(len(set(cells[i])) for i in candidates) < 2:
+        return candidates[0]
+    need = max(2, (widest + 1) // 2)
+    return next((i for i in candidates if len(set(cells[i])) >= 2 and len(cells[i]) >= need), candidates[0])
+
+
+# -- csv ----------------------------------------------------------------------------------------------
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str, header: _HeaderSpec,
+               delimiter: str | None) -> StagedFile:
+    temps: list[Path] = []
+
+    def temp() -> Path:
+        fd, name = tempfile.mkstemp(prefix="salesperf-", suffix=".csv")
+        os.close(fd)
+        temps.append(Path(name))
+        return temps[-1]
+
     try:
-        transcode_to_utf8(path, encoding, Path(tmp))
-        _read_csv_into(con, Path(tmp), table)
+        if encoding not in _NATIVE:  # DuckDB has no GBK reader offline: detection and reading use UTF-8
+            transcode_to_utf8(path, encoding, utf8 := temp())
+            path = utf8
+        lines = _head_lines(path)
+        delimiter = delimiter or detect_delimiter(lines)
+        header_line = header.row
+        if header_line is None:
+            records = _records(lines, delimiter)
+            found = find_header([cells for _, cells in records], header.score)
+            header_line = records[found][0] if found is not None else 1
+        if header_line > 1:
+            # Titles above the header are cut off in a copy rather than passed over with read_csv's `skip`:
+            # with `skip` set, DuckDB's sniffer fails on a row wider than the header (null_padding), and
+            # without it, it takes the title for the header.
+            _copy_from_line(path, header_line, cut := temp())
+            path = cut
+        _read_csv_into(con, path, table, delimiter, first_row=header_line + 1)
+        return StagedFile([], header_row=header_line, delimiter=delimiter)
     finally:
-        os.unlink(tmp)
+        for t in temps:
+            t.unlink(missing_ok=True)
+
+
+def _copy_from_line(src: Path, line: int, dest: Path) -> None:
+    """Copy a UTF-8 file from its `line`-th text line (1-based, counted as _head_lines counts) on."""
+    with open(src, encoding="utf-8", errors="replace", newline="") as f:
+        for _ in range(line - 1):
+            f.readline()
+        offset = f.tell()  # a byte offset: the UTF-8 decoder keeps no state between lines
+    with open(src, "rb") as fin, open(dest, "wb") as out:
+        fin.seek(offset)
+        while chunk := fin.read(CHUNK):
+            out.write(chunk)
 
 
 def transcode_to_utf8(src: Path, encoding: str, dest: Path) -> None:
@@ -246,29 +390,72 @@ def transcode_to_utf8(src: Path, encoding: str, dest: Path) -> None:
             raise LandingFileError(f"{src.name} is not valid {encoding}: it ends mid-character.") from err
 
 
-def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+def _head_lines(path: Path) -> list[str]:
+    """The first lines of a UTF-8 file (at most 200 lines or ~SAMPLE characters), line ends kept."""
+    lines: list[str] = []
+    size = 0
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        while len(lines) < 200 and size < SAMPLE and (line := f.readline(SAMPLE)):
+            lines.append(line)
+            size += len(line)
+    return lines
+
+
+def _records(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """(first text line, cells) of each record in `lines`; an empty line is a record with no cells."""
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error:  # a sample cut inside a quoted cell, or a stray NUL: what was parsed is enough
+        pass
+    return records
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The candidate that splits the most records into one common width > 1 (ties: the wider split, then
+    DELIMITERS order). Title rows are one cell whatever the delimiter, so they do not sway it."""
+    best, best_key = DELIMITERS[0], (0, 0)
+    for delimiter in DELIMITERS:
+        widths = [len(cells) for _, cells in _records(lines, delimiter) if len(cells) > 1]
+        if not widths:
+            continue
+        mode = max(set(widths), key=lambda w: (widths.count(w), w))
+        key = (widths.count(mode), mode)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, first_row: int
+                   ) -> None:
     # null_padding: a short row gets NULLs (reported per row later) and a long one extra columns, instead
-    # of failing the whole file or mis-sniffing the delimiter. The parallel reader refuses null_padding
-    # with quoted line breaks; that case retries single-threaded.
+    # of failing the whole file. The delimiter is set (detect_delimiter) because the sniffer, with
+    # null_padding, can settle on no delimiter at all. The parallel reader refuses null_padding with quoted
+    # line breaks; that case retries single-threaded.
     sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
-           "all_varchar = true, header = true, null_padding = true")
+           "all_varchar = true, header = true, null_padding = true, delim = $delim")
+    params = {"path": str(path), "delim": delimiter}
     with _InsertionOrder(con):
         try:
-            con.execute(sql + ")", {"path": str(path)})
+            con.execute(sql + ")", params)
         except duckdb.Error as err:
             if "parallel" not in str(err):
                 raise
-            con.execute(sql + ", parallel = false)", {"path": str(path)})
-    _add_row_numbers(con, table)
+            con.execute(sql + ", parallel = false)", params)
+    _add_row_numbers(con, table, first=first_row)
 
 
-def _add_row_numbers(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _add_row_numbers(con: duckdb.DuckDBPyConnection, table: str, first: int = 2) -> None:
     q = quote_ident(table)
     cols = [r[0] for r in con.execute(f"DESCRIBE temp.{q}").fetchall()]
     if "_row" in cols:  # a header literally named _row keeps its data under another name
         con.execute(f"ALTER TABLE temp.{q} RENAME COLUMN _row TO {quote_ident(_unique('_row', cols))}")
     con.execute(f"ALTER TABLE temp.{q} ADD COLUMN _row BIGINT")
-    con.execute(f"UPDATE temp.{q} SET _row = rowid + 2")  # ~0.4 s per 10M rows
+    con.execute(f"UPDATE temp.{q} SET _row = rowid + {int(first)}")  # ~0.4 s per 10M rows
 
 
 def _unique(name: str, taken: Iterable[str]) -> str:
@@ -328,49 +515,172 @@ def _header_names(cells: tuple[object, ...]) -> list[str]:
     return names
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+# A merged range as written in the worksheet XML: <mergeCell ref="A2:A5"/> (any namespace prefix).
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def merged_ranges(xlsx: Path, member: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col), 1-based, of every merged range of one worksheet, read from
+    its XML inside the workbook zip (openpyxl's read-only mode does not expose them). The XML is streamed
+    and scanned as bytes: the <mergeCells> block sits after <sheetData>, so this costs one decompression
+    of the sheet, small next to openpyxl parsing it."""
+    ranges: list[tuple[int, int, int, int]] = []
+    with zipfile.ZipFile(xlsx) as zf, zf.open(member) as xml:
+        tail = b""
+        while chunk := xml.read(CHUNK):
+            buf = tail + chunk
+            last = 0
+            for m in _MERGE_REF.finditer(buf):
+                c1, r1 = _column_number(m.group(1)), int(m.group(2))
+                c2 = _column_number(m.group(3)) if m.group(3) else c1
+                r2 = int(m.group(4)) if m.group(4) else r1
+                ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+                last = m.end()
+            # keep an unfinished tag for the next chunk, never a range already taken
+            tail = buf[max(last, len(buf) - 512):]
+    return [r for r in ranges if (r[2] - r[0]) + (r[3] - r[1]) > 0]
+
+
+def _sheet_rows(ws: object, merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[str | None]]]:
+    """(worksheet row number, cell texts) for every row from row 1, blank ones included, with each merged
+    range's cells filled with its top-left value."""
+    starts: dict[int, list[tuple[int, int, int, int]]] = {}
+    for rng in merges:
+        starts.setdefault(rng[0], []).append(rng)
+    active: list[tuple[int, int, int, str | None]] = []  # (last row, first col, last col, value)
+    for row_no, cells in enumerate(ws.iter_rows(values_only=True), start=1):  # type: ignore[attr-defined]
+        texts = [cell_text(c) for c in cells]
+        if starts or active:
+            for _r1, c1, r2, c2 in starts.pop(row_no, ()):
+                active.append((r2, c1, c2, texts[c1 - 1] if c1 <= len(texts) else None))
+            active = [a for a in active if a[0] >= row_no]
+            for _, c1, c2, value in active:
+                if len(texts) < c2:
+                    texts += [None] * (c2 - len(texts))
+                texts[c1 - 1:c2] = [value] * (c2 - c1 + 1)
+        yield row_no, texts
+
+
+class _Sheet:
+    """One worksheet's header, found from its first rows."""
+
+    def __init__(self, index: int, name: str, member: str | None, header: list[str], header_row: int,
+                 score: float) -> None:
+        self.index, self.name, self.member = index, name, member
+        self.header, self.header_row, self.score = header, header_row, score
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(h.strip().casefold() for h in self.header)
+
+
+def _read_sheet_header(path: Path, ws: object, index: int, header: _HeaderSpec) -> _Sheet:
+    member = getattr(ws, "_worksheet_path", None)  # openpyxl's read-only worksheet knows its zip member
+    merges = merged_ranges(path, member) if member else []
+    top: list[list[str | None]] = []
+    numbers: list[int] = []
+    seen = 0
+    for row_no, texts in _sheet_rows(ws, merges):
+        top.append(texts)
+        numbers.append(row_no)
+        seen += any(t is not None for t in texts)
+        if (header.row is not None and row_no >= header.row) or seen >= HEADER_SEARCH_ROWS:
+            break
+    name = str(getattr(ws, "title", index))
+    if header.row is not None:
+        found: int | None = header.row - 1 if len(top) >= header.row else None
+    else:
+        found = find_header(top, header.score)
+    if found is None:
+        return _Sheet(index, name, member, [], 0, 0.0)
+    cells = top[found]
+    score = header.score(_filled(cells)) if header.score is not None else 0.0
+    return _Sheet(index, name, member, _header_names(cells), numbers[found], score)
+
+
+def _choose_sheets(path: Path, sheets: list[_Sheet]) -> tuple[list[_Sheet], list[tuple[str, str]]]:
+    """The sheets to read (the reference sheet and every sheet with its column names) and the skipped ones.
+    Reference: the best positive header score, else the first sheet with a table-like header (2+ columns
+    and rows below it), else the first sheet with any header."""
+    tables = [s for s in sheets if s.header]
+    if not tables:
+        raise LandingFileError(f"{path.name} has no header row in any worksheet.")
+    scored = [s for s in tables if s.score > 0]
+    if scored:
+        ref = max(scored, key=lambda s: (s.score, -s.index))
+    else:
+        ref = next((s for s in tables if len({h.casefold() for h in s.header}) >= 2), tables[0])
+    chosen, skipped = [], []
+    for s in sheets:
+        if s is ref or (s.header and s.names == ref.names):
+            chosen.append(s)
+        else:
+            skipped.append((s.name, "no header row" if not s.header else f"its columns differ from {ref.name}'s"))
+    return chosen, skipped
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, sheet: str | int | None,
+                header: _HeaderSpec) -> StagedFile:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header, header_row = _find_header(rows)
-        if not header:
-            raise LandingFileError(f"{path.name} has no header row in its first worksheet.")
+        worksheets = list(wb.worksheets)
+        if sheet is not None:
+            names = [ws.title for ws in worksheets]
+            index = sheet if isinstance(sheet, int) else names.index(sheet) if sheet in names else -1
+            if not 0 <= index < len(worksheets):
+                raise LandingFileError(f"{path.name} has no worksheet {sheet!r} (it has {', '.join(names)}).")
+            found = _read_sheet_header(path, worksheets[index], index, header)
+            if not found.header:
+                raise LandingFileError(f"{path.name} has no header row in worksheet {found.name}.")
+            chosen, skipped = [found], []
+        else:
+            sheets = [_read_sheet_header(path, ws, i, header) for i, ws in enumerate(worksheets)]
+            chosen, skipped = _choose_sheets(path, sheets)
+        ref = chosen[0]
         q = quote_ident(table)
-        cols = ", ".join(f"{quote_ident(h)} VARCHAR" for h in header)
+        cols = ", ".join(f"{quote_ident(h)} VARCHAR" for h in ref.header)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {q} ({cols}, _row BIGINT)")
-        for batch in _xlsx_batches(rows, len(header), first_row=header_row + 1):
-            con.register("__sp_xlsx_batch", batch)
-            try:
-                con.execute(f"INSERT INTO temp.{q} SELECT * FROM __sp_xlsx_batch")
-            finally:
-                con.unregister("__sp_xlsx_batch")
+        for k, s in enumerate(chosen):
+            # a later sheet may order its columns differently: take them in the reference sheet's order
+            where = {h.strip().casefold(): j for j, h in enumerate(s.header)}
+            order = [where[h.strip().casefold()] for h in ref.header]
+            ws = worksheets[s.index]
+            merges = merged_ranges(path, s.member) if s.member else []
+            rows = ((n, t) for n, t in _sheet_rows(ws, merges) if n > s.header_row)
+            for batch in _xlsx_batches(rows, order, k * SHEET_ROW_SCALE):
+                con.register("__sp_xlsx_batch", batch)
+                try:
+                    con.execute(f"INSERT INTO temp.{q} SELECT * FROM __sp_xlsx_batch")
+                finally:
+                    con.unregister("__sp_xlsx_batch")
+        return StagedFile([], header_row=ref.header_row, sheets=[s.name for s in chosen], skipped_sheets=skipped)
     finally:
         wb.close()
 
 
-def _find_header(rows: Iterator[tuple[object, ...]]) -> tuple[list[str], int]:
-    """The first non-empty row's names and row number; the iterator is left just after it."""
-    for row_no, cells in enumerate(rows, start=1):
-        if any(cell_text(c) is not None for c in cells):
-            return _header_names(cells), row_no
-    return [], 0
-
-
-def _xlsx_batches(rows: Iterable[tuple[object, ...]], width: int, first_row: int) -> Iterator[pa.Table]:
-    """Non-blank worksheet rows as Arrow tables of strings plus their row numbers. Cells right of the
-    last header are dropped (they have no column name)."""
+def _xlsx_batches(rows: Iterable[tuple[int, list[str | None]]], order: list[int], offset: int
+                  ) -> Iterator[pa.Table]:
+    """Non-blank (not all cells empty or whitespace) worksheet rows as Arrow tables of strings plus their
+    row numbers (+ offset). Cells right of the last header are dropped (they have no column name)."""
+    width = len(order)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
-    for row_no, cells in enumerate(rows, start=first_row):
-        texts = [cell_text(c) for c in cells[:width]]
-        if all(t is None for t in texts):
+    for row_no, texts in rows:
+        picked = [texts[j] if j < len(texts) else None for j in order]
+        if not _filled(picked):
             continue
-        texts += [None] * (width - len(texts))
-        for col, text in zip(columns, texts, strict=True):
+        for col, text in zip(columns, picked, strict=True):
             col.append(text)
-        row_numbers.append(row_no)
+        row_numbers.append(offset + row_no)
         if len(row_numbers) >= XLSX_BATCH:
             yield _arrow_batch(columns, row_numbers)
             columns, row_numbers = [[] for _ in range(width)], []

@@ -87,7 +87,7 @@ def test_ensure_schemas_creates_every_raw_table_idempotently(con):
         "ingested_at"]
     assert [r[0] for r in q(con, "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'audit' "
                                  "AND table_name = 'rejected_rows' ORDER BY column_index")] == [
-        "file", "entity", "row_number", "raw", "reason"]
+        "file", "entity", "row_number", "raw", "reason", "sheet"]
 
 
 def test_outdated_raw_table_is_rebuilt_and_its_files_reingested(con, landing):

@@ -26,6 +26,9 @@ def parse(con: duckdb.DuckDBPyConnection, macro: str, value: str | None) -> obje
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("２０２５－０３－０５", D(2025, 3, 5)),  # full-width digits and punctuation
+    ("2025年　3月　5日", D(2025, 3, 5)),  # ideographic spaces inside
+    ("２０２５／３／５ １４：３０", D(2025, 3, 5)),
     ("2025-03-05", D(2025, 3, 5)),
     ("2025-3-5", D(2025, 3, 5)),
     ("2025/3/5", D(2025, 3, 5)),
@@ -100,20 +103,28 @@ def test_parse_timestamp_null(con, text):
     ("1,234,567.891", "1234567.891"),
     ("0.1", "0.1"),  # exact: DECIMAL, not DOUBLE
     (".5", "0.5"),
+    # full-width digits and punctuation, accounting negatives in parentheses
+    ("１２３，４５６．７８", "123456.78"),
+    ("－5", "-5"),
+    ("￥　1,234", "1234"),
+    ("１.２万", "12000"),
+    ("(1,234.00)", "-1234"),
+    ("（１，２３４）", "-1234"),
+    ("(¥5)", "-5"),
 ])
 def test_parse_decimal(con, text, expected):
     assert parse(con, "sp_parse_decimal", text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", [None, "", " ", "abc", "1,5", "1,2345", "12,34.5", "1.2.3", "¥", "万", "(5)",
-                                  "NaN", "inf", "12%"])
+@pytest.mark.parametrize("text", [None, "", " ", "abc", "1,5", "1,2345", "12,34.5", "1.2.3", "¥", "万", "(-5)",
+                                  "()", "NaN", "inf", "12%", "１２３。４"])
 def test_parse_decimal_null(con, text):
     assert parse(con, "sp_parse_decimal", text) is None
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("0.5", "0.5"), ("50%", "0.5"), ("12.5%", "0.125"), ("100%", "1"), (" 33% ", "0.33"), ("1", "1"),
-    ("150%", "1.5"),
+    ("150%", "1.5"), ("12.5％", "0.125"), (" 50 %", "0.5"), ("５０％", "0.5"), ("０.５", "0.5"),
 ])
 def test_parse_fraction(con, text, expected):
     assert parse(con, "sp_parse_fraction", text) == Decimal(expected)
@@ -125,7 +136,7 @@ def test_parse_fraction_null(con, text):
 
 
 @pytest.mark.parametrize(("text", "expected"), [("3", 3), ("3.0", 3), (" 7 ", 7), ("1e3", 1000), ("-2", -2),
-                                                ("1,000", 1000)])
+                                                ("1,000", 1000), ("１２", 12), ("（3）", -3)])
 def test_parse_integer(con, text, expected):
     assert parse(con, "sp_parse_integer", text) == expected
 
