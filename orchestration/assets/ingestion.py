@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITY_NAMES
 from ingestion.load import EntityReport, ensure_schemas, ingest_entity
+from ingestion.profiles import load_profiles
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 
@@ -48,9 +49,11 @@ def _ingestion_asset(entity: str) -> AssetsDefinition:
     def _asset(context: AssetExecutionContext, settings: SalesperfSettings,
                build_db: DuckDBResource) -> MaterializeResult:
         cfg = settings.resolve()
+        # Source profiles (config/sources/*.yml): an invalid file stops the run naming its key path.
+        profiles = load_profiles(cfg.config_dir)
         with writer_lock(cfg.build_dir), build_db.get_connection() as con:
             ensure_schemas(con)
-            report = ingest_entity(con, entity, cfg.landing_dir)
+            report = ingest_entity(con, entity, cfg.landing_dir, profiles=profiles)
         metadata = report_metadata(report)
         context.log.info(f"{entity}: {metadata['rows_read']} rows read, {metadata['rows_accepted']} accepted, "
                          f"{metadata['rows_rejected']} rejected, {metadata['files_skipped']} unchanged files")
