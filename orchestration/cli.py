@@ -1,4 +1,4 @@
-"""`salesperf`: demo, run, demo-data, ui. Errors are one sentence; --debug shows the traceback."""
+"""`salesperf`: demo, run, demo-data, ui, check (+ commission commands). Errors are one sentence; --debug: traceback."""
 
 from __future__ import annotations
 
@@ -123,13 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestration.commissions.cli_commands import register as register_commission_commands
 
     register_commission_commands(sub)  # close-period, export commissions, simulate
+    from orchestration.check_command import register as register_check_command
+
+    register_check_command(sub)  # check
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args)  # a command may return its exit code (`check`: 1 when it finds errors)
     except KeyboardInterrupt:
         error_console.print("salesperf: interrupted")
         return 130
@@ -140,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix = "" if isinstance(exc, UserError | ValueError | FileNotFoundError) else f"{type(exc).__name__}: "
         error_console.print(f"[red]salesperf: error:[/red] {prefix}{message}", highlight=False)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
