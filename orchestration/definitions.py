@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration.assets.checks import expectation_checks
 from orchestration.assets.commissions import commission_exports
 from orchestration.assets.config import config_assets
 from orchestration.assets.dbt import salesperf_dbt_models
@@ -20,6 +21,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=[*ingestion_assets, calendar_days, *config_assets, salesperf_dbt_models, published_warehouse,
                 commission_exports, *forecasting_assets],
+        asset_checks=expectation_checks,
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],
         sensors=[landing_sensor],
