@@ -217,7 +217,7 @@ def test_extra_checkers_see_the_scratch_database(tmp_path):
 
 def test_check_command_exits_1_on_errors_and_prints_a_table(isolated_env, capsys):
     landing, config = _landing(isolated_env / "bad"), _config(isolated_env / "bad")
-    assert main(["check", "--landing", str(landing), "--config", str(config)]) == 1
+    assert main(["check", "--landing", str(landing), "--config", str(config), "--no-suites"]) == 1
     out = capsys.readouterr().out
     assert "plans[0].tiers[1].rate" in out and "must be between 0 and 1" in out
     assert "orders/2025-03.csv" in out and "soon" in out and "\x1b[" not in out  # no colours when piped
@@ -226,7 +226,7 @@ def test_check_command_exits_1_on_errors_and_prints_a_table(isolated_env, capsys
 
 def test_check_command_caps_rows_and_speaks_csv_and_json(isolated_env, capsys):
     landing, config = _landing(isolated_env / "bad"), _config(isolated_env / "bad")
-    args = ["check", "--landing", str(landing), "--config", str(config)]
+    args = ["check", "--landing", str(landing), "--config", str(config), "--no-suites"]
     assert main([*args, "--max-rows", "2"]) == 1
     assert "... and 5 more" in capsys.readouterr().out
 
@@ -246,9 +246,29 @@ def test_warnings_alone_exit_0(isolated_env, capsys):
     (landing / "orders").mkdir()
     (landing / "orders" / "a.csv").write_text(ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n",
                                               encoding="utf-8")
-    assert main(["check", "--landing", str(landing), "--config", str(isolated_env / "config")]) == 0
+    assert main(["check", "--landing", str(landing), "--config", str(isolated_env / "config"), "--no-suites"]) == 0
     out = capsys.readouterr().out
     assert "archive/" in out and "0 errors, 2 warnings" in out  # the unknown folder and the absent config folder
+
+
+def test_expectation_suites_report_references_with_their_severity(isolated_env, capsys):
+    # Row-level checks pass here; only the suites see that R9 is no rep (ERROR: the line would be credited to
+    # nobody) and that C1 / P1 are no known customer / product (WARN: the line still counts in full).
+    landing = isolated_env / "landing"
+    (landing / "orders").mkdir(parents=True)
+    (landing / "orders" / "a.csv").write_text(ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n"
+                                              + "SO2,1,2025-03-06,C1,R9,P1,1,100,completed\n", encoding="utf-8")
+    (landing / "reps").mkdir()
+    (landing / "reps" / "reps.csv").write_text("rep_id,region,hire_date\nR1,华东,2024-01-01\n", encoding="utf-8")
+    config = isolated_env / "config"
+    assert main(["check", "--landing", str(landing), "--config", str(config), "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    suites = [(p["severity"], p["file"], p["column"], p["found"]) for p in problems if "expectation" in p["expected"]]
+    assert ("ERROR", "orders/", "rep_id", "1 row(s); e.g. R9") in suites
+    assert {(s, f, c) for s, f, c, _ in suites} == {
+        ("ERROR", "orders/", "rep_id"), ("WARN", "orders/", "customer_id"), ("WARN", "orders/", "product_id")}
+    assert main(["check", "--landing", str(landing), "--config", str(config), "--no-suites"]) == 0
+    capsys.readouterr()
 
 
 def test_missing_landing_folder_is_an_error_problem(isolated_env, capsys):
