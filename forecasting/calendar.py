@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,6 +49,7 @@ def spring_festival_date(year: int) -> dt.date:
     return SPRING_FESTIVAL.get(year) or dt.date(year, 2, 5)  # outside the table: the festival's mean date
 
 
+@lru_cache(maxsize=1024)  # called for every month of every fit: a few hundred distinct months in all
 def spring_festival_share(month: dt.date) -> float:
     """Share of `month`'s days lost to the Spring Festival (0 outside January-March)."""
     if month.month > 3:

@@ -31,7 +31,9 @@ class CompanyTarget(_Strict):
 
 
 class Allocation(_Strict):
-    method: Literal["history", "equal", "weight"] = "history"
+    # potential: shares by each unit's forecast of the plan year's sales (dbt model int_target_forecasts), where
+    # history shares by its past sales; history_months is used by history only.
+    method: Literal["history", "equal", "weight", "potential"] = "history"
     history_months: int = Field(default=12, ge=1, le=60)
     weights: dict[str, float] = Field(default_factory=dict)
 

@@ -107,12 +107,15 @@ def monthly_actual(month: dt.date, rep_ids=None) -> float:
                and (rep_ids is None or x["rep_id"] in rep_ids))
 
 
-def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, select: str | None = None) -> Path:
-    """Raw DB + config tables + `dbt build`; returns the build database path."""
+def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, select: str | None = None, *,
+                  targets_yml: str = TARGETS_YML, reps: list[dict] | None = None, products: list[dict] | None = None,
+                  lines: list[dict] | None = None, manual_targets: list[dict] | None = None) -> Path:
+    """Raw DB + config tables + `dbt build`; returns the build database path. The keyword arguments replace
+    this module's company (another policy, other reps, products, order lines or manual targets)."""
     db_path = work / "build.duckdb"
     config_dir = work / "config"
     config_dir.mkdir()
-    (config_dir / "targets.yml").write_text(TARGETS_YML, encoding="utf-8")
+    (config_dir / "targets.yml").write_text(targets_yml, encoding="utf-8")
     if scorecard_yml:
         (config_dir / "scorecard.yml").write_text(scorecard_yml, encoding="utf-8")
     con = duckdb.connect(str(db_path))
@@ -121,13 +124,13 @@ def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, 
             con.execute(statement)
         load_config_dir(con, config_dir)
         raw = _RawWriter(con)
-        raw.file("reps", "reps/reps.csv", REPS)
+        raw.file("reps", "reps/reps.csv", REPS if reps is None else reps)
         raw.file("customers", "customers/customers.csv",
                  [dict(customer_id=f"C{i}", customer_name=f"Customer {i}", created_date="2022-01-01")
                   for i in range(3)])
-        raw.file("products", "products/products.csv", PRODUCTS)
-        raw.file("orders", "orders/orders.csv", order_lines())
-        raw.file("targets", "targets/targets.csv", MANUAL_TARGETS)
+        raw.file("products", "products/products.csv", PRODUCTS if products is None else products)
+        raw.file("orders", "orders/orders.csv", order_lines() if lines is None else lines)
+        raw.file("targets", "targets/targets.csv", MANUAL_TARGETS if manual_targets is None else manual_targets)
         for entity, rows in (extra_raw or {}).items():
             raw.file(entity, f"{entity}/{entity}.csv", rows)
         day = dt.date(2022, 1, 1)

@@ -146,3 +146,32 @@ def test_error_measures():
 def test_parallel_map_matches_the_serial_result():
     series = [synthetic_series(30, seed=s)[0] for s in range(3)]
     assert parallel_map(np.sum, series, max_workers=2) == [np.sum(s) for s in series]
+
+
+def test_closed_form_airline_model_matches_statsmodels_sarimax():
+    """The fast SARIMAX path (Toeplitz likelihood, best linear predictor) gives statsmodels' numbers: the
+    likelihood maximum is at least as high, and with the same parameters the forecast and the 80 % interval
+    equal the Kalman filter of the undifferenced model."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from forecasting.calendar import add_months
+
+    y, months = synthetic_series(44, seed=8, noise=0.2)
+    sf = spring_festival_regressor(months)
+    sf_future = spring_festival_regressor([add_months(months[-1], i) for i in range(1, 13)])
+    spec = dict(order=(0, 1, 1), seasonal_order=(0, 1, 1, 12), concentrate_scale=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = SARIMAX(y, exog=sf[:, None], simple_differencing=True, **spec).fit(
+            disp=False, maxiter=200, cov_type="none")
+        levels = SARIMAX(y, exog=sf[:, None], **spec).filter(reference.params)
+        ours = sarimax(y, months, 12, 0.8)
+    dy, dx = models._difference(y), models._difference(sf)
+    assert models._airline_profile(ours.params[1:], dy, dx)[0] >= reference.llf - 1e-6
+    prediction = levels.get_forecast(steps=12, exog=sf_future[:, None])
+    bounds = np.asarray(prediction.conf_int(alpha=0.2))
+    mean, lower, upper = models._airline_forecast(y, sf, sf_future, reference.params[0], reference.params[1:], 12,
+                                                  0.8, point_only=False)
+    np.testing.assert_allclose(mean, prediction.predicted_mean, rtol=1e-5)
+    np.testing.assert_allclose(lower, bounds[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(upper, bounds[:, 1], rtol=1e-5)

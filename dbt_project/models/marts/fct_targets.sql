@@ -38,7 +38,9 @@ combined as (
         derivation,
         rollup_parts,
         covered_months,
-        false as is_plan_year
+        false as is_plan_year,
+        cast(null as varchar) as allocation_method,
+        cast(null as varchar) as allocation_basis
     from rolled_up
     where year(period_start) not in (select plan_year from policy)
 
@@ -56,7 +58,9 @@ combined as (
         derivation,
         rollup_parts,
         cast(null as integer) as covered_months,
-        true as is_plan_year
+        true as is_plan_year,
+        allocation_method,
+        allocation_basis
     from plan
 
 ),
@@ -78,6 +82,8 @@ final as (
         rollup_parts,
         covered_months,
         is_plan_year,
+        allocation_method,
+        allocation_basis,
         {{ period_status('period_start', period_end('period_type', 'period_start')) }} as period_status
 
     from combined

@@ -4,6 +4,8 @@
 -- always wins; it equals the sum of its months unless manual targets contradict each other, see
 -- int_target_conflicts). source is 'manual' when every non-zero part comes from manual targets.
 -- suggested_target_amount is the pure top-down number of the policy (int_target_top_down).
+-- allocation_method / allocation_basis: targets.yml's method for the unit's level and, for potential, the
+-- forecast model or the no-history fallback behind its share (int_target_units).
 
 with
 
@@ -22,6 +24,12 @@ top_down as (
 policy as (
 
     select * from {{ ref('int_target_policy') }}
+
+),
+
+units as (
+
+    select level, key, allocation_method, allocation_basis from {{ ref('int_target_units') }}
 
 ),
 
@@ -80,9 +88,14 @@ select
     summed.target_amount as sum_of_months_amount,
     case when manual.target_amount is not null then 'manual' else summed.source end as source,
     case when manual.target_amount is not null then 'given' else summed.derivation end as derivation,
-    case when manual.target_amount is not null then null else summed.rollup_parts end as rollup_parts
+    case when manual.target_amount is not null then null else summed.rollup_parts end as rollup_parts,
+    -- the unit's allocation method and what its share rested on (a forecast model or a fallback); the company
+    -- has none (its target comes from the policy)
+    units.allocation_method,
+    units.allocation_basis
 from summed
 cross join policy
+left join units on units.level = summed.level and units.key = summed.key and summed.level <> 'company'
 left join manual
     on manual.level = summed.level and manual.key = summed.key
     and manual.period_type = summed.period_type and manual.period_start = summed.period_start

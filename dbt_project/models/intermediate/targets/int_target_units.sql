@@ -5,7 +5,12 @@
 --   history  region / team / product line: net sales (less same-month returns) over the level's
 --            history_months before history_end; rep: average monthly credited sales over the months of
 --            that window the rep was employed (so a rep hired mid-window is not penalised);
---   equal    1;   weight   the configured weight (0 for keys not listed).
+--   equal    1;   weight   the configured weight (0 for keys not listed);
+--   potential the unit's expected sales of the plan year (int_target_forecasts: its own history forecast to the
+--            plan year's end). A unit without any sales history (a new product line, a region or team without
+--            sales yet) weighs the average of its siblings' forecasts, which gives it exactly the equal share
+--            1/k of its parent (k children) and leaves the rest to the forecasts: allocation_basis
+--            'no_history_equal_share' says so. A new-hire rep gets the default target anyway (below).
 -- A rep with fewer than new_hires.min_history_months full months of employment in that window is a new
 -- hire: it gets the default target and ramp instead of a share (int_target_rep_months).
 
@@ -121,6 +126,12 @@ rep_tenure as (
 
 ),
 
+forecasts as (
+
+    select level, key, potential_amount, model from {{ ref('int_target_forecasts') }}
+
+),
+
 weighted as (
 
     -- A region's children are its teams and its reps without a team: they are weighed together with the
@@ -133,7 +144,7 @@ weighted as (
 
 ),
 
-final as (
+resolved as (
 
     select
         weighted.level,
@@ -148,10 +159,19 @@ final as (
         case coalesce(windows.method, 'history')
             when 'equal' then 1.0
             when 'weight' then coalesce(weights.weight, 0)
+            when 'potential' then forecasts.potential_amount
             else greatest(0, coalesce(cast(history.history_amount as double), 0)
                              / case when weighted.weight_level = 'rep'
                                     then greatest(rep_tenure.employed_months_in_window, 1) else 1 end)
-        end as allocation_weight
+        end as allocation_weight,
+        case when coalesce(windows.method, 'history') = 'potential'
+             then coalesce('forecast_' || forecasts.model, 'no_history_equal_share')
+             else coalesce(windows.method, 'history') end as allocation_basis,
+        cast(forecasts.potential_amount as decimal(18, 2)) as potential_amount,
+        -- siblings share a parent and a split: the company's regions and its product lines are two splits; a
+        -- region's teams and teamless reps are one (they share the team level's method)
+        coalesce(weighted.parent_level, '') || '|' || coalesce(weighted.parent_key, '') || '|'
+            || case when weighted.level = 'product_line' then 'product_line' else 'org' end as sibling_group
     from weighted
     cross join policy
     left join windows on windows.level = weighted.weight_level
@@ -161,7 +181,30 @@ final as (
     left join rep_tenure on weighted.level = 'rep' and rep_tenure.key = weighted.key
     left join {{ source('config_targets', 'targets_weights') }} as weights
         on weights.level = weighted.weight_level and weights.key = weighted.key
+    left join forecasts
+        on coalesce(windows.method, 'history') = 'potential'
+        and forecasts.level = weighted.level and forecasts.key = weighted.key
     qualify row_number() over (partition by weighted.level, weighted.key order by weighted.parent_level nulls first) = 1
+
+),
+
+final as (
+
+    select
+        level,
+        key,
+        parent_level,
+        parent_key,
+        allocation_method,
+        allocation_basis,
+        history_amount,
+        potential_amount,
+        full_months_in_window,
+        is_new_hire,
+        case when allocation_basis = 'no_history_equal_share'
+             then coalesce(avg(allocation_weight) over (partition by sibling_group), 0)
+             else greatest(0, allocation_weight) end as allocation_weight
+    from resolved
 
 )
 
