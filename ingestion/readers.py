@@ -205,6 +205,7 @@ class StagedFile(list[str]):
         self.delimiter = delimiter  # CSV only
         self.sheets = list(sheets)  # XLSX: worksheets read, in order; _row // SHEET_ROW_SCALE indexes it
         self.skipped_sheets = list(skipped_sheets)  # XLSX: (worksheet, why it was not read)
+        self.extra_notes: list[str] = []  # anything else done to read the file
 
     @property
     def notes(self) -> str:
@@ -216,7 +217,7 @@ class StagedFile(list[str]):
             parts.append("sheets read: " + ", ".join(self.sheets))
         if self.skipped_sheets:
             parts.append("sheets skipped: " + ", ".join(f"{name} ({why})" for name, why in self.skipped_sheets))
-        return "; ".join(parts)
+        return "; ".join(parts + self.extra_notes)
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, *,
@@ -352,11 +353,47 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding:
             # without it, it takes the title for the header.
             _copy_from_line(path, header_line, cut := temp())
             path = cut
-        _read_csv_into(con, path, table, delimiter, first_row=header_line + 1)
-        return StagedFile([], header_row=header_line, delimiter=delimiter)
+        staged = StagedFile([], header_row=header_line, delimiter=delimiter)
+        try:
+            _read_csv_into(con, path, table, delimiter, first_row=header_line + 1)
+        except duckdb.Error as err:
+            # A file mixing CRLF and LF line ends (an export appended to by hand) defeats DuckDB's dialect
+            # sniffer whatever the options; read a copy with every CRLF made LF, and say so in the audit.
+            if "sniffing" not in str(err) or not _mixed_line_ends(path):
+                raise
+            _normalise_line_ends(path, lf := temp())
+            _read_csv_into(con, lf, table, delimiter, first_row=header_line + 1)
+            staged.extra_notes.append("line ends normalised (the file mixes CRLF and LF)")
+        return staged
     finally:
         for t in temps:
             t.unlink(missing_ok=True)
+
+
+def _mixed_line_ends(path: Path) -> bool:
+    """True when the file has both CRLF and bare LF line ends (a CR ending one chunk is looked at with the
+    next, so a CRLF split across chunks is not counted as a bare LF)."""
+    crlf = bare_lf = False
+    tail = b""
+    for chunk in _chunks(path):
+        data = tail + chunk
+        crlf = crlf or b"\r\n" in data
+        bare_lf = bare_lf or data.count(b"\n") > data.count(b"\r\n")
+        if crlf and bare_lf:
+            return True
+        tail = data[-1:] if data.endswith(b"\r") else b""  # counted with the next chunk's first byte
+    return False
+
+
+def _normalise_line_ends(src: Path, dest: Path) -> None:
+    """Copy `src` with every CRLF made LF (streamed; a CR at a chunk's end waits for the next chunk)."""
+    with open(dest, "wb") as out:
+        pending = b""
+        for chunk in _chunks(src):
+            data = pending + chunk
+            pending = b"\r" if data.endswith(b"\r") else b""
+            out.write((data[:-1] if pending else data).replace(b"\r\n", b"\n"))
+        out.write(pending)
 
 
 def _copy_from_line(src: Path, line: int, dest: Path) -> None:

@@ -102,3 +102,40 @@ def test_xlsx_sheet_by_name_or_index(tmp_path, con):
     assert stage_file(con, path, "stg", sheet=2) == ["客户编号", "订单编号", "行号"]
     with pytest.raises(LandingFileError, match=r"m\.xlsx has no worksheet '三月' \(it has 明细, 说明, 二月\)"):
         stage_file(con, path, "stg", sheet="三月")
+
+
+def test_a_csv_mixing_crlf_and_lf_line_ends_loads_with_a_note(tmp_path):
+    # An export written with CRLF and a line appended by hand with LF: DuckDB's sniffer gives up on the
+    # file whatever the options, so the reader retries on a copy with every CRLF made LF.
+    import duckdb
+
+    from ingestion.load import ingest_entity
+
+    folder = tmp_path / "landing" / "orders"
+    folder.mkdir(parents=True)
+    header = "order_id,order_date,customer_id,rep_id,product_id,quantity,unit_price"
+    (folder / "mixed.csv").write_bytes(
+        (header + "\r\nSO1,2025-03-05,C1,R1,P1,2,100\r\nSO2,2025-03-06,C1,R1,P1,1,50\r\n").encode()
+        + b"SO3,2025-03-07,C1,R1,P1,3,10\n")
+    con = duckdb.connect()
+    report = ingest_entity(con, "orders", tmp_path / "landing")
+    (result,) = report.files
+    assert (result.status, result.rows_read, result.rows_accepted, result.rows_rejected) == ("loaded", 3, 3, 0)
+    assert "line ends normalised" in result.message
+    assert con.execute("select order_id, quantity * unit_price, _source_row from raw.orders order by 1").fetchall() \
+        == [("SO1", 200, 2), ("SO2", 50, 3), ("SO3", 30, 4)]
+
+
+@pytest.mark.parametrize(("data", "mixed"), [
+    (b"a,b\r\n1,2\r\n", False), (b"a,b\n1,2\n", False), (b"a,b\r\n1,2\n", True), (b"a\r\nb\r\n\n", True),
+])
+def test_mixed_line_ends_are_found_across_chunk_edges(tmp_path, monkeypatch, data, mixed):
+    from ingestion import readers
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    for chunk in (1, 2, 3, 4096):  # a CRLF split between two chunks is still one CRLF
+        monkeypatch.setattr(readers, "CHUNK", chunk)
+        assert readers._mixed_line_ends(path) is mixed
+        readers._normalise_line_ends(path, out := tmp_path / "out.csv")
+        assert out.read_bytes() == data.replace(b"\r\n", b"\n")
