@@ -21,7 +21,6 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pytest
 from ingestion.calendar import load_calendar
 from ingestion.load import ingest_all
 from ingestion.profiles import load_profiles
+from orchestration.dbt_project import dbt_executable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATASET = PROJECT_ROOT.parent / "shared" / "datasets" / "adventureworks"
@@ -47,11 +47,6 @@ LAYOUT = {
 }
 
 pytestmark = pytest.mark.skipif(not DATASET.is_dir(), reason="AdventureWorks sample not available")
-
-
-def _dbt() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +73,7 @@ def aw(tmp_path_factory) -> dict:
     env = {**os.environ, "SALESPERF_BUILD_DB": str(db_path), "SALESPERF_AS_OF": AS_OF,
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
     result = subprocess.run(
-        [_dbt(), "run", "--select", "+fct_attainment", "--project-dir", str(PROJECT_ROOT / "dbt_project"),
+        [dbt_executable(), "run", "--select", "+fct_attainment", "--project-dir", str(PROJECT_ROOT / "dbt_project"),
          "--profiles-dir", str(PROJECT_ROOT / "dbt_project"), "--target-path", str(work / "target"),
          "--log-path", str(work / "logs")],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
