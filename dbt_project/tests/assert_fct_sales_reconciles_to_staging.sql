@@ -1,6 +1,8 @@
 -- Money traceability: fct_sales holds every de-duplicated order line once, with the same quantity x
 -- price - discount, and returned_amount accounts for every return on a known order.
 -- Returns a row describing the difference when something does not reconcile.
+-- Reported in Dagster as an asset check on fct_sales (a singular test with several refs needs to be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_sales'}}}) }}
 
 with
 

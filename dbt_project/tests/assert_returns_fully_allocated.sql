@@ -1,5 +1,7 @@
 -- Money traceability: the allocated shares of every return add up to exactly its amount, and every
 -- return of staging is allocated. Returns the offending returns.
+-- Reported in Dagster as an asset check on int_returns_allocated (a singular test with several refs needs to be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'int_returns_allocated'}}}) }}
 
 with
 

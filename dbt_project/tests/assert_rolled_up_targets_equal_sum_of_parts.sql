@@ -3,6 +3,8 @@
 --   rolled_up_org:  the targets of its children (int_org_units_mapped) for the same period.
 -- (Suggested targets of the plan year are split, not summed: tests/assert_target_children_sum_to_parent.sql.)
 -- Returns the offending rows.
+-- Reported in Dagster as an asset check on fct_targets (a singular test with several refs needs to be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_targets'}}}) }}
 
 with
 

@@ -2,6 +2,8 @@
 -- months add up to quarters and years, wherever the parent is not a manual target (a manual parent that
 -- disagrees with manual children is a contradiction in the inputs, reported in fct_target_gaps).
 -- Returns the offending rows.
+-- Reported in Dagster as an asset check on fct_targets (a singular test with several refs needs to be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_targets'}}}) }}
 
 with
 
