@@ -203,9 +203,7 @@ select
          else {{ period_end('ranked.period_type', 'ranked.previous_period_start') }} end as previous_period_base_end,
     ranked.previous_period_base_amount,
     ranked.actual_amount - ranked.previous_period_base_amount as pop_change_amount,
-    case when ranked.previous_period_base_amount <> 0
-         then cast(ranked.actual_amount - ranked.previous_period_base_amount as double)
-              / abs(cast(ranked.previous_period_base_amount as double)) end as pop_change_pct,
+    {{ change_pct('ranked.actual_amount', 'ranked.previous_period_base_amount') }} as pop_change_pct,
 
     -- same period a year earlier
     ranked.last_year_period_start,
@@ -214,9 +212,7 @@ select
          else {{ period_end('ranked.period_type', 'ranked.last_year_period_start') }} end as last_year_base_end,
     ranked.last_year_base_amount,
     ranked.actual_amount - ranked.last_year_base_amount as yoy_change_amount,
-    case when ranked.last_year_base_amount <> 0
-         then cast(ranked.actual_amount - ranked.last_year_base_amount as double)
-              / abs(cast(ranked.last_year_base_amount as double)) end as yoy_change_pct,
+    {{ change_pct('ranked.actual_amount', 'ranked.last_year_base_amount') }} as yoy_change_pct,
 
     -- cross-section within the period
     parent.actual_amount as parent_actual_amount,
