@@ -48,8 +48,6 @@ WHITESPACE = " \t\r\n\u00a0\u3000\ufeff"
 _FULL = "０１２３４５６７８９，．－＋％￥：／（）\u2212\u00a0\u3000"
 _ASCII = "0123456789,.-+%¥:/()-  "
 assert len(_FULL) == len(_ASCII)
-# Trailing characters the fast test catches after ASCII text (leading ones are all caught).
-_TRAILING = " OR ".join(f"s LIKE '%{c}'" for c in " \t\u3000\u00a0")
 
 # The regex path's date prefix: 2025-3-5, 2025/3/5, 2025.3.5, 2025年3月5日, rewritten to 2025-3-5.
 _DATE_PREFIX = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*T?\s*"
@@ -59,10 +57,12 @@ _AMOUNT = r"[-+]?(\d{1,3}(,\d{3}){1,7}|\d{1,24})(\.\d+)?\s*(万元|万|元)?"
 
 _MACROS: list[tuple[str, str, str]] = [
     # (name, parameters, body)
-    # Fast test first: a string starting with a character <= ' ' or with any non-ASCII character, or
-    # ending in one of the usual trailing spaces, takes the exact trim; any other string is returned as
-    # is. The comparisons cost ~0.01 us a value, the exact `trim(s, chars)` ~0.45 us (measured).
-    ("sp_trim", "s", f"""CASE WHEN s < '!' OR s >= '\u0080' OR {_TRAILING}
+    # Fast test first: a string starting with a character <= ' ', ending in a space or tab, or holding
+    # any non-ASCII character (strlen counts bytes, length characters: NBSP, the ideographic space and
+    # the BOM are all non-ASCII) takes the exact trim; any other string is returned as is. The exact
+    # `trim(s, chars)` costs ~0.45 us a value; the test ~0.015 us (measured; testing for each non-ASCII
+    # space by its own suffix cost 3x as much, ~20% of typing a clean orders file).
+    ("sp_trim", "s", f"""CASE WHEN s < '!' OR s LIKE '% ' OR s LIKE '%\t' OR strlen(s) <> length(s)
                              THEN nullif(trim(s, '{WHITESPACE}'), '') ELSE s END"""),
     # Spelled differently from sp_trim on purpose, so that the optimizer does not merge the two (see the
     # first trap above) when a loader expression uses both on one cell.

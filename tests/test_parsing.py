@@ -149,6 +149,8 @@ def test_parse_integer_null(con, text):
 @pytest.mark.parametrize(("text", "expected"), [
     ("abc", "abc"), (" abc ", "abc"), ("\tabc", "abc"), ("abc\u3000", "abc"), ("\u00a0上海\u3000", "上海"),
     ("a b", "a b"), ("", None), ("  \u3000 ", None), (None, None),
+    # trailing non-ASCII spaces after ASCII text, and the BOM; non-ASCII text inside stays as it is
+    ("R01\u00a0", "R01"), ("R01\ufeff", "R01"), ("R01\u3000\u3000", "R01"), ("R01 张", "R01 张"), ("张三", "张三"),
 ])
 def test_trim(con, text, expected):
     assert parse(con, "sp_trim", text) == expected
