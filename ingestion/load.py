@@ -3,7 +3,10 @@
 For each file (see DESIGN.md "raw.<entity>" and "audit"):
 1. fingerprint it (sha256, and the encoding of a CSV, in one read); an identical file already ingested for
    this entity, under any name, is skipped;
-2. stage it as an all-VARCHAR temp table (`readers.stage_file`);
+2. stage it as an all-VARCHAR temp table (`readers.stage_file`); a CSV in the built-in layouts (no profile,
+   not targets) is staged lazily instead: a view over the file (`readers.LazyCsv`), typed straight from the
+   file in step 4 and numbered from its rowids; the table is made only if a row fails or a key repeats (see
+   `_insert_rows`), or if typing from the file fails (then everything is redone through the table);
 3. map its headers to canonical columns; a missing required column rejects the whole file (every data row
    goes to audit.rejected_rows with that reason, so rows_read = rows_accepted + rows_rejected holds);
 4. in ONE transaction (a failure never leaves half a file): drop what an earlier version of the same path
@@ -30,6 +33,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -348,14 +352,17 @@ def _totals_key_columns(entity: Entity) -> list[str]:
 
 
 def totals_expr(entity: Entity, mapping: dict[str, str], headers: list[str]) -> str:
-    """TRUE for a totals row of the staged file (see above), else FALSE."""
+    """TRUE for a totals row of the staged file (see above), else FALSE. The first cell is bound once
+    through a one-element list_transform (see sql_macros.py, first trap): written out at each use, the
+    optimizer would hoist it and trim every cell of every row, even behind totals_candidate_expr (~20% of
+    typing a clean orders file, measured)."""
     if not headers:
         return "false"
-    first = _first_cell(headers)
-    label = f"lower(translate({first}, '{_LABEL_IGNORED}', ''))"
-    keys = [f"coalesce(sp_trim({_raw_ref(mapping, entity.column(c))}) = {first}, true)"
+    label = f"lower(translate(__sp_first, '{_LABEL_IGNORED}', ''))"
+    keys = [f"coalesce(sp_trim({_raw_ref(mapping, entity.column(c))}) = __sp_first, true)"
             for c in _totals_key_columns(entity)]
-    return f"coalesce({label} IN ({_TOTALS_TEXT}){''.join(f' AND {k}' for k in keys)}, false)"
+    test = f"coalesce({label} IN ({_TOTALS_TEXT}){''.join(f' AND {k}' for k in keys)}, false)"
+    return f"list_transform([{_first_cell(headers)}], lambda __sp_first: {test})[1]"
 
 
 def totals_candidate_expr(entity: Entity, mapping: dict[str, str]) -> str:
@@ -371,10 +378,12 @@ def totals_reason_expr(headers: list[str]) -> str:
     return f"""'totals row ("' || left({_first_cell(headers)}, {_SHOW_MAX}) || '"): not a data row'"""
 
 
-def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str) -> str:
+def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str,
+                     row: str = "s._row") -> str:
     """SELECT <canonical columns typed>, $file, ±_row, $seq, $now: the rows of raw.<entity> for the staged
     file, a failing row's _source_row negated. Blank rows fail too (every entity has a required column);
-    the reasons pass drops them, which is cheaper than testing every row for blankness here."""
+    the reasons pass drops them, which is cheaper than testing every row for blankness here. `row`: the
+    row number's SQL (a lazily staged CSV has none yet: 1, numbered after the insert)."""
     values, fails = [], []
     for col in entity.columns:
         raw = _raw_ref(mapping, col)
@@ -383,7 +392,7 @@ def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str]
         if fail := fail_expr(col, typed, raw, col.name in mapping):
             fails.append(fail)
     fails.append(f"({totals_candidate_expr(entity, mapping)} AND {totals_expr(entity, mapping, headers)})")
-    row = f"CASE WHEN {' OR '.join(fails)} THEN -s._row ELSE s._row END"
+    row = f"CASE WHEN {' OR '.join(fails)} THEN -{row} ELSE {row} END"
     where = "" if entity.required else f" WHERE {nonblank_sql(headers)}"
     return f"SELECT {', '.join(values)}, $file, {row}, $seq, $now FROM {stage} s{where}"
 
@@ -474,6 +483,18 @@ class _Prepared:
     row_reason: str | None = None  # the reason given to every row of a rejected file
     row_scale: int = 1  # staged _row = source row * row_scale + n (wide targets: n = month)
 
+    @property
+    def lazy(self) -> readers.LazyCsv | None:
+        """The CSV's view when it is staged lazily (readers.LazyCsv): no staging table yet."""
+        return getattr(self.headers, "lazy", None)
+
+
+def _stages_lazily(entity: Entity, profile: SourceProfile | None) -> bool:
+    """Whether a CSV of this entity can be typed straight from the file (readers.LazyCsv): not through a
+    profile or the wide-targets unpivot (both rewrite the staging table), and only for an entity with a
+    required column, so that every blank row fails the typed insert (no filter that would skip row numbers)."""
+    return profile is None and entity.name != "targets" and bool(entity.required)
+
 
 def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encoding: str | None,
              profile: SourceProfile | None = None, landing_dir: Path | None = None) -> _Prepared:
@@ -482,7 +503,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encodin
         if profile is not None:
             headers = stage_profiled(con, profile, path, _STAGE, encoding)
         else:
-            headers = readers.stage_file(con, path, _STAGE, encoding=encoding, header_score=header_scorer(entity))
+            headers = readers.stage_file(con, path, _STAGE, encoding=encoding, header_score=header_scorer(entity),
+                                         lazy=_stages_lazily(entity, profile))
     except LandingFileError as err:
         return _Prepared([], REJECTED_FILE, str(err))
     if profile is not None and (profiled := _prepare_profiled(con, entity, path, headers, profile, landing_dir)):
@@ -493,6 +515,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encodin
         mapping, row_scale = wide, MONTH_SCALE
     if missing := [c for c in entity.required if c not in mapping]:
         message = missing_columns_message(entity, headers, missing)
+        readers.materialise(con, headers, _STAGE)  # every row is quarantined with its cells
         return _Prepared(headers, REJECTED_FILE, f"{path.name}: {message}", row_reason=f"file rejected: {message}")
     return _Prepared(headers, LOADED, mapping=mapping, row_scale=row_scale)
 
@@ -567,14 +590,23 @@ def _delete_path(con: duckdb.DuckDBPyConnection, entity: Entity, file: str) -> N
 def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared,
                  params: dict[str, object]) -> tuple[int, int]:
     """Insert the staged file into raw.<entity>, then move its failing rows to audit.rejected_rows and
-    drop its blank rows. Returns (rows read, rows rejected)."""
+    drop its blank rows. Returns (rows read, rows rejected). A lazily staged CSV is typed straight from
+    the file; its staging table is made only when a row failed or a key repeats (an exact copy is then
+    possible), since only those need the cells again."""
     table = f"raw.{quote_ident(entity.name)}"
-    names = ", ".join(quote_ident(n) for n, _ in raw_columns(entity))
-    duplicates = _find_duplicates(con, prep, [prep.mapping[c] for c in entity.key if c in prep.mapping])
-    select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(_STAGE))
-    inserted = int(_scalar(con, f"INSERT INTO {table} ({names}) {select}",
-                           params_for(params, "file", "seq", "now")))
     seq = {"seq": params["seq"]}
+    key_headers = [prep.mapping[c] for c in entity.key if c in prep.mapping]
+    if (lazy := prep.lazy) is not None:
+        inserted = _insert_lazily(con, entity, prep, lazy, params)
+        if not _suspect_rows(con, entity, seq):
+            return inserted, 0
+        readers.materialise(con, prep.headers, _STAGE)
+        duplicates = _find_duplicates(con, prep, key_headers)
+    else:
+        duplicates = _find_duplicates(con, prep, key_headers)
+        select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(_STAGE))
+        inserted = int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
+                               params_for(params, "file", "seq", "now")))
     if duplicates:  # mark the later copies as failing rows; _move_rejects gives them their reason
         con.execute(f"UPDATE {table} SET _source_row = -_source_row WHERE _file_seq = $seq AND _source_row > 0 "
                     f"AND _source_row IN (SELECT _row FROM {_temp(_DUPS)})", seq)
@@ -584,6 +616,47 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared
     if prep.row_scale > 1:  # from (row, month) keys back to the spreadsheet's row numbers
         con.execute(f"UPDATE {table} SET _source_row = _source_row // {prep.row_scale} WHERE _file_seq = $seq", seq)
     return inserted - blank, rejected
+
+
+def _raw_names(entity: Entity) -> str:
+    return ", ".join(quote_ident(n) for n, _ in raw_columns(entity))
+
+
+class LazyReadError(RuntimeError):
+    """Rows typed from a lazily staged CSV could not be numbered; the file is read again through a table."""
+
+
+def _insert_lazily(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared, lazy: readers.LazyCsv,
+                   params: dict[str, object]) -> int:
+    """Type a lazily staged CSV's rows straight from its view into raw.<entity>, in one read: a failing row
+    gets _source_row -1, any other +1. Then number them: with insertion order preserved, DuckDB appends the
+    rows in file order with consecutive rowids, so the k-th record read (k = 0, 1, ...) is row
+    lazy.first_row + k, exactly as the staging table would number it (readers._add_row_numbers). Returns
+    the rows inserted."""
+    table = f"raw.{quote_ident(entity.name)}"
+    select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(lazy.view), row="1")
+    with readers.insertion_order(con):
+        inserted = int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
+                               params_for(params, "file", "seq", "now")))
+    first, last = con.execute(f"SELECT min(rowid), max(rowid) FROM {table} WHERE _file_seq = $seq",
+                              {"seq": params["seq"]}).fetchall()[0]
+    if inserted and last - first + 1 != inserted:  # never number rows by a guess
+        raise LazyReadError(f"{inserted} rows typed from the file hold rowids {first}..{last}")
+    con.execute(f"UPDATE {table} SET _source_row = _source_row * (rowid - $first + $row) "
+                "WHERE _file_seq = $seq", {"seq": params["seq"], "first": first, "row": lazy.first_row})
+    return inserted
+
+
+def _suspect_rows(con: duckdb.DuckDBPyConnection, entity: Entity, seq: dict[str, object]) -> bool:
+    """Whether this file's rows in raw.<entity> hold a failing row, or two rows with one key (exact copies
+    have equal keys, so the cell-by-cell search for them runs only then). Keys are grouped by hash: a
+    collision only sends a file down the exact path, never changes a result."""
+    table = f"raw.{quote_ident(entity.name)}"
+    if _scalar(con, f"SELECT count(*) FROM {table} WHERE _file_seq = $seq AND _source_row < 0", seq):
+        return True
+    keys = ", ".join(quote_ident(c) for c in (entity.key or [c.name for c in entity.columns]))
+    return bool(_scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE _file_seq = $seq "
+                        f"GROUP BY hash({keys}) HAVING count(*) > 1)", seq))
 
 
 def _move_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared,
@@ -709,9 +782,12 @@ def _read_notes(con: duckdb.DuckDBPyConnection, prep: _Prepared, params: dict[st
     return "; ".join(n for n in notes if n)
 
 
-def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_temp(con: duckdb.DuckDBPyConnection, prep: _Prepared | None = None) -> None:
     for table in (_STAGE, _REJECTS, _DUPS):
         con.execute(f"DROP TABLE IF EXISTS {_temp(table)}")
+    con.execute(f"DROP VIEW IF EXISTS {_temp(readers.view_name(_STAGE))}")
+    if prep is not None:
+        readers.release(prep.headers)
 
 
 def _previous(con: duckdb.DuckDBPyConnection, entity: str, file: str, sha: str) -> tuple[
@@ -725,12 +801,15 @@ def _previous(con: duckdb.DuckDBPyConnection, entity: str, file: str, sha: str) 
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, now: datetime, *,
-                profile: SourceProfile | None = None, landing_dir: Path | None = None) -> FileResult:
+                profile: SourceProfile | None = None, landing_dir: Path | None = None,
+                fingerprint: Future[tuple[str, str | None]] | None = None) -> FileResult:
     """Ingest one landing file (already checked to lie inside the landing folder), through `profile` if
-    one applies (`landing_dir` then locates its lookup files; by default the folder `rel` is relative to)."""
+    one applies (`landing_dir` then locates its lookup files; by default the folder `rel` is relative to).
+    `fingerprint`: readers.fingerprint(path) already under way (ingest_entity computes the next files'
+    while DuckDB loads this one)."""
     landing_dir = landing_dir or Path(*path.parts[:len(path.parts) - len(Path(rel).parts)])
     try:
-        sha, encoding = readers.fingerprint(path)
+        sha, encoding = fingerprint.result() if fingerprint is not None else readers.fingerprint(path)
         if profile is not None:  # a changed profile or lookup file makes this a new version of the file
             sha = file_version(sha, profile, landing_dir)
     except OSError as err:
@@ -745,6 +824,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel:
             _in_transaction(con, lambda: _delete_path(con, entity, rel))
         result.message = f"identical to {twin}, already ingested"
         return result
+    prep: _Prepared | None = None
     try:
         prep = _prepare(con, entity, path, encoding, profile, landing_dir)
         if here is not None and here[0] == sha and (prep.status, prep.message) == (here[1], here[2] or ""):
@@ -752,13 +832,22 @@ def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel:
             # the same verdict again changes nothing.
             result.message = "identical to the version already ingested (still rejected)"
             return result
-        _write(con, entity, result, prep, now, replace=here is not None)
+        try:
+            _write(con, entity, result, prep, now, replace=here is not None)
+        except (duckdb.Error, LazyReadError) as err:
+            if prep.lazy is None:
+                raise
+            # Typing straight from the file failed and was rolled back (e.g. DuckDB's parallel reader
+            # refuses padding short rows once it meets a quoted line break): stage the file and retry.
+            log.info("%s: reading it again through a staging table (%s)", rel, readers.first_line(err))
+            readers.materialise(con, prep.headers, _STAGE)
+            _write(con, entity, result, prep, now, replace=here is not None)
     except duckdb.Error as err:
         log.exception("ingesting %s failed", rel)
         failed = _Prepared([], REJECTED_FILE, f"{path.name} could not be loaded: {readers.first_line(err)}.")
         _write(con, entity, result, failed, now, replace=here is not None)
     finally:
-        _drop_temp(con)
+        _drop_temp(con, prep)
     return result
 
 
@@ -830,9 +919,13 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path
     files, ignored = _landing_files(landing_dir, entity)
     report = EntityReport(entity, ignored=ignored)
     root = landing_dir.resolve()
-    with _quiet(con):
+    inside = {path for path, _ in files if path.resolve().is_relative_to(root)}
+    # Hashing a file (sha256 and the UTF-8 check) is Python's one pass over its bytes; a thread does it for
+    # the next files while DuckDB loads this one (hashlib releases the GIL), so it costs no wall time.
+    with _quiet(con), ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesperf-hash") as hasher:
+        hashes = {path: hasher.submit(readers.fingerprint, path) for path, _ in files if path in inside}
         for path, rel in files:
-            if not path.resolve().is_relative_to(root):
+            if path not in inside:
                 report.files.append(FileResult(
                     rel, None, REJECTED_FILE, message=f"{rel} was refused: it resolves outside the landing folder."))
                 continue
@@ -841,7 +934,8 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path
             except ProfileError as err:
                 report.files.append(FileResult(rel, None, REJECTED_FILE, message=str(err)))
                 continue
-            report.files.append(ingest_file(con, spec, path, rel, stamp, profile=profile, landing_dir=landing_dir))
+            report.files.append(ingest_file(con, spec, path, rel, stamp, profile=profile, landing_dir=landing_dir,
+                                            fingerprint=hashes[path]))
     for r in report.files:
         log.info("%s %s: %s (%d read, %d accepted, %d rejected) %s", entity, r.file, r.status, r.rows_read,
                  r.rows_accepted, r.rows_rejected, r.message)

@@ -1,4 +1,5 @@
-"""Read one landing file (CSV, XLSX or Parquet) into an all-VARCHAR DuckDB staging table.
+"""Read one landing file (CSV, XLSX or Parquet) into an all-VARCHAR DuckDB staging table (or, for a CSV on
+request, a view over the file that is staged only when needed: `LazyCsv`).
 
 The staging table has the file's own header names, every cell as text (NULL when empty), and `_row`, the
 spreadsheet-style row number of the record (the header's own row number + 1 for the first data row).
@@ -15,7 +16,7 @@ non-empty cells as the widest row (a lone title, even one merged across the shee
 Rows above the header are not data: they are neither loaded nor counted.
 
 Row numbers:
-- CSV: the header is on text line L (lines above it are skipped with read_csv's `skip`, so titles never
+- CSV: the header is on text line L (lines above it are cut off in a temporary copy, so titles never
   reach DuckDB's sniffer) and `_row` = L + 1 + the record's position among the records after it. DuckDB's
   reader skips empty lines, so after an empty line (or a quoted cell holding a line break) `_row` no
   longer equals the text line number. Fully blank rows (empty lines, or rows whose every cell is blank or
@@ -206,6 +207,7 @@ class StagedFile(list[str]):
         self.sheets = list(sheets)  # XLSX: worksheets read, in order; _row // SHEET_ROW_SCALE indexes it
         self.skipped_sheets = list(skipped_sheets)  # XLSX: (worksheet, why it was not read)
         self.extra_notes: list[str] = []  # anything else done to read the file
+        self.lazy: LazyCsv | None = None  # stage_file(lazy=True): the CSV is a view; see LazyCsv
 
     @property
     def notes(self) -> str:
@@ -222,15 +224,18 @@ class StagedFile(list[str]):
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, *,
                encoding: str | None = None, sheet: str | int | None = None, header_row: int | None = None,
-               delimiter: str | None = None, header_score: HeaderScore | None = None) -> StagedFile:
+               delimiter: str | None = None, header_score: HeaderScore | None = None,
+               lazy: bool = False) -> StagedFile:
     """Load one landing file into the TEMP table `table` (all VARCHAR + `_row BIGINT`); return its
     header names in file order, as a StagedFile.
 
     `encoding` skips detection for a CSV already fingerprinted; `sheet` (XLSX: a worksheet name or 0-based
     index) reads that worksheet only; `header_row` (1-based; CSV: text line) skips header detection;
     `delimiter` (CSV, one character) skips delimiter detection; `header_score` ranks candidate header rows
-    (see the module docstring). Raises LandingFileError (one sentence naming the file) when the file
-    cannot be read."""
+    (see the module docstring). `lazy` (CSV only; ignored for other formats): create the TEMP VIEW
+    `StagedFile.lazy.view` over the file instead of the table (see LazyCsv); the caller then owns
+    `release(staged)`. Raises LandingFileError (one sentence naming the file) when the file cannot be
+    read."""
     path = Path(path)
     fmt = file_format(path)
     if path.stat().st_size == 0:
@@ -242,7 +247,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], tab
     try:
         if fmt == "csv":
             staged = _stage_csv(con, path, table, encoding or detect_encoding(path),
-                                _HeaderSpec(header_row, header_score), delimiter)
+                                _HeaderSpec(header_row, header_score), delimiter, lazy)
         elif fmt == "xlsx":
             staged = _stage_xlsx(con, path, table, sheet, _HeaderSpec(header_row, header_score))
         elif fmt == "parquet":
@@ -256,9 +261,64 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], tab
     except Exception as exc:  # any reader failure is reported as this file's, never raised further
         con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table)}")
         raise LandingFileError(f"{path.name} could not be read as {fmt}: {first_line(exc)}.") from exc
-    cols = [r[0] for r in con.execute(f"DESCRIBE temp.{quote_ident(table)}").fetchall()]
+    cols = _temp_columns(con, staged.lazy.view if staged.lazy else table)
+    if staged.lazy is not None and "_row" in cols:  # that name is taken by the row number: stage it now
+        materialise(con, staged, table)
+        cols = _temp_columns(con, table)
     staged[:] = [c for c in cols if c != "_row"]
     return staged
+
+
+def _temp_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """Column names of a TEMP table or view, from the catalog: DESCRIBE would bind a CSV view again, and
+    so run DuckDB's sniffer on the file again (~0.1 s for a large file)."""
+    return [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' "
+                                      "AND table_name = $t ORDER BY column_index", {"t": name}).fetchall()]
+
+
+class LazyCsv:
+    """A CSV staged lazily: the TEMP VIEW `view` reads it (all VARCHAR, no `_row`) every time it is queried.
+
+    Staging a big file costs as much as reading it: DuckDB writes every cell as text into the staging table.
+    A loader that types rows straight from the view (one read) and needs the cells again only for the rare
+    failing row saves that: it numbers the rows itself (the record read k-th is row `first_row + k`, as in
+    the staging table) and calls `materialise` only when it must look at cells. The view is queried in
+    file order only with preserve_insertion_order on (`insertion_order`). `path` may be a temporary copy
+    (transcoded, titles cut off): it lives until `release`."""
+
+    def __init__(self, view: str, path: Path, delimiter: str, first_row: int, temps: list[Path]) -> None:
+        self.view, self.path, self.delimiter, self.first_row, self.temps = view, path, delimiter, first_row, temps
+
+
+def materialise(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> None:
+    """Stage a lazily staged CSV as the TEMP table `table` after all (the same rows, numbered the same)."""
+    lazy = staged.lazy
+    if lazy is None:
+        return
+    staged.lazy = None
+    try:
+        _read_csv_into(con, lazy.path, table, lazy.delimiter, lazy.first_row)
+        con.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(lazy.view)}")
+    finally:
+        _delete(lazy.temps)
+
+
+def release(staged: Sequence[str] | None) -> None:
+    """Delete a lazily staged CSV's temporary copies (the caller drops its view, `view_name(table)`)."""
+    lazy = getattr(staged, "lazy", None)
+    if lazy is not None:
+        _delete(lazy.temps)
+
+
+def _delete(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+    paths.clear()
+
+
+def insertion_order(con: duckdb.DuckDBPyConnection) -> _InsertionOrder:
+    """A context that keeps the order rows are read in (preserve_insertion_order on) while it is open."""
+    return _InsertionOrder(con)
 
 
 def first_line(exc: BaseException) -> str:
@@ -327,7 +387,7 @@ def find_header(rows: Sequence[Sequence[str | None]], score: HeaderScore | None 
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str, header: _HeaderSpec,
-               delimiter: str | None) -> StagedFile:
+               delimiter: str | None, lazy: bool = False) -> StagedFile:
     temps: list[Path] = []
 
     def temp() -> Path:
@@ -354,20 +414,44 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding:
             _copy_from_line(path, header_line, cut := temp())
             path = cut
         staged = StagedFile([], header_row=header_line, delimiter=delimiter)
+        read = _csv_view if lazy else _read_csv_into
         try:
-            _read_csv_into(con, path, table, delimiter, first_row=header_line + 1)
+            read(con, path, table, delimiter, header_line + 1)
         except duckdb.Error as err:
             # A file mixing CRLF and LF line ends (an export appended to by hand) defeats DuckDB's dialect
             # sniffer whatever the options; read a copy with every CRLF made LF, and say so in the audit.
             if "sniffing" not in str(err) or not _mixed_line_ends(path):
                 raise
             _normalise_line_ends(path, lf := temp())
-            _read_csv_into(con, lf, table, delimiter, first_row=header_line + 1)
+            path = lf
+            read(con, path, table, delimiter, header_line + 1)
             staged.extra_notes.append("line ends normalised (the file mixes CRLF and LF)")
+        if lazy:  # the view reads `path` (perhaps one of the temporary copies) until release()
+            kept = [t for t in temps if t == path]
+            temps[:] = [t for t in temps if t != path]
+            staged.lazy = LazyCsv(view_name(table), path, delimiter, header_line + 1, kept)
         return staged
     finally:
-        for t in temps:
-            t.unlink(missing_ok=True)
+        _delete(temps)
+
+
+def view_name(table: str) -> str:
+    """The TEMP VIEW of a CSV staged lazily as `table`."""
+    return table + "_csv"
+
+
+def _csv_view(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, first_row: int) -> None:
+    """The TEMP VIEW of a lazily staged CSV (read as _read_csv_into reads it, without `_row`). A view's
+    query cannot take parameters, so the path and delimiter are string literals (quotes doubled). Creating
+    it runs DuckDB's sniffer, so a file the sniffer rejects fails here, as _read_csv_into would."""
+    del first_row  # numbered by the caller (LazyCsv)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view_name(table))} AS SELECT * FROM read_csv("
+                f"{_literal(str(path))}, all_varchar = true, header = true, null_padding = true, "
+                f"delim = {_literal(delimiter)})")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _mixed_line_ends(path: Path) -> bool:
@@ -492,7 +576,10 @@ def _add_row_numbers(con: duckdb.DuckDBPyConnection, table: str, first: int = 2)
     if "_row" in cols:  # a header literally named _row keeps its data under another name
         con.execute(f"ALTER TABLE temp.{q} RENAME COLUMN _row TO {quote_ident(_unique('_row', cols))}")
     con.execute(f"ALTER TABLE temp.{q} ADD COLUMN _row BIGINT")
-    con.execute(f"UPDATE temp.{q} SET _row = rowid + {int(first)}")  # ~0.4 s per 10M rows
+    # rowids count from 0, except for a table made inside an open transaction (LazyCsv: in the loader's),
+    # whose uncommitted rows count from a large base
+    base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM temp.{q}").fetchall()[0][0]
+    con.execute(f"UPDATE temp.{q} SET _row = rowid - $base + $first", {"base": base, "first": int(first)})
 
 
 def _unique(name: str, taken: Iterable[str]) -> str:
