@@ -635,7 +635,7 @@ def _insert_lazily(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepar
     the rows inserted."""
     table = f"raw.{quote_ident(entity.name)}"
     select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(lazy.view), row="1")
-    with readers.insertion_order(con):
+    with readers.InsertionOrder(con):
         inserted = int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
                                params_for(params, "file", "seq", "now")))
     first, last = con.execute(f"SELECT min(rowid), max(rowid) FROM {table} WHERE _file_seq = $seq",

@@ -283,7 +283,7 @@ class LazyCsv:
     A loader that types rows straight from the view (one read) and needs the cells again only for the rare
     failing row saves that: it numbers the rows itself (the record read k-th is row `first_row + k`, as in
     the staging table) and calls `materialise` only when it must look at cells. The view is queried in
-    file order only with preserve_insertion_order on (`insertion_order`). `path` may be a temporary copy
+    file order only with preserve_insertion_order on (`InsertionOrder`). `path` may be a temporary copy
     (transcoded, titles cut off): it lives until `release`."""
 
     def __init__(self, view: str, path: Path, delimiter: str, first_row: int, temps: list[Path]) -> None:
@@ -316,17 +316,12 @@ def _delete(paths: list[Path]) -> None:
     paths.clear()
 
 
-def insertion_order(con: duckdb.DuckDBPyConnection) -> _InsertionOrder:
-    """A context that keeps the order rows are read in (preserve_insertion_order on) while it is open."""
-    return _InsertionOrder(con)
-
-
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__).rstrip(".")
 
 
-class _InsertionOrder:
+class InsertionOrder:
     """Force preserve_insertion_order on while staging: `rowid` is the row number only if CREATE TABLE AS
     keeps the file's order (it does, with this setting, even with the parallel CSV reader)."""
 
@@ -560,7 +555,7 @@ def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delim
     sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
            "all_varchar = true, header = true, null_padding = true, delim = $delim")
     params = {"path": str(path), "delim": delimiter}
-    with _InsertionOrder(con):
+    with InsertionOrder(con):
         try:
             con.execute(sql + ")", params)
         except duckdb.Error as err:
@@ -597,7 +592,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> No
     row_col = "_row" if "_row" not in names else _unique("_row", names)
     select = ", ".join(
         f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n if n != '_row' else row_col)}" for n in names)
-    with _InsertionOrder(con):
+    with InsertionOrder(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT {select}, "
                     "file_row_number + 2 AS _row FROM read_parquet($path, file_row_number = true)",
                     {"path": str(path)})
