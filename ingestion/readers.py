@@ -288,6 +288,51 @@ class LazyCsv:
 
     def __init__(self, view: str, path: Path, delimiter: str, first_row: int, temps: list[Path]) -> None:
         self.view, self.path, self.delimiter, self.first_row, self.temps = view, path, delimiter, first_row, temps
+        self.dialect: CsvDialect | None = None  # csv_dialect() caches it here
+
+
+# -- several CSVs in one read ------------------------------------------------------------------------------
+#
+# DuckDB reads a list of files in one read_csv several times faster than it reads each file on its own
+# (measured: 4 files of 2.5M lines typed into one table in 13-16 s, against 18-21 s one file at a time; a
+# UNION ALL of per-file reads is no faster than the latter). A multi-file read applies ONE dialect to every
+# file, so files are read together only when DuckDB's sniffer finds the same dialect in each on its own
+# (`csv_dialect`), and that dialect is then passed explicitly: each file is read exactly as its own view
+# would read it.
+
+
+class CsvDialect(tuple[str, str, str, str, int, str]):
+    """(delimiter, quote, escape, new_line, skip, comment) as DuckDB's sniffer reports them for one file, read
+    with the options _csv_view uses; an empty string where it found none."""
+
+    def options(self) -> str:
+        """The read_csv options that pin this dialect (string literals, quotes doubled)."""
+        delimiter, quote, escape, new_line, skip, comment = self
+        return (f"delim = {_literal(delimiter)}, quote = {_literal(quote)}, escape = {_literal(escape)}, "
+                f"new_line = {_literal(new_line)}, skip = {int(skip)}, comment = {_literal(comment)}")
+
+
+def csv_dialect(con: duckdb.DuckDBPyConnection, lazy: LazyCsv) -> CsvDialect:
+    """The dialect DuckDB's sniffer finds in a lazily staged CSV (~0.06 s for a 250 MB file: it samples)."""
+    if lazy.dialect is None:
+        row = con.execute("SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, Comment FROM sniff_csv("
+                          "$path, all_varchar = true, header = true, null_padding = true, delim = $delim)",
+                          {"path": str(lazy.path), "delim": lazy.delimiter}).fetchall()[0]
+        lazy.dialect = CsvDialect("" if v == "(empty)" else v for v in row)
+    return lazy.dialect
+
+
+def csv_batch_view(con: duckdb.DuckDBPyConnection, lazies: Sequence[LazyCsv], view: str, index: str) -> None:
+    """The TEMP VIEW `view` reading the lazily staged CSVs `lazies` (one dialect, one header) in one read_csv:
+    their columns plus `index`, the position in `lazies` of the file a row comes from. With insertion order
+    preserved, the rows come file by file, each file's in its order, as its own view gives them."""
+    dialects = {csv_dialect(con, lazy) for lazy in lazies}
+    if len(dialects) != 1:
+        raise ValueError(f"files of {len(dialects)} dialects cannot be read in one read_csv")
+    paths = ", ".join(_literal(str(lazy.path)) for lazy in lazies)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT *, file_index AS {quote_ident(index)} "
+                f"FROM read_csv([{paths}], all_varchar = true, header = true, null_padding = true, "
+                f"{dialects.pop().options()})")
 
 
 def materialise(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> None:
