@@ -620,7 +620,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared
     drop its blank rows. Returns (rows read, rows rejected). A lazily staged CSV is typed straight from
     the file; its staging table is made only when a row failed or a key repeats (an exact copy is then
     possible), since only those need the cells again. `inserted`, `suspect`: a lazily staged CSV already
-    typed into raw.<entity> and numbered (see _Batch): its rows there, and whether _suspect_rows holds."""
+    typed into raw.<entity> and numbered (see _Batch): its rows there, and whether _suspect_files names it."""
     table = f"raw.{quote_ident(entity.name)}"
     seq = {"seq": params["seq"]}
     key_headers = [prep.mapping[c] for c in entity.key if c in prep.mapping]

@@ -374,3 +374,46 @@ def test_the_dagster_checks_use_the_suites_severity_names() -> None:
     from orchestration.assets import checks
 
     assert checks.ERROR == validation.ERROR
+
+
+def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_it_is_built(con, monkeypatch):
+    """The three ways to build the scratch table (no superseded row: a copy of raw; a few: raw without their
+    rowids; many: every row ranked and sorted) give the same rows in the same order."""
+    from ingestion import validation
+
+    line = {"line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2",
+            "product_id": "P1", "quantity": 2, "unit_price": 10, "status": "completed"}
+    insert(con, "orders", [{**line, "order_id": f"N{i}"} for i in range(1, 301)], file_seq=2)
+    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+
+    def scratch() -> list[tuple]:
+        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {validation.SCRATCH}")
+        validation._create_scratch(con, "orders", f"{validation.SCRATCH}.main.orders")
+        return q(f"SELECT order_id, quantity, _file_seq, _source_row FROM {validation.SCRATCH}.main.orders "
+                      "ORDER BY rowid")
+
+    assert validation.superseded_rowids(con, "orders") == []
+    assert scratch() == q("SELECT order_id, quantity, _file_seq, _source_row FROM raw.orders ORDER BY rowid")
+    # a later extract corrects every third line (and a tie inside it: both copies stay current)
+    insert(con, "orders", [{**line, "order_id": f"N{i}", "quantity": 5} for i in range(3, 301, 3)]
+           + [{**line, "order_id": "N1", "quantity": 7}, {**line, "order_id": "N1", "quantity": 8}], file_seq=3)
+    superseded = validation.superseded_rowids(con, "orders")
+    assert len(superseded) == 101  # N3, N6, ..., N300 and N1 of file 2
+    expected = q(f"SELECT order_id, quantity, _file_seq, _source_row FROM ({validation.current_rows_sql('orders')})")
+    assert len(expected) == 5 + 300 + 102 - 101 and ("N1", 7, 3, 102) in expected and ("N1", 8, 3, 103) in expected
+    assert scratch() == expected  # filtered by rowid list, raw's order kept
+    monkeypatch.setattr(validation, "SUPERSEDED_LIST_MAX", 100)
+    assert validation.superseded_rowids(con, "orders") is None
+    assert scratch() == expected  # ranked and sorted
+
+
+def test_repeated_key_rows_name_their_file_and_row(con):
+    line = {"order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2", "product_id": "P1",
+            "quantity": 2, "unit_price": 10, "status": "completed"}
+    insert(con, "orders", [{**line, "order_id": "O1", "line_no": 1}, {**line, "order_id": "O1", "line_no": 2},
+                           {**line, "order_id": "O1", "line_no": 1, "quantity": 3}], file_seq=2)
+    orders = validate_entity(con, "orders", as_of=AS_OF)
+    assert failures(orders) == {"order_id_line_no_unique": (WARN, 2)}
+    assert result(orders, "order_id_line_no_unique").sample == [
+        {"order_id": "O1", "line_no": 1, "_file_seq": 2, "_source_row": 2},
+        {"order_id": "O1", "line_no": 1, "_file_seq": 2, "_source_row": 4}]
