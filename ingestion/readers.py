@@ -342,7 +342,8 @@ def materialise(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) 
         return
     staged.lazy = None
     try:
-        _read_csv_into(con, lazy.path, table, lazy.delimiter, lazy.first_row)
+        if note := _read_csv_into(con, lazy.path, table, lazy.delimiter, lazy.first_row):
+            staged.extra_notes.append(note)
         con.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(lazy.view)}")
     finally:
         _delete(lazy.temps)
@@ -456,7 +457,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding:
         staged = StagedFile([], header_row=header_line, delimiter=delimiter)
         read = _csv_view if lazy else _read_csv_into
         try:
-            read(con, path, table, delimiter, header_line + 1)
+            note = read(con, path, table, delimiter, header_line + 1)
         except duckdb.Error as err:
             # A file mixing CRLF and LF line ends (an export appended to by hand) defeats DuckDB's dialect
             # sniffer whatever the options; read a copy with every CRLF made LF, and say so in the audit.
@@ -464,8 +465,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding:
                 raise
             _normalise_line_ends(path, lf := temp())
             path = lf
-            read(con, path, table, delimiter, header_line + 1)
+            note = read(con, path, table, delimiter, header_line + 1)
             staged.extra_notes.append("line ends normalised (the file mixes CRLF and LF)")
+        if note:
+            staged.extra_notes.append(note)
         if lazy:  # the view reads `path` (perhaps one of the temporary copies) until release()
             kept = [t for t in temps if t == path]
             temps[:] = [t for t in temps if t != path]
@@ -592,7 +595,9 @@ def detect_delimiter(lines: list[str]) -> str:
 
 
 def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, first_row: int
-                   ) -> None:
+                   ) -> str | None:
+    """Stage a CSV as the TEMP table `table` (all VARCHAR, `_row` added); returns a note for the file's audit
+    message when it had to be read in a way worth saying, else None."""
     # null_padding: a short row gets NULLs (reported per row later) and a long one extra columns, instead
     # of failing the whole file. The delimiter is set (detect_delimiter) because the sniffer, with
     # null_padding, can settle on no delimiter at all. The parallel reader refuses null_padding with quoted
@@ -600,14 +605,45 @@ def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delim
     sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
            "all_varchar = true, header = true, null_padding = true, delim = $delim")
     params = {"path": str(path), "delim": delimiter}
+    note = None
     with InsertionOrder(con):
         try:
-            con.execute(sql + ")", params)
+            _create_from_csv(con, sql, params)
         except duckdb.Error as err:
-            if "parallel" not in str(err):
+            # DuckDB's sniffer decides quoting from a sample (20,480 lines): a file whose first quoted cell
+            # ("Acme, Inc") comes later is read as unquoted and fails there. Such a file is read again with
+            # RFC 4180 quoting; any other failure, or a second one, stands.
+            if "CSV Error" not in str(err) or _sniffed_quote(con, path, delimiter) != "":
                 raise
-            con.execute(sql + ", parallel = false)", params)
+            try:
+                _create_from_csv(con, sql + ", quote = '\"', escape = '\"'", params)
+            except duckdb.Error:
+                raise err from None
+            note = "read with double-quoted cells (the first one comes after the lines DuckDB samples)"
     _add_row_numbers(con, table, first=first_row)
+    return note
+
+
+def _create_from_csv(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, str]) -> None:
+    """Run _read_csv_into's statement (`sql` without its closing parenthesis), single-threaded if DuckDB's
+    parallel reader refuses the file."""
+    try:
+        con.execute(sql + ")", params)
+    except duckdb.Error as err:
+        if "parallel" not in str(err):
+            raise
+        con.execute(sql + ", parallel = false)", params)
+
+
+def _sniffed_quote(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> str | None:
+    """The quote character DuckDB's sniffer finds in the CSV's sample ('' for none; None if it fails)."""
+    try:
+        quote = con.execute("SELECT Quote FROM sniff_csv($path, all_varchar = true, header = true, "
+                            "null_padding = true, delim = $delim)", {"path": str(path), "delim": delimiter}
+                            ).fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    return "" if quote == "(empty)" else str(quote)
 
 
 def _add_row_numbers(con: duckdb.DuckDBPyConnection, table: str, first: int = 2) -> None:

@@ -122,3 +122,35 @@ def test_stage_file_lazily(tmp_path):
     assert q(con, "SELECT a, _row FROM temp.t ORDER BY _row") == [("1", 4), ("3", 5)]
     assert not q(con, NO_VIEWS)
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_quoted_cell_after_the_sniffers_sample_is_read_with_quoting(con, tmp_path):
+    """DuckDB's sniffer decides quoting from its first 20,480 lines: a file that first quotes a cell later
+    (a customer id holding a comma) failed as a whole. It is read again with double-quoted cells: every row
+    loads, the quoted cell whole, and the audit says how the file was read."""
+    landing = tmp_path / "landing"
+    lines = [ORDERS_HEADER] + [f"SO{k:06d},1,2025-03-05,C001,R01,P01,2,10.5,CNY,completed" for k in range(25_000)]
+    lines.insert(24_000, 'SO-Q,1,2025-03-05,"C,9",R01,P01,2,10.5,CNY,completed')  # row 24,001
+    land(landing, "orders", "late quotes.csv", "\n".join(lines) + "\n")
+    report = ingest_entity(con, "orders", landing, now=NOW)
+    assert [(f.status, f.rows_read, f.rows_accepted) for f in report.files] == [("loaded", 25_001, 25_001)]
+    assert "read with double-quoted cells" in report.files[0].message
+    assert q(con, "SELECT customer_id, _source_row FROM raw.orders WHERE order_id = 'SO-Q'") == [("C,9", 24_001)]
+    assert q(con, "SELECT count(*) FROM raw.orders WHERE _source_row <> CAST(order_id[3:] AS BIGINT) + 2 "
+                  "AND order_id <> 'SO-Q' AND _source_row < 24_001") == [(0,)]
+    staged = readers.stage_file(con, landing / "orders" / "late quotes.csv", "t")  # the table path too
+    assert "read with double-quoted cells" in staged.notes
+    assert q(con, "SELECT customer_id FROM temp.t WHERE _row = 24_001") == [("C,9",)]
+
+
+def test_a_ragged_row_still_fails_the_file_with_duckdbs_own_reason(con, tmp_path):
+    """Reading with quotes is a retry for sniffed-unquoted files only: a row with a cell too many fails as
+    before, with DuckDB's reason for the first attempt."""
+    landing = tmp_path / "landing"
+    lines = [ORDERS_HEADER] + [f"SO{k:06d},1,2025-03-05,C001,R01,P01,2,10.5,CNY,completed" for k in range(25_000)]
+    lines.insert(24_000, "SO-X,1,2025-03-05,C001,R01,P01,2,10.5,CNY,completed,extra")
+    land(landing, "orders", "ragged.csv", "\n".join(lines) + "\n")
+    report = ingest_entity(con, "orders", landing, now=NOW)
+    assert [(f.status, f.rows_read) for f in report.files] == [("rejected_file", 0)]
+    assert report.files[0].message.startswith("ragged.csv could not be loaded: ")
+    assert "Expected Number of Columns" in report.files[0].message or "CSV Error" in report.files[0].message
