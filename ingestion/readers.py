@@ -22,7 +22,9 @@ Row numbers:
   longer equals the text line number. Fully blank rows (empty lines, or rows whose every cell is blank or
   whitespace) are not data rows: they are neither loaded nor counted (the loader drops blank-celled rows;
   empty lines never reach it). The delimiter (`,` `;` tab `|`) is the one that splits the first lines
-  into the most records of one width > 1 (`detect_delimiter`), unless the caller names it.
+  into the most records of one width > 1 (`detect_delimiter`), unless the caller names it. Quoting is
+  DuckDB's sniffer's guess from the first 20,480 lines; a file guessed unquoted that then fails on a quoted
+  cell is read again with double-quoted cells, and its audit message says so.
 - XLSX: `_row` is the worksheet's own row number, so it matches what Excel shows. Blank rows are skipped
   at read time. Merged cells: openpyxl's read-only mode does not expose merged ranges, so they are read
   from the worksheet XML's `<mergeCell ref=...>` elements (`merged_ranges`) and every cell of a range
