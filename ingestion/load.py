@@ -962,6 +962,7 @@ class _Queued:
     replace: bool  # an earlier version of the same path is deleted first
     name: str  # the file's name, for messages
     size: int
+    kind: tuple[tuple[str, ...], readers.CsvDialect]  # what the files of one batch share (_Batch._kind)
 
 
 class _Batch:
@@ -999,10 +1000,10 @@ class _Batch:
         if kind is None or prep.lazy is None:
             return False
         size = prep.lazy.path.stat().st_size
-        if self.queued and (kind != self._kind(self.queued[0].prep) or len(self.queued) >= BATCH_MAX_FILES
+        if self.queued and (kind != self.queued[0].kind or len(self.queued) >= BATCH_MAX_FILES
                             or sum(q.size for q in self.queued) + size > BATCH_MAX_BYTES):
             self.flush()
-        self.queued.append(_Queued(result, prep, replace, name, size))
+        self.queued.append(_Queued(result, prep, replace, name, size, kind))
         return True
 
     def flush(self) -> None:
