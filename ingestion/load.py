@@ -943,12 +943,12 @@ def _write_unloadable(con: duckdb.DuckDBPyConnection, entity: Entity, result: Fi
 #
 # DuckDB types a list of CSVs in one read_csv far faster than one file at a time (readers.csv_batch_view).
 # So ingest_entity queues consecutive CSVs that are typed straight from the file (readers.LazyCsv) and share
-# one header and one dialect, and writes them in ONE transaction: the files' earlier versions are deleted,
-# one INSERT ... SELECT types every row of every file from the multi-file view (a row's file gives its
-# _source_file and _file_seq), each file's rows are numbered from their rowids (_number_rows), then each
-# file is finished as on its own (_record: failing rows, exact copies, audit row). If any step fails, the
-# transaction is rolled back and each file is written on its own (_write_file). Either way the outcome is
-# the same: the same rows, row numbers, reasons, file_seq and audit rows (tests/test_csv_batches.py).
+# one header and one dialect, and writes them in two transactions (_write_batch): the files' earlier versions
+# are deleted and one INSERT ... SELECT types every row of every file from the multi-file view (a row's file
+# gives its _source_file and _file_seq); then each file's rows are numbered from their rowids (_number_rows)
+# and each file is finished as on its own (_record: failing rows, exact copies, audit row). If that fails,
+# the typed rows are deleted again and each file is written on its own (_write_file). Either way the outcome
+# is the same: the same rows, row numbers, reasons, file_seq and audit rows (tests/test_csv_batches.py).
 
 _BATCH_VIEW, _BATCH_INDEX = "__sp_batch_csv", "__sp_file"
 BATCH_MAX_FILES = 64  # a failure redoes the whole batch file by file: keep it bounded

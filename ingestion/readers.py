@@ -278,6 +278,12 @@ def _temp_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
                                       "AND table_name = $t ORDER BY column_index", {"t": name}).fetchall()]
 
 
+# How every CSV is read, whichever way (staging table, lazy view, several files at once, sniffing): one
+# string, so that a file read together with others is read exactly as it would be on its own. null_padding:
+# see _read_csv_into.
+_CSV_READ = "all_varchar = true, header = true, null_padding = true"
+
+
 class LazyCsv:
     """A CSV staged lazily: the TEMP VIEW `view` reads it (all VARCHAR, no `_row`) every time it is queried.
 
@@ -322,7 +328,7 @@ def sniff_dialect(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) ->
     """The dialect DuckDB's sniffer finds in a CSV read as the loader reads it (~0.06 s for a 250 MB file:
     it samples the first 20,480 lines)."""
     row = con.execute("SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, Comment FROM sniff_csv("
-                      "$path, all_varchar = true, header = true, null_padding = true, delim = $delim)",
+                      f"$path, {_CSV_READ}, delim = $delim)",
                       {"path": str(path), "delim": delimiter}).fetchall()[0]
     return CsvDialect("" if v == "(empty)" else v for v in row)
 
@@ -343,7 +349,7 @@ def csv_batch_view(con: duckdb.DuckDBPyConnection, lazies: Sequence[LazyCsv], vi
         raise ValueError(f"files of {len(dialects)} dialects cannot be read in one read_csv")
     paths = ", ".join(_literal(str(lazy.path)) for lazy in lazies)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT *, file_index AS {quote_ident(index)} "
-                f"FROM read_csv([{paths}], all_varchar = true, header = true, null_padding = true, "
+                f"FROM read_csv([{paths}], {_CSV_READ}, "
                 f"{dialects.pop().options()})")
 
 
@@ -501,7 +507,7 @@ def _csv_view(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter:
     it runs DuckDB's sniffer, so a file the sniffer rejects fails here, as _read_csv_into would."""
     del first_row  # numbered by the caller (LazyCsv)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view_name(table))} AS SELECT * FROM read_csv("
-                f"{_literal(str(path))}, all_varchar = true, header = true, null_padding = true, "
+                f"{_literal(str(path))}, {_CSV_READ}, "
                 f"delim = {_literal(delimiter)})")
 
 
@@ -615,7 +621,7 @@ def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delim
     # null_padding, can settle on no delimiter at all. The parallel reader refuses null_padding with quoted
     # line breaks; that case retries single-threaded.
     sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
-           "all_varchar = true, header = true, null_padding = true, delim = $delim")
+           f"{_CSV_READ}, delim = $delim")
     params = {"path": str(path), "delim": delimiter}
     note = None
     with InsertionOrder(con):
