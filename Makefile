@@ -37,10 +37,12 @@ ui: $(MANIFEST)
 
 test: $(MANIFEST)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(MANIFEST)
 	$(BIN)/python -m bench.run_bench

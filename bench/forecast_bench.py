@@ -28,10 +28,15 @@ def rep_series(n: int, months: int, seed: int = 42) -> list[Series]:
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        y, m = synthetic_series(months, level=float(rng.lognormal(12.5, 0.6)),
-                                yearly_growth=float(rng.normal(0.1, 0.1)), seasonality=float(rng.uniform(0.5, 1.5)),
-                                sf_depth=float(rng.uniform(0.5, 1.2)),
-                                noise=float(rng.uniform(0.1, 0.3)), seed=seed + i)
+        y, m = synthetic_series(
+            months,
+            level=float(rng.lognormal(12.5, 0.6)),
+            yearly_growth=float(rng.normal(0.1, 0.1)),
+            seasonality=float(rng.uniform(0.5, 1.5)),
+            sf_depth=float(rng.uniform(0.5, 1.2)),
+            noise=float(rng.uniform(0.1, 0.3)),
+            seed=seed + i,
+        )
         out.append(Series("rep", f"R{i:05d}", m, np.clip(y, 0, None)))
     return out
 
@@ -50,20 +55,27 @@ def main() -> None:
     out = fit_all(series, config, max_workers=args.workers)
     seconds = time.perf_counter() - started
     cpu_after = os.times()  # the worker processes have exited: their CPU time is in children_*
-    cpu = sum(getattr(cpu_after, f) - getattr(cpu_before, f)
-              for f in ("user", "system", "children_user", "children_system"))
+    cpu = sum(
+        getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("user", "system", "children_user", "children_system")
+    )
     workers = args.workers or os.cpu_count() or 1
     ok = out.backtest[out.backtest["status"] == "ok"]
     result = {
-        "series": out.series, "months": args.months, "workers": workers,
-        "seconds": round(seconds, 1), "series_per_second": round(out.series / seconds, 2),
+        "series": out.series,
+        "months": args.months,
+        "workers": workers,
+        "seconds": round(seconds, 1),
+        "series_per_second": round(out.series / seconds, 2),
         # On a shared machine the wall time depends on the neighbours; CPU time does not.
-        "cpu_seconds": round(cpu, 1), "cpu_seconds_per_series": round(cpu / out.series, 3),
+        "cpu_seconds": round(cpu, 1),
+        "cpu_seconds_per_series": round(cpu / out.series, 3),
         "seconds_if_uncontended": round(cpu / workers, 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "convergence_warnings": out.convergence_warnings, "fallbacks": out.fallbacks,
-        "models_published": out.models_chosen, "model_failures": out.failures_by_model,
+        "convergence_warnings": out.convergence_warnings,
+        "fallbacks": out.fallbacks,
+        "models_published": out.models_chosen,
+        "model_failures": out.failures_by_model,
         "median_mase": ok.groupby("model")["mase"].median().round(3).to_dict(),
         "median_smape": ok.groupby("model")["smape"].median().round(2).to_dict(),
         "anomalies": len(out.anomalies),

@@ -65,9 +65,13 @@ def measure(mode: str, landing: Path, work: Path) -> Timing:
     db = work / f"{mode}.duckdb"
     db.unlink(missing_ok=True)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.ingest_vs_read_csv", "--child", mode, "--landing",
-                             str(landing), "--db", str(db)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ingest_vs_read_csv", "--child", mode, "--landing", str(landing), "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     assert proc.stdout is not None and proc.stderr is not None
@@ -98,17 +102,27 @@ def compare(landing: Path, work: Path | None = None, runs: int = RUNS) -> dict[s
             pairs.append((measure("read_csv", landing, Path(tmp)), measure("ingest", landing, Path(tmp))))
     for n, (plain, ingest) in enumerate(pairs, 1):
         for t in (plain, ingest):
-            print(f"  run {n}: {t.what:<10} {t.seconds:8.2f} s   peak RSS {t.peak_rss_mb:8.0f} MB   {t.rows:,} rows",
-                  flush=True)
+            print(
+                f"  run {n}: {t.what:<10} {t.seconds:8.2f} s   peak RSS {t.peak_rss_mb:8.0f} MB   {t.rows:,} rows",
+                flush=True,
+            )
         print(f"  run {n}: ingest / read_csv {ingest.seconds / plain.seconds:.2f}x")
     plain_s = statistics.median(p.seconds for p, _ in pairs)
     ingest_s = statistics.median(i.seconds for _, i in pairs)
     ratio = ingest_s / plain_s
-    print(f"ingest / read_csv: {ratio:.2f}x (median {ingest_s:.2f} s / {plain_s:.2f} s over {runs} runs) "
-          f"[goal <= {GOAL:g}x]")
-    return {"landing": str(landing), "runs": [{"read_csv": asdict(p), "ingest": asdict(i)} for p, i in pairs],
-            "read_csv_median_seconds": plain_s, "ingest_median_seconds": ingest_s,
-            "ingest_peak_rss_mb": max(i.peak_rss_mb for _, i in pairs), "ratio": ratio, "goal": GOAL}
+    print(
+        f"ingest / read_csv: {ratio:.2f}x (median {ingest_s:.2f} s / {plain_s:.2f} s over {runs} runs) "
+        f"[goal <= {GOAL:g}x]"
+    )
+    return {
+        "landing": str(landing),
+        "runs": [{"read_csv": asdict(p), "ingest": asdict(i)} for p, i in pairs],
+        "read_csv_median_seconds": plain_s,
+        "ingest_median_seconds": ingest_s,
+        "ingest_peak_rss_mb": max(i.peak_rss_mb for _, i in pairs),
+        "ratio": ratio,
+        "goal": GOAL,
+    }
 
 
 def main() -> None:

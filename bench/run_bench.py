@@ -35,8 +35,9 @@ class Measured:
 def measure(stage: str, command: list[str], env: dict[str, str] | None = None) -> Measured:
     """Runs one command as a child process; wait4 gives that child's own peak RSS."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
@@ -74,16 +75,38 @@ def main() -> None:
     warehouse = work / "warehouse" / "salesperf.duckdb"
     dbt_target = work / "dbt_target"
     env = {"SALESPERF_BUILD_DB": str(build_db), "SALESPERF_AS_OF": args.as_of}
-    stage_args = ["--build-db", str(build_db), "--landing", str(landing), "--warehouse", str(warehouse),
-                  "--as-of", args.as_of]
+    stage_args = [
+        "--build-db",
+        str(build_db),
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse),
+        "--as-of",
+        args.as_of,
+    ]
     print(f"salesperf benchmark: {args.scale:,} order lines, seed {args.seed}, as of {args.as_of}", flush=True)
 
     results: list[Measured] = []
     if not (landing / ".complete").exists():
         shutil.rmtree(landing, ignore_errors=True)
-        results.append(measure("generate demo data", [str(BIN / "salesperf"), "demo-data", "--out", str(landing),
-                                                      "--scale", str(args.scale), "--seed", str(args.seed),
-                                                      "--as-of", args.as_of]))
+        results.append(
+            measure(
+                "generate demo data",
+                [
+                    str(BIN / "salesperf"),
+                    "demo-data",
+                    "--out",
+                    str(landing),
+                    "--scale",
+                    str(args.scale),
+                    "--seed",
+                    str(args.seed),
+                    "--as-of",
+                    args.as_of,
+                ],
+            )
+        )
         (landing / ".complete").touch()
     else:
         print(f"  reusing generated data in {landing}")
@@ -96,23 +119,50 @@ def main() -> None:
     pipeline = [
         measure("ingest (all entities)", [*py, "ingest", *stage_args]),
         # The pipeline's great-expectations suites (Dagster asset checks on raw.<entity>), issue 3 item 8.
-        measure("GE suites (all entities)", [sys.executable, "-m", "bench.validation_bench", "--child",
-                                             "--build-db", str(build_db), "--as-of", args.as_of]),
+        measure(
+            "GE suites (all entities)",
+            [
+                sys.executable,
+                "-m",
+                "bench.validation_bench",
+                "--child",
+                "--build-db",
+                str(build_db),
+                "--as-of",
+                args.as_of,
+            ],
+        ),
         measure("calendar", [*py, "calendar", *stage_args]),
         measure("config", [*py, "config", *stage_args]),
-        measure("dbt build (models+tests)", [str(BIN / "dbt"), "build", "--project-dir", "dbt_project",
-                                             "--profiles-dir", "dbt_project", "--target-path", str(dbt_target),
-                                             "--quiet"], env),
+        measure(
+            "dbt build (models+tests)",
+            [
+                str(BIN / "dbt"),
+                "build",
+                "--project-dir",
+                "dbt_project",
+                "--profiles-dir",
+                "dbt_project",
+                "--target-path",
+                str(dbt_target),
+                "--quiet",
+            ],
+            env,
+        ),
         measure("publish", [*py, "publish", *stage_args]),
     ]
     layers = dbt_layer_seconds(dbt_target)
-    commission_seconds = sum(float(n.get("execution_time") or 0.0) for n in json.loads(
-        (dbt_target / "run_results.json").read_text())["results"] if "commission" in n["unique_id"])
+    commission_seconds = sum(
+        float(n.get("execution_time") or 0.0)
+        for n in json.loads((dbt_target / "run_results.json").read_text())["results"]
+        if "commission" in n["unique_id"]
+    )
     rerun = measure("re-run ingest (no changes)", [*py, "ingest", *stage_args])
     reference_db = work / "reference.duckdb"
     reference_db.unlink(missing_ok=True)
-    reference = measure("reference script", [sys.executable, "-m", "bench.reference", str(landing), args.as_of,
-                                             str(reference_db)])
+    reference = measure(
+        "reference script", [sys.executable, "-m", "bench.reference", str(landing), args.as_of, str(reference_db)]
+    )
 
     # Issue 3 item 8: ingestion of the orders CSVs against a plain read_csv of the same files (own children).
     from bench.ingest_vs_read_csv import compare
@@ -144,22 +194,44 @@ def main() -> None:
     print(f"input: {size_mb:,.0f} MB of exports in {landing}")
     print("dbt time by layer (dbt's own timings): " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(layers.items())))
     print(f"commission models and their tests (dbt's own timings): {commission_seconds:.1f} s")
-    print(f"pipeline total {total:.1f} s (peak RSS {peak:,.0f} MB) vs reference {reference.seconds:.1f} s "
-          f"(peak RSS {reference.peak_rss_mb:,.0f} MB): ratio {ratio:.2f}x  [goal <= 3x, < 6,000 MB]")
+    print(
+        f"pipeline total {total:.1f} s (peak RSS {peak:,.0f} MB) vs reference {reference.seconds:.1f} s "
+        f"(peak RSS {reference.peak_rss_mb:,.0f} MB): ratio {ratio:.2f}x  [goal <= 3x, < 6,000 MB]"
+    )
     ingest_s = next(m.seconds for m in pipeline if m.stage.startswith("ingest"))
     ge_s = next(m.seconds for m in pipeline if m.stage.startswith("GE"))
-    print(f"orders ingestion {versus['ratio']:.2f}x a plain read_csv [goal <= 2x]; GE suites {ge_s:.1f} s = "
-          f"{ge_s / ingest_s:.2f}x the ingestion of all entities [goal <= 1x]")
-    print(f"cross-check rep x month attainment: {diff[0]:,} rows, {diff[1]} unmatched, "
-          f"max |actual diff| {diff[2]}, max |target diff| {diff[3]}")
-    (work / "results.json").write_text(json.dumps({
-        "when": dt.datetime.now().isoformat(timespec="seconds"), "scale": args.scale, "input_mb": size_mb,
-        "stages": [asdict(m) for m in results + pipeline + [rerun, reference]], "dbt_layers": layers,
-        "commission_dbt_seconds": commission_seconds, "ingest_vs_read_csv": versus,
-        "pipeline_seconds": total, "pipeline_peak_rss_mb": peak, "reference_seconds": reference.seconds,
-        "ratio": ratio, "cross_check": {"rows": diff[0], "unmatched": diff[1], "max_actual_diff": float(diff[2] or 0),
-                                        "max_target_diff": float(diff[3] or 0)},
-    }, indent=2))
+    print(
+        f"orders ingestion {versus['ratio']:.2f}x a plain read_csv [goal <= 2x]; GE suites {ge_s:.1f} s = "
+        f"{ge_s / ingest_s:.2f}x the ingestion of all entities [goal <= 1x]"
+    )
+    print(
+        f"cross-check rep x month attainment: {diff[0]:,} rows, {diff[1]} unmatched, "
+        f"max |actual diff| {diff[2]}, max |target diff| {diff[3]}"
+    )
+    (work / "results.json").write_text(
+        json.dumps(
+            {
+                "when": dt.datetime.now().isoformat(timespec="seconds"),
+                "scale": args.scale,
+                "input_mb": size_mb,
+                "stages": [asdict(m) for m in results + pipeline + [rerun, reference]],
+                "dbt_layers": layers,
+                "commission_dbt_seconds": commission_seconds,
+                "ingest_vs_read_csv": versus,
+                "pipeline_seconds": total,
+                "pipeline_peak_rss_mb": peak,
+                "reference_seconds": reference.seconds,
+                "ratio": ratio,
+                "cross_check": {
+                    "rows": diff[0],
+                    "unmatched": diff[1],
+                    "max_actual_diff": float(diff[2] or 0),
+                    "max_target_diff": float(diff[3] or 0),
+                },
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ def main() -> None:
         from ingestion.config_tables import load_config_tables
 
         con = duckdb.connect(args.build_db)
-        out = {spec.name: load_config_tables(con, Path(__file__).resolve().parent.parent / "config", spec)
-               for spec in all_specs()}
+        out = {
+            spec.name: load_config_tables(con, Path(__file__).resolve().parent.parent / "config", spec)
+            for spec in all_specs()
+        }
         con.close()
     elif args.stage == "publish":
         from orchestration.publish import publish
@@ -45,9 +47,12 @@ def main() -> None:
         if args.stage == "ingest":
             reports = ingest_all(con, Path(args.landing))
             files = [f for report in reports.values() for f in report.files]
-            out = {"files": len(files), "rows_read": sum(f.rows_read for f in files),
-                   "rows_accepted": sum(f.rows_accepted for f in files),
-                   "rows_rejected": sum(f.rows_rejected for f in files)}
+            out = {
+                "files": len(files),
+                "rows_read": sum(f.rows_read for f in files),
+                "rows_accepted": sum(f.rows_accepted for f in files),
+                "rows_rejected": sum(f.rows_rejected for f in files),
+            }
         else:
             first = con.execute("select min(order_date) from raw.orders").fetchone()[0]
             load_calendar(con, dt.date(first.year, 1, 1), dt.date(as_of.year + 1, 12, 31))

@@ -32,8 +32,12 @@ def run_child(build_db: Path, as_of: dt.date) -> dict[str, object]:
 
     con = duckdb.connect(str(build_db))
     try:
-        raw_rows = {t: int(n) for t, n in con.execute(
-            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
+        raw_rows = {
+            t: int(n)
+            for t, n in con.execute(
+                "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw'"
+            ).fetchall()
+        }
         started = time.perf_counter()
         results = validate_all(con, as_of=as_of)
         seconds = time.perf_counter() - started
@@ -64,8 +68,21 @@ def main() -> None:
         print(json.dumps(run_child(build_db, as_of)))
         return
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.validation_bench", "--child", "--build-db", str(build_db),
-                             "--as-of", as_of.isoformat()], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.validation_bench",
+            "--child",
+            "--build-db",
+            str(build_db),
+            "--as-of",
+            as_of.isoformat(),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     stdout = proc.stdout.read() if proc.stdout else ""
@@ -73,9 +90,11 @@ def main() -> None:
         sys.exit(f"validation_bench: the suites failed:\n{stdout[-3000:]}")
     summary = json.loads(stdout.strip().splitlines()[-1])
     rows = int(summary["rows_validated"]) or 1
-    print(f"  {'GE suites (all entities)':<28} {wall:8.1f} s   peak RSS {usage.ru_maxrss / 1024:8.0f} MB   "
-          f"{summary['rows_validated']:,} current rows ({summary['raw_rows']:,} raw), "
-          f"{summary['expectations']} expectations, {float(summary['seconds']) / rows * 1e6:.2f} s per million rows")
+    print(
+        f"  {'GE suites (all entities)':<28} {wall:8.1f} s   peak RSS {usage.ru_maxrss / 1024:8.0f} MB   "
+        f"{summary['rows_validated']:,} current rows ({summary['raw_rows']:,} raw), "
+        f"{summary['expectations']} expectations, {float(summary['seconds']) / rows * 1e6:.2f} s per million rows"
+    )
     print(json.dumps({**summary, "wall_seconds": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}))
 
 

@@ -17,8 +17,21 @@ import duckdb
 from forecasting.calendar import last_complete_month
 from forecasting.config import AlertSettings
 
-ALERT_COLUMNS = ("alert_type", "entity_type", "entity_id", "entity_name", "region", "severity", "detected_on",
-                 "period_type", "period_start", "metric_value", "threshold_value", "details")
+ALERT_COLUMNS = (
+    "alert_type",
+    "entity_type",
+    "entity_id",
+    "entity_name",
+    "region",
+    "severity",
+    "detected_on",
+    "period_type",
+    "period_start",
+    "metric_value",
+    "threshold_value",
+    "details",
+)
+
 
 def _money(expr: str) -> str:
     """SQL rendering an amount as ¥1,234,567."""
@@ -66,7 +79,7 @@ select 'customer_churn_risk' as alert_type, 'customer' as entity_type, f.custome
                '{{}} days since the last order on {{}}, {{:.1f}}x the usual gap of {{}} days',
                silence, last_order, gap_ratio, round(usual_gap)::int) end,
            case when is_falling then format('last {{}} months {{}} vs {{}} a year earlier ({{:+.0f}}%)', $trend_months,
-                                            {_money('recent_amount')}, {_money('prior_amount')},
+                                            {_money("recent_amount")}, {_money("prior_amount")},
                                             100 * (trend_ratio - 1)) end,
            'owner ' || coalesce(c.owner_rep_id, '?')) as details
 from flagged f left join marts.dim_customer c using (customer_id)
@@ -171,9 +184,9 @@ select 'attainment_at_risk', s.level, s.key,
        $as_of::date, s.period_type, s.period_start, projected_pct::double, $share::double,
        format('{{}} {{}}: projected {{}} by {{}} ({{}}), {{:.0f}}% of the target {{}}; '
               || 'actual to date {{}}, run-rate {{}}',
-              s.period_type, strftime(s.period_start, '%Y-%m'), {_money('projection')}, s.period_end, basis,
-              100 * projected_pct, {_money('target_amount')}, {_money('actual_amount')},
-              coalesce({_money('run_rate_projection')}, 'n/a'))
+              s.period_type, strftime(s.period_start, '%Y-%m'), {_money("projection")}, s.period_end, basis,
+              100 * projected_pct, {_money("target_amount")}, {_money("actual_amount")},
+              coalesce({_money("run_rate_projection")}, 'n/a'))
 from scored s left join marts.dim_rep r on s.level = 'rep' and r.rep_id = s.key
 where projected_pct < $share and (s.level <> 'rep' or r.is_active)
 """
@@ -239,8 +252,8 @@ select 'thin_pipeline', c.level, c.key, case when c.level = 'rep' then r.rep_nam
        case when pipeline < $high_coverage_multiple * remaining then 'high' else 'medium' end,
        $as_of::date, $period_type, c.period_start, (pipeline / remaining)::double, $coverage_multiple::double,
        format('open pipeline closing by {{}} is {{}}, {{:.2f}}x the remaining target {{}} (target {{}}, actual {{}})',
-              c.period_end, {_money('pipeline')}, pipeline / remaining, {_money('remaining')},
-              {_money('target_amount')}, {_money('actual_amount')})
+              c.period_end, {_money("pipeline")}, pipeline / remaining, {_money("remaining")},
+              {_money("target_amount")}, {_money("actual_amount")})
 from coverage c left join marts.dim_rep r on c.level = 'rep' and r.rep_id = c.key
 where remaining > 0 and pipeline < $coverage_multiple * remaining and (c.level <> 'rep' or r.is_active)
 """
@@ -249,13 +262,21 @@ where remaining > 0 and pipeline < $coverage_multiple * remaining and (c.level <
 def rule_queries(settings: AlertSettings, as_of: dt.date) -> list[tuple[str, str, dict]]:
     """(alert_type, SQL, parameters) of every rule."""
     base = {"as_of": as_of}
-    churn, cancel, att, visits, pipe = (settings.churn, settings.cancellation, settings.attainment,
-                                        settings.visits, settings.pipeline)
+    churn, cancel, att, visits, pipe = (
+        settings.churn,
+        settings.cancellation,
+        settings.attainment,
+        settings.visits,
+        settings.pipeline,
+    )
     return [
         ("customer_churn_risk", CHURN_SQL, base | churn.model_dump()),
         ("cancellation_spike", CANCELLATION_SQL, base | cancel.model_dump()),
-        ("attainment_at_risk", ATTAINMENT_SQL,
-         base | att.model_dump() | {"last_complete_month": last_complete_month(as_of)}),
+        (
+            "attainment_at_risk",
+            ATTAINMENT_SQL,
+            base | att.model_dump() | {"last_complete_month": last_complete_month(as_of)},
+        ),
         ("visit_drop", VISITS_SQL, base | visits.model_dump()),
         ("thin_pipeline", PIPELINE_SQL, base | pipe.model_dump()),
     ]
@@ -275,9 +296,11 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
         params |= {f"r{i}_{k}": v for k, v in used.items()}
         parts.append(f"select * from ({sql})")
     columns = ", ".join(ALERT_COLUMNS)
-    query = (f"select {columns} from (" + " union all ".join(
-        f"select * from ({p}) as t({columns})" for p in parts)
-        + ") order by alert_type, case severity when 'high' then 0 else 1 end, entity_type, entity_id, period_type")
+    query = (
+        f"select {columns} from ("
+        + " union all ".join(f"select * from ({p}) as t({columns})" for p in parts)
+        + ") order by alert_type, case severity when 'high' then 0 else 1 end, entity_type, entity_id, period_type"
+    )
     return query, params
 
 

@@ -38,8 +38,9 @@ def mad_z(residuals: np.ndarray) -> np.ndarray:
     return (residuals - centre) / mad
 
 
-def decompose(y: np.ndarray, months: list[dt.date], log_scale: bool = False,
-              max_iterations: int = 12) -> tuple[np.ndarray, float]:
+def decompose(
+    y: np.ndarray, months: list[dt.date], log_scale: bool = False, max_iterations: int = 12
+) -> tuple[np.ndarray, float]:
     """Expected values (robust STL + Spring Festival term) and the festival coefficient, on `y`'s scale.
 
     STL and the festival coefficient are fitted alternately (backfitting) until the coefficient settles.
@@ -74,8 +75,7 @@ def decompose(y: np.ndarray, months: list[dt.date], log_scale: bool = False,
     return fit.trend + fit.seasonal + beta * sf, beta
 
 
-def find_anomalies(y: np.ndarray, months: list[dt.date], threshold: float = 3.5,
-                   min_months: int = 24) -> list[Anomaly]:
+def find_anomalies(y: np.ndarray, months: list[dt.date], threshold: float = 3.5, min_months: int = 24) -> list[Anomaly]:
     y = np.asarray(y, dtype=float)
     if len(y) < min_months or np.ptp(y) == 0:
         return []
@@ -85,6 +85,7 @@ def find_anomalies(y: np.ndarray, months: list[dt.date], threshold: float = 3.5,
     scores = mad_z((np.log(y) if log_scale else y) - expected)
     if log_scale:
         expected = np.exp(expected)
-    return [Anomaly(months[i], float(y[i]), float(expected[i]), float(scores[i]),
-                    "up" if scores[i] > 0 else "down")
-            for i in np.flatnonzero(np.abs(scores) >= threshold)]
+    return [
+        Anomaly(months[i], float(y[i]), float(expected[i]), float(scores[i]), "up" if scores[i] > 0 else "down")
+        for i in np.flatnonzero(np.abs(scores) >= threshold)
+    ]

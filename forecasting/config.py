@@ -72,7 +72,12 @@ class AttainmentRule(BaseModel):
     high_share: float = Field(0.75, gt=0, le=2)
     period_types: list[Literal["month", "quarter", "year"]] = ["quarter", "year"]
     levels: list[Literal["company", "region", "team", "rep", "product_line"]] = [
-        "company", "region", "team", "rep", "product_line"]
+        "company",
+        "region",
+        "team",
+        "rep",
+        "product_line",
+    ]
 
 
 class VisitRule(BaseModel):
@@ -122,9 +127,11 @@ def _rows(model: ForecastingConfig) -> dict[str, list[tuple]]:
     return {"forecasting_settings": _leaves("", model)}
 
 
-SPEC = register(ConfigSpec(
-    file_name="forecasting.yml",
-    model=ForecastingConfig,
-    tables={"forecasting_settings": "setting VARCHAR, value VARCHAR"},
-    rows=_rows,
-))
+SPEC = register(
+    ConfigSpec(
+        file_name="forecasting.yml",
+        model=ForecastingConfig,
+        tables={"forecasting_settings": "setting VARCHAR, value VARCHAR"},
+        rows=_rows,
+    )
+)

@@ -69,7 +69,7 @@ def seasonal_naive(y: np.ndarray, months: list[dt.date], h: int, level: float, p
         width = z * sigma * np.sqrt((steps - 1) // SEASON + 1)
         detail = "seasonal naive"
     elif n >= 1:
-        tail = y[-min(3, n):]
+        tail = y[-min(3, n) :]
         mean = np.full(h, float(np.mean(tail)))
         sigma = float(np.std(np.diff(y))) if n > 2 else float(abs(np.mean(tail)) * 0.5)
         width = z * sigma * np.sqrt(steps)
@@ -79,8 +79,9 @@ def seasonal_naive(y: np.ndarray, months: list[dt.date], h: int, level: float, p
     return Forecast(mean, mean - width, mean + width, detail)
 
 
-def ets(y: np.ndarray, months: list[dt.date], h: int, level: float, config: tuple | None = None,
-        point_only: bool = False) -> Forecast:
+def ets(
+    y: np.ndarray, months: list[dt.date], h: int, level: float, config: tuple | None = None, point_only: bool = False
+) -> Forecast:
     """Additive-error ETS with additive seasonality; trend none or damped additive, chosen by AICc unless
     `config` fixes it (a non-seasonal configuration is left out: monthly sales are seasonal, and every
     candidate costs a fit per series).
@@ -96,9 +97,15 @@ def ets(y: np.ndarray, months: list[dt.date], h: int, level: float, config: tupl
     endog = y.astype(float) if point_only else pd.Series(y.astype(float))
     best = None
     for trend, seasonal in candidates:
-        model = ETSModel(endog, error="add", trend=trend, damped_trend=trend is not None,
-                         seasonal=seasonal, seasonal_periods=SEASON if seasonal else None,
-                         initialization_method="heuristic")
+        model = ETSModel(
+            endog,
+            error="add",
+            trend=trend,
+            damped_trend=trend is not None,
+            seasonal=seasonal,
+            seasonal_periods=SEASON if seasonal else None,
+            initialization_method="heuristic",
+        )
         try:
             result = model.fit(disp=False, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - any numerical failure means: try the next one
@@ -117,8 +124,7 @@ def ets(y: np.ndarray, months: list[dt.date], h: int, level: float, config: tupl
     frame = result.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(alpha=1 - level)
     if frame.isna().any().any():
         raise ModelFailure("ETS prediction has missing values")
-    return Forecast(frame["mean"].to_numpy(), frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy(),
-                    detail)
+    return Forecast(frame["mean"].to_numpy(), frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy(), detail)
 
 
 def ets_config(detail: str) -> tuple:
@@ -138,7 +144,7 @@ def _integrate(y: np.ndarray, d_future: np.ndarray) -> np.ndarray:
     path = list(y)
     for d in d_future:
         path.append(d + path[-1] + path[-SEASON] - path[-SEASON - 1])
-    return np.array(path[len(y):])
+    return np.array(path[len(y) :])
 
 
 def _ma_autocovariance(ma: float, seasonal_ma: float, size: int) -> np.ndarray:
@@ -199,8 +205,16 @@ def _fit_airline(dy: np.ndarray, dx: np.ndarray, start: np.ndarray, maxiter: int
     return beta, theta
 
 
-def _airline_forecast(y: np.ndarray, sf: np.ndarray, sf_future: np.ndarray, beta: float, theta: np.ndarray,
-                      h: int, level: float, point_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _airline_forecast(
+    y: np.ndarray,
+    sf: np.ndarray,
+    sf_future: np.ndarray,
+    beta: float,
+    theta: np.ndarray,
+    h: int,
+    level: float,
+    point_only: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best linear predictor of the differenced errors from the joint Toeplitz covariance of past and future,
     integrated to levels; the interval is the integrated prediction-error covariance. These are the numbers the
     Kalman filter of the undifferenced model gives (its diffuse first 13 months carry exactly the information
@@ -224,8 +238,14 @@ def _airline_forecast(y: np.ndarray, sf: np.ndarray, sf_future: np.ndarray, beta
     return mean, mean - width, mean + width
 
 
-def sarimax(y: np.ndarray, months: list[dt.date], h: int, level: float,
-            start_params: np.ndarray | None = None, point_only: bool = False) -> Forecast:
+def sarimax(
+    y: np.ndarray,
+    months: list[dt.date],
+    h: int,
+    level: float,
+    start_params: np.ndarray | None = None,
+    point_only: bool = False,
+) -> Forecast:
     """Airline model SARIMA(0,1,1)(0,1,1)12 with the Spring Festival share of the month as a regressor
     (regression with SARIMA errors).
 
@@ -276,8 +296,9 @@ def guard(forecast: Forecast, y: np.ndarray, ratio: float) -> Forecast:
     return Forecast(mean, lower, upper, forecast.detail, forecast.params)
 
 
-def run_model(name: str, y: np.ndarray, months: list[dt.date], h: int, level: float, guard_ratio: float,
-              log: FitLog, **kwargs) -> Forecast:
+def run_model(
+    name: str, y: np.ndarray, months: list[dt.date], h: int, level: float, guard_ratio: float, log: FitLog, **kwargs
+) -> Forecast:
     """Fit and forecast one model with warnings captured into `log`; raises ModelFailure."""
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
@@ -348,17 +369,30 @@ def backtest_origins(n: int, origins: int, horizon: int, min_train: int) -> list
     return [n - horizon * k for k in range(origins, 0, -1) if n - horizon * k >= min_train]
 
 
-def forecast_series(level: str, key: str, y: np.ndarray, months: list[dt.date], *, horizon: int = 12,
-                    level_pct: float = 0.8, models: tuple[str, ...] = ("snaive", "ets", "sarimax"),
-                    origins: int = 4, backtest_horizon: int = 3, guard_ratio: float = 3.0) -> SeriesResult:
+def forecast_series(
+    level: str,
+    key: str,
+    y: np.ndarray,
+    months: list[dt.date],
+    *,
+    horizon: int = 12,
+    level_pct: float = 0.8,
+    models: tuple[str, ...] = ("snaive", "ets", "sarimax"),
+    origins: int = 4,
+    backtest_horizon: int = 3,
+    guard_ratio: float = 3.0,
+) -> SeriesResult:
     """Backtest every eligible model over rolling origins, pick the lowest MASE, forecast `horizon` months."""
     y = np.asarray(y, dtype=float)
     n = len(y)
     log = FitLog()
     # Full-series fits first: they fix ETS's configuration and warm-start SARIMAX in the backtest.
     full: dict[str, Forecast] = {}
-    extra: dict[str, dict] = {"snaive": {"point_only": True}, "ets": {"point_only": True},
-                              "sarimax": {"point_only": True}}
+    extra: dict[str, dict] = {
+        "snaive": {"point_only": True},
+        "ets": {"point_only": True},
+        "sarimax": {"point_only": True},
+    }
     ineligible: dict[str, str] = {}
     for name in models:
         try:
@@ -376,17 +410,25 @@ def forecast_series(level: str, key: str, y: np.ndarray, months: list[dt.date], 
     scores: list[BacktestScore] = []
     for name in models:
         if name != "snaive" and name not in full:
-            scores.append(BacktestScore(name, "failed" if name in log.failures else "ineligible", 0, 0,
-                                        math.nan, math.nan, math.nan,
-                                        log.failures.get(name) or ineligible.get(name, "")))
+            scores.append(
+                BacktestScore(
+                    name,
+                    "failed" if name in log.failures else "ineligible",
+                    0,
+                    0,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    log.failures.get(name) or ineligible.get(name, ""),
+                )
+            )
             continue
         errors, scaled, sm = [], [], []
         status, reason = "ok", ""
         for origin in points:
-            train, test = y[:origin], y[origin:origin + backtest_horizon]
+            train, test = y[:origin], y[origin : origin + backtest_horizon]
             try:
-                f = run_model(name, train, months[:origin], len(test), level_pct, guard_ratio, log,
-                              **extra[name])
+                f = run_model(name, train, months[:origin], len(test), level_pct, guard_ratio, log, **extra[name])
             except TooShort as exc:  # e.g. SARIMAX at an early origin: the model sits this series out
                 status, reason = "ineligible", str(exc)
                 break
@@ -404,11 +446,21 @@ def forecast_series(level: str, key: str, y: np.ndarray, months: list[dt.date], 
                 log.failures[name] = reason
             scores.append(BacktestScore(name, status, 0, 0, math.nan, math.nan, math.nan, reason))
             continue
-        scores.append(BacktestScore(name, "ok", len(points), len(errors), float(np.mean(scaled)),
-                                    float(np.mean(sm)), float(np.mean(errors)),
-                                    full[name].detail if name in full else ""))
-    ranked = sorted((s for s in scores if s.status == "ok" and np.isfinite(s.mase)),
-                    key=lambda s: (s.mase, models.index(s.model)))
+        scores.append(
+            BacktestScore(
+                name,
+                "ok",
+                len(points),
+                len(errors),
+                float(np.mean(scaled)),
+                float(np.mean(sm)),
+                float(np.mean(errors)),
+                full[name].detail if name in full else "",
+            )
+        )
+    ranked = sorted(
+        (s for s in scores if s.status == "ok" and np.isfinite(s.mase)), key=lambda s: (s.mase, models.index(s.model))
+    )
     winner = ranked[0].model if ranked else "snaive"
     model, reason = winner, ""
     if winner not in full:
@@ -418,5 +470,6 @@ def forecast_series(level: str, key: str, y: np.ndarray, months: list[dt.date], 
     if model not in full:  # seasonal naive cannot fail on a non-empty series; an empty one has nothing to do
         raise ModelFailure(f"{level}/{key}: no model could forecast ({log.failures})")
     future = [add_months(months[-1], i) for i in range(1, horizon + 1)]
-    return SeriesResult(level, key, n, model, winner, reason, future, full[model], scores,
-                        log.convergence_warnings, dict(log.failures))
+    return SeriesResult(
+        level, key, n, model, winner, reason, future, full[model], scores, log.convergence_warnings, dict(log.failures)
+    )

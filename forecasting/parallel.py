@@ -17,8 +17,13 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                    "NUMEXPR_NUM_THREADS")
+BLAS_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @contextmanager
@@ -46,8 +51,9 @@ def _call(packed: tuple[Callable[..., Any], Any, dict]) -> Any:
     return fn(item, **kwargs)
 
 
-def parallel_map(fn: Callable[..., R], items: Iterable[T], *, max_workers: int | None = None,
-                 chunksize: int = 8, **kwargs: Any) -> list[R]:
+def parallel_map(
+    fn: Callable[..., R], items: Iterable[T], *, max_workers: int | None = None, chunksize: int = 8, **kwargs: Any
+) -> list[R]:
     """`[fn(item, **kwargs) for item in items]` over processes (in order); in-process when one worker."""
     items = list(items)
     workers = min(max_workers or os.cpu_count() or 1, max(1, len(items)))

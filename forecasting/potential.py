@@ -33,8 +33,9 @@ class Potential:
         return max(0.0, self.actual_amount + self.forecast_amount)
 
 
-def plan_year_potential(values: np.ndarray, months: list[dt.date], plan_start: dt.date,
-                        plan_last_month: dt.date) -> Potential:
+def plan_year_potential(
+    values: np.ndarray, months: list[dt.date], plan_start: dt.date, plan_last_month: dt.date
+) -> Potential:
     """Expected sales of the plan year from a monthly history (oldest first, ending before the months forecast).
 
     ETS (additive error and season, trend none or damped by AICc) with two years of history; seasonal naive with

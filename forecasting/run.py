@@ -31,10 +31,18 @@ class FitOutput:
 def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None, list[Anomaly], str]:
     f = cfg.forecast
     try:
-        result = forecast_series(series.level, series.key, series.values, series.months,
-                                 horizon=f.horizon_months, level_pct=f.interval_level, models=tuple(f.models),
-                                 origins=f.backtest_origins, backtest_horizon=f.backtest_horizon,
-                                 guard_ratio=f.guard_ratio)
+        result = forecast_series(
+            series.level,
+            series.key,
+            series.values,
+            series.months,
+            horizon=f.horizon_months,
+            level_pct=f.interval_level,
+            models=tuple(f.models),
+            origins=f.backtest_origins,
+            backtest_horizon=f.backtest_horizon,
+            guard_ratio=f.guard_ratio,
+        )
         error = ""
     except ModelFailure as exc:
         result, error = None, str(exc)
@@ -65,31 +73,115 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
         selected_mase = winner[result.model].mase if result.model in winner else float("nan")
         fc = result.forecast
         for i, month in enumerate(result.months):
-            forecast_rows.append((s.level, s.key, month, float(fc.mean[i]), float(fc.lower[i]), float(fc.upper[i]),
-                                  result.model, i + 1, cfg.forecast.interval_level, fc.detail, selected_mase,
-                                  result.history_months, result.fallback_reason or None))
+            forecast_rows.append(
+                (
+                    s.level,
+                    s.key,
+                    month,
+                    float(fc.mean[i]),
+                    float(fc.lower[i]),
+                    float(fc.upper[i]),
+                    result.model,
+                    i + 1,
+                    cfg.forecast.interval_level,
+                    fc.detail,
+                    selected_mase,
+                    result.history_months,
+                    result.fallback_reason or None,
+                )
+            )
         baseline = winner.get("snaive")
         for sc in result.scores:
-            rel = (sc.mase / baseline.mase if baseline and baseline.status == "ok" and baseline.mase > 0
-                   else float("nan"))
-            backtest_rows.append((s.level, s.key, sc.model, sc.status, sc.origins, sc.points, sc.mase, sc.smape,
-                                  sc.mae, baseline.mase if baseline else None, baseline.smape if baseline else None,
-                                  rel, sc.model == result.selected_by_backtest, sc.model == result.model,
-                                  sc.detail or None))
-    forecasts = pd.DataFrame(forecast_rows, columns=[
-        "level", "key", "month", "forecast", "lower", "upper", "model", "horizon", "interval_level",
-        "model_detail", "backtest_mase", "history_months", "fallback_reason"])
-    backtest = pd.DataFrame(backtest_rows, columns=[
-        "level", "key", "model", "status", "origins", "points", "mase", "smape", "mae", "snaive_mase",
-        "snaive_smape", "relative_mase", "is_backtest_winner", "is_published", "detail"])
-    anomalies = pd.DataFrame(anomaly_rows, columns=["level", "key", "month", "actual", "expected", "score",
-                                                    "direction"])
+            rel = (
+                sc.mase / baseline.mase if baseline and baseline.status == "ok" and baseline.mase > 0 else float("nan")
+            )
+            backtest_rows.append(
+                (
+                    s.level,
+                    s.key,
+                    sc.model,
+                    sc.status,
+                    sc.origins,
+                    sc.points,
+                    sc.mase,
+                    sc.smape,
+                    sc.mae,
+                    baseline.mase if baseline else None,
+                    baseline.smape if baseline else None,
+                    rel,
+                    sc.model == result.selected_by_backtest,
+                    sc.model == result.model,
+                    sc.detail or None,
+                )
+            )
+    forecasts = pd.DataFrame(
+        forecast_rows,
+        columns=[
+            "level",
+            "key",
+            "month",
+            "forecast",
+            "lower",
+            "upper",
+            "model",
+            "horizon",
+            "interval_level",
+            "model_detail",
+            "backtest_mase",
+            "history_months",
+            "fallback_reason",
+        ],
+    )
+    backtest = pd.DataFrame(
+        backtest_rows,
+        columns=[
+            "level",
+            "key",
+            "model",
+            "status",
+            "origins",
+            "points",
+            "mase",
+            "smape",
+            "mae",
+            "snaive_mase",
+            "snaive_smape",
+            "relative_mase",
+            "is_backtest_winner",
+            "is_published",
+            "detail",
+        ],
+    )
+    anomalies = pd.DataFrame(
+        anomaly_rows, columns=["level", "key", "month", "actual", "expected", "score", "direction"]
+    )
     # Typed even when empty (a company without history still gets well-typed tables).
-    forecasts = forecasts.astype({"forecast": float, "lower": float, "upper": float, "horizon": "int64",
-                                  "interval_level": float, "backtest_mase": float, "history_months": "int64"})
-    backtest = backtest.astype({"origins": "int64", "points": "int64", "mase": float, "smape": float, "mae": float,
-                                "snaive_mase": float, "snaive_smape": float, "relative_mase": float,
-                                "is_backtest_winner": bool, "is_published": bool})
+    forecasts = forecasts.astype(
+        {
+            "forecast": float,
+            "lower": float,
+            "upper": float,
+            "horizon": "int64",
+            "interval_level": float,
+            "backtest_mase": float,
+            "history_months": "int64",
+        }
+    )
+    backtest = backtest.astype(
+        {
+            "origins": "int64",
+            "points": "int64",
+            "mase": float,
+            "smape": float,
+            "mae": float,
+            "snaive_mase": float,
+            "snaive_smape": float,
+            "relative_mase": float,
+            "is_backtest_winner": bool,
+            "is_published": bool,
+        }
+    )
     anomalies = anomalies.astype({"actual": float, "expected": float, "score": float})
-    return FitOutput(forecasts, backtest, anomalies, len(series), seconds, warnings_total, warned_series,
-                     fallbacks, failures, chosen)
+    return FitOutput(
+        forecasts, backtest, anomalies, len(series), seconds, warnings_total, warned_series, fallbacks, failures, chosen
+    )

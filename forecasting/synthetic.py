@@ -17,10 +17,18 @@ from forecasting.calendar import month_range, spring_festival_regressor
 MONTH_FACTOR = np.array([0.9, 0.9, 1.05, 0.95, 1.0, 1.1, 0.9, 0.9, 1.05, 0.9, 1.05, 1.3])
 
 
-def synthetic_series(n_months: int = 48, *, start: dt.date = dt.date(2022, 1, 1), level: float = 1_000_000.0,
-                     yearly_growth: float = 0.12, seasonality: float = 1.0, sf_depth: float = 1.0,
-                     noise: float = 0.03, anomalies: dict[int, float] | None = None,
-                     seed: int = 0) -> tuple[np.ndarray, list[dt.date]]:
+def synthetic_series(
+    n_months: int = 48,
+    *,
+    start: dt.date = dt.date(2022, 1, 1),
+    level: float = 1_000_000.0,
+    yearly_growth: float = 0.12,
+    seasonality: float = 1.0,
+    sf_depth: float = 1.0,
+    noise: float = 0.03,
+    anomalies: dict[int, float] | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[dt.date]]:
     rng = np.random.default_rng(seed)
     months = month_range(start, n_months)
     t = np.arange(n_months)

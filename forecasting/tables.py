@@ -11,7 +11,7 @@ from forecasting.alerts import alerts_sql
 from forecasting.config import AlertSettings
 
 LEVEL_DOC = "Series level: company, region, product_line, region_product_line or rep."
-KEY_DOC = ("Series key: '' for company, the region, the product line, 'region / product line', or the rep_id.")
+KEY_DOC = "Series key: '' for company, the region, the product line, 'region / product line', or the rep_id."
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "fct_sales_forecast": (
@@ -27,15 +27,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "lower": "Lower bound of the prediction interval (CNY, interval_level coverage).",
             "upper": "Upper bound of the prediction interval (CNY).",
             "model": "Model published: snaive (seasonal naive), ets (exponential smoothing) or sarimax "
-                     "(SARIMA with a Spring Festival regressor).",
+            "(SARIMA with a Spring Festival regressor).",
             "horizon": "Months ahead of the last complete month (1 = the as-of month).",
             "interval_level": "Nominal coverage of [lower, upper], e.g. 0.8.",
             "model_detail": "Model specification, e.g. ETS(A,Ad,A) or the Spring Festival coefficient.",
             "backtest_mase": "Backtest MASE of the published model on this series (NULL: not backtested).",
             "history_months": "Months of history the model was fitted on.",
             "fallback_reason": "Why seasonal naive was published as the fall-back: the other models' failures or "
-                               "guard rejections on this series (NULL otherwise).",
-        }),
+            "guard rejections on this series (NULL otherwise).",
+        },
+    ),
     "fct_forecast_backtest": (
         "Rolling-origin backtest per series and model: forecasts from several origins (every backtest_horizon "
         "months back from the last complete month) compared with what happened. MASE is scaled by the "
@@ -56,7 +57,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "is_backtest_winner": "True for the model with the lowest MASE on the series.",
             "is_published": "True for the model whose forecast is in fct_sales_forecast.",
             "detail": "Model specification, or the failure reason.",
-        }),
+        },
+    ),
     "fct_sales_anomalies": (
         "Abnormal months of the monthly net sales series: robust STL decomposition with a Spring Festival "
         "term, residuals scored with a median-absolute-deviation z-score; one row per anomalous month.",
@@ -68,13 +70,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "expected": "Expected net sales: trend + seasonal + Spring Festival effect (CNY).",
             "score": "Robust z-score of the residual (actual - expected); |score| >= the threshold.",
             "direction": "up (above expected) or down (below expected).",
-        }),
+        },
+    ),
     "fct_risk_alerts": (
         "Sales risk alerts (销售风险预警) as of the run's as-of date: customer churn risk, cancellation spikes, "
         "attainment at risk, visit drops and thin pipeline. Thresholds: config/forecasting.yml (alerts).",
         {
-            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop or "
-                          "thin_pipeline.",
+            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop or thin_pipeline.",
             "entity_type": "customer, rep, region, team, product_line or company.",
             "entity_id": "customer_id, rep_id, or the region / team / product line ('' for company).",
             "entity_name": "Customer or rep name, else the entity id.",
@@ -84,10 +86,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "period_type": "month / quarter / year for period rules (attainment, pipeline); NULL otherwise.",
             "period_start": "First day of the period the alert is about; NULL for non-period rules.",
             "metric_value": "The rule's measure: gap ratio or trend ratio (churn), cancellation rate, projected "
-                            "attainment share, visit ratio, pipeline coverage.",
+            "attainment share, visit ratio, pipeline coverage.",
             "threshold_value": "The threshold metric_value crossed.",
             "details": "Human-readable explanation with the figures behind the alert.",
-        }),
+        },
+    ),
 }
 
 
@@ -102,8 +105,15 @@ def _comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.execute(f"comment on column marts.{table}.{column} is {_literal(text)}")
 
 
-def write_outputs(con: duckdb.DuckDBPyConnection, *, forecasts: pd.DataFrame, backtest: pd.DataFrame,
-                  anomalies: pd.DataFrame, alert_settings: AlertSettings, as_of: dt.date) -> dict[str, int]:
+def write_outputs(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    forecasts: pd.DataFrame,
+    backtest: pd.DataFrame,
+    anomalies: pd.DataFrame,
+    alert_settings: AlertSettings,
+    as_of: dt.date,
+) -> dict[str, int]:
     """Replace the four tables in one transaction (alerts computed in SQL from the new forecast)."""
     frames = {"fct_sales_forecast": forecasts, "fct_forecast_backtest": backtest, "fct_sales_anomalies": anomalies}
     con.execute("begin transaction")
@@ -113,10 +123,14 @@ def write_outputs(con: duckdb.DuckDBPyConnection, *, forecasts: pd.DataFrame, ba
             columns = list(TABLES[table][1])
             assert list(frame.columns) == columns, (table, list(frame.columns))
             con.register("_frame", frame)
-            casts = ", ".join(f"{c}::date as {c}" if c == "month" else
-                              f"{c}::varchar as {c}" if pd.api.types.is_object_dtype(frame[c])
-                              or pd.api.types.is_string_dtype(frame[c])
-                              else c for c in columns)  # all-NULL text columns would otherwise get type NULL
+            casts = ", ".join(
+                f"{c}::date as {c}"
+                if c == "month"
+                else f"{c}::varchar as {c}"
+                if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+                else c
+                for c in columns
+            )  # all-NULL text columns would otherwise get type NULL
             con.execute(f"create or replace table marts.{table} as select {casts} from _frame")
             con.unregister("_frame")
         query, params = alerts_sql(alert_settings, as_of)

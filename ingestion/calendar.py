@@ -68,8 +68,11 @@ def calendar_days(start: dt.date, end: dt.date) -> list[CalendarDay]:
     covered = {y: _covered(y) for y in range(start.year, end.year + 1)}
     for first, last in _year_ranges([y for y, ok in covered.items() if not ok]):
         years = ", ".join(str(y) for y in range(first, last + 1))  # every year named, e.g. "2027, 2028"
-        warnings.warn(f"chinese_calendar {chinese_calendar.__version__} has no official calendar for {years}; "
-                      "those days use a weekends-only fallback (no holidays, no adjusted workdays)", stacklevel=2)
+        warnings.warn(
+            f"chinese_calendar {chinese_calendar.__version__} has no official calendar for {years}; "
+            "those days use a weekends-only fallback (no holidays, no adjusted workdays)",
+            stacklevel=2,
+        )
     days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
     return [_official_day(d) if covered[d.year] else _fallback_day(d) for d in days]
 
@@ -77,19 +80,23 @@ def calendar_days(start: dt.date, end: dt.date) -> list[CalendarDay]:
 def load_calendar(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> int:
     """Replace raw.calendar_days with calendar_days(start, end), atomically; returns the day count."""
     rows = calendar_days(start, end)
-    table = pa.table({
-        "date": pa.array([r[0] for r in rows], pa.date32()),
-        "is_workday": pa.array([r[1] for r in rows], pa.bool_()),
-        "holiday_name": pa.array([r[2] for r in rows], pa.string()),
-        "calendar_source": pa.array([r[3] for r in rows], pa.string()),
-    })
+    table = pa.table(
+        {
+            "date": pa.array([r[0] for r in rows], pa.date32()),
+            "is_workday": pa.array([r[1] for r in rows], pa.bool_()),
+            "holiday_name": pa.array([r[2] for r in rows], pa.string()),
+            "calendar_source": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.register("__sp_calendar", table)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("CREATE OR REPLACE TABLE raw.calendar_days (date DATE PRIMARY KEY, is_workday BOOLEAN, "
-                        "holiday_name VARCHAR, calendar_source VARCHAR)")
+            con.execute(
+                "CREATE OR REPLACE TABLE raw.calendar_days (date DATE PRIMARY KEY, is_workday BOOLEAN, "
+                "holiday_name VARCHAR, calendar_source VARCHAR)"
+            )
             con.execute("INSERT INTO raw.calendar_days SELECT * FROM __sp_calendar")
             con.execute("COMMIT")
         except BaseException:

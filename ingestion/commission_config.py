@@ -88,14 +88,18 @@ class Plan(BaseModel):
     def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
         # Tiers must tile [0, infinity): first from 0, each `to` is the next `from`, only the last open.
         if tiers[0].from_ != 0:
-            raise ValueError(f"the first tier must start at 0 (a threshold is a first tier with rate 0), "
-                             f"found from: {tiers[0].from_}")
+            raise ValueError(
+                f"the first tier must start at 0 (a threshold is a first tier with rate 0), "
+                f"found from: {tiers[0].from_}"
+            )
         for i, (tier, following) in enumerate(zip(tiers, tiers[1:], strict=False)):
             if tier.to is None:
                 raise ValueError(f"tier {i} has no `to` but is not the last tier")
             if following.from_ != tier.to:
-                raise ValueError(f"tiers must be contiguous and ascending: tier {i} ends at {tier.to} "
-                                 f"but tier {i + 1} starts at {following.from_}")
+                raise ValueError(
+                    f"tiers must be contiguous and ascending: tier {i} ends at {tier.to} "
+                    f"but tier {i + 1} starts at {following.from_}"
+                )
         if tiers[-1].to is not None:
             raise ValueError("the last tier must have no `to` (it is open-ended)")
         return tiers
@@ -153,34 +157,50 @@ class CommissionPlans(BaseModel):
 def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
     return {
         "commission_plans": [
-            (p.id, p.period, p.measure, p.tier_basis, p.tier_method, p.cap, p.clawback_days,
-             p.manager_override_rate, config.currency) for p in config.plans],
+            (
+                p.id,
+                p.period,
+                p.measure,
+                p.tier_basis,
+                p.tier_method,
+                p.cap,
+                p.clawback_days,
+                p.manager_override_rate,
+                config.currency,
+            )
+            for p in config.plans
+        ],
         "commission_tiers": [
-            (p.id, n, t.from_, t.to, t.rate) for p in config.plans for n, t in enumerate(p.tiers, start=1)],
+            (p.id, n, t.from_, t.to, t.rate) for p in config.plans for n, t in enumerate(p.tiers, start=1)
+        ],
         "commission_spifs": [
-            (p.id, n, s.product_line, s.per_unit, s.from_, s.to) for p in config.plans
-            for n, s in enumerate(p.spifs, start=1)],
-        "commission_ramp": [
-            (p.id, n, f) for p in config.plans for n, f in enumerate(p.ramp, start=1)],
+            (p.id, n, s.product_line, s.per_unit, s.from_, s.to)
+            for p in config.plans
+            for n, s in enumerate(p.spifs, start=1)
+        ],
+        "commission_ramp": [(p.id, n, f) for p in config.plans for n, f in enumerate(p.ramp, start=1)],
         "commission_assignments": [
-            (n, a.rep_id, a.role, a.plan, a.from_, a.to) for n, a in enumerate(config.assignments)],
+            (n, a.rep_id, a.role, a.plan, a.from_, a.to) for n, a in enumerate(config.assignments)
+        ],
     }
 
 
-COMMISSION_PLANS_SPEC = register(ConfigSpec(
-    file_name="commission_plans.yml",
-    model=CommissionPlans,
-    tables={
-        "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
-                            "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
-                            "manager_override_rate DECIMAL(9,6), currency VARCHAR",
-        "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
-                            "rate DECIMAL(9,6)",
-        "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
-                            "valid_from DATE, valid_to DATE",
-        "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",
-        "commission_assignments": "assignment_no INTEGER, rep_id VARCHAR, role VARCHAR, plan_id VARCHAR, "
-                                  "valid_from DATE, valid_to DATE",
-    },
-    rows=_rows,
-))
+COMMISSION_PLANS_SPEC = register(
+    ConfigSpec(
+        file_name="commission_plans.yml",
+        model=CommissionPlans,
+        tables={
+            "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
+            "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
+            "manager_override_rate DECIMAL(9,6), currency VARCHAR",
+            "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
+            "rate DECIMAL(9,6)",
+            "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
+            "valid_from DATE, valid_to DATE",
+            "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",
+            "commission_assignments": "assignment_no INTEGER, rep_id VARCHAR, role VARCHAR, plan_id VARCHAR, "
+            "valid_from DATE, valid_to DATE",
+        },
+        rows=_rows,
+    )
+)

@@ -67,12 +67,14 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config_dir: Path, spec: C
             counts[table] = len(table_rows)
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if model is not None else None
         # loaded_at moves only when the file's content does, so re-running an unchanged config is a no-op
-        con.execute("""insert into config.files values (?, ?, ?, now()::timestamp)
+        con.execute(
+            """insert into config.files values (?, ?, ?, now()::timestamp)
             on conflict (file) do update set present = excluded.present, sha256 = excluded.sha256,
                 loaded_at = case when config.files.sha256 is not distinct from excluded.sha256
                                  and config.files.present = excluded.present
                                  then config.files.loaded_at else excluded.loaded_at end""",
-                    [spec.file_name, model is not None, digest])
+            [spec.file_name, model is not None, digest],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

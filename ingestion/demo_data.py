@@ -51,17 +51,33 @@ PRODUCT_LINES: tuple[str, ...] = ("智能仪表", "工业传感器", "控制系�
 NEW_LINE = "新品"  # launched mid-history: no sales before its products' launch dates
 
 # Spring Festival (春节) moves every year; the demand dip is applied by day around it.
-SPRING_FESTIVAL: dict[int, datetime.date] = {y: datetime.date(y, m, d) for y, m, d in [
-    (2015, 2, 19), (2016, 2, 8), (2017, 1, 28), (2018, 2, 16), (2019, 2, 5), (2020, 1, 25),
-    (2021, 2, 12), (2022, 2, 1), (2023, 1, 22), (2024, 2, 10), (2025, 1, 29), (2026, 2, 17),
-    (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3)]}
+SPRING_FESTIVAL: dict[int, datetime.date] = {
+    y: datetime.date(y, m, d)
+    for y, m, d in [
+        (2015, 2, 19),
+        (2016, 2, 8),
+        (2017, 1, 28),
+        (2018, 2, 16),
+        (2019, 2, 5),
+        (2020, 1, 25),
+        (2021, 2, 12),
+        (2022, 2, 1),
+        (2023, 1, 22),
+        (2024, 2, 10),
+        (2025, 1, 29),
+        (2026, 2, 17),
+        (2027, 2, 6),
+        (2028, 1, 26),
+        (2029, 2, 13),
+        (2030, 2, 3),
+    ]
+}
 
 YEARLY_GROWTH = 1.12  # of sales: ~8% more orders a year, ~1.5% list price rises, richer product mix
 _ORDER_GROWTH = 1.08
 _PRICE_RISE = 0.015
 # Month-of-year demand (before growth, Spring Festival and quarter-end effects); December is highest.
-_MONTH_FACTOR = {1: 0.9, 2: 0.9, 3: 1.05, 4: 0.95, 5: 1.0, 6: 1.1, 7: 0.9, 8: 0.9, 9: 1.05,
-                 10: 0.9, 11: 1.05, 12: 1.3}
+_MONTH_FACTOR = {1: 0.9, 2: 0.9, 3: 1.05, 4: 0.95, 5: 1.0, 6: 1.1, 7: 0.9, 8: 0.9, 9: 1.05, 10: 0.9, 11: 1.05, 12: 1.3}
 _LINES_PER_ORDER = ((1, 0.40), (2, 0.30), (3, 0.20), (4, 0.10))  # mean 2.0 lines per order
 
 _CITIES = {
@@ -71,12 +87,84 @@ _CITIES = {
     "华中": ("武汉", "长沙", "郑州", "南昌", "宜昌", "洛阳"),
     "西南": ("成都", "重庆", "昆明", "贵阳", "绵阳", "遵义"),
 }
-_INDUSTRIES = ("电力", "水务", "燃气", "石油化工", "冶金", "汽车制造", "电子制造", "食品饮料", "制药",
-               "市政", "轨道交通", "数据中心")
-_BRAND_1 = ("华", "瑞", "恒", "金", "宏", "信", "博", "中", "新", "安", "永", "海", "天", "鼎", "盛",
-            "泰", "科", "远", "德", "嘉", "联", "创", "合", "隆", "兴", "和", "通", "明", "达", "润")
-_BRAND_2 = ("丰", "通", "达", "源", "泰", "宇", "诚", "信", "科", "能", "盛", "航", "鑫", "辉", "凯",
-            "祥", "晟", "力", "成", "光", "远", "华", "益", "康", "腾", "瑞", "业", "拓", "峰", "安")
+_INDUSTRIES = (
+    "电力",
+    "水务",
+    "燃气",
+    "石油化工",
+    "冶金",
+    "汽车制造",
+    "电子制造",
+    "食品饮料",
+    "制药",
+    "市政",
+    "轨道交通",
+    "数据中心",
+)
+_BRAND_1 = (
+    "华",
+    "瑞",
+    "恒",
+    "金",
+    "宏",
+    "信",
+    "博",
+    "中",
+    "新",
+    "安",
+    "永",
+    "海",
+    "天",
+    "鼎",
+    "盛",
+    "泰",
+    "科",
+    "远",
+    "德",
+    "嘉",
+    "联",
+    "创",
+    "合",
+    "隆",
+    "兴",
+    "和",
+    "通",
+    "明",
+    "达",
+    "润",
+)
+_BRAND_2 = (
+    "丰",
+    "通",
+    "达",
+    "源",
+    "泰",
+    "宇",
+    "诚",
+    "信",
+    "科",
+    "能",
+    "盛",
+    "航",
+    "鑫",
+    "辉",
+    "凯",
+    "祥",
+    "晟",
+    "力",
+    "成",
+    "光",
+    "远",
+    "华",
+    "益",
+    "康",
+    "腾",
+    "瑞",
+    "业",
+    "拓",
+    "峰",
+    "安",
+)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国文辉鹏宇浩晨欣怡佳琳子轩博雅婷思远"
 _CN_DIGITS = "零一二三四五六七八九"
@@ -125,9 +213,14 @@ class _Run:
 # Public entry point
 
 
-def generate_demo_data(out_dir: Path, *, scale: int = DEFAULT_SCALE, seed: int = 42,
-                       as_of: datetime.date | None = None,
-                       progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def generate_demo_data(
+    out_dir: Path,
+    *,
+    scale: int = DEFAULT_SCALE,
+    seed: int = 42,
+    as_of: datetime.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     """Write exports for every entity into out_dir/<entity>/...; return {entity: rows written}.
 
     History runs from 1 January of as_of.year - 3 up to as_of (inclusive); targets cover the previous
@@ -142,11 +235,13 @@ def generate_demo_data(out_dir: Path, *, scale: int = DEFAULT_SCALE, seed: int =
     for entity in ENTITIES:
         (out_dir / entity).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="salesperf-demo-"))
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(tmp / "spill"),
-                                 "preserve_insertion_order": True})
+    con = duckdb.connect(
+        config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(tmp / "spill"), "preserve_insertion_order": True}
+    )
     try:
-        run = _Run(con, out_dir, scale, seed, as_of, datetime.date(as_of.year - 3, 1, 1),
-                   progress or (lambda _msg: None))
+        run = _Run(
+            con, out_dir, scale, seed, as_of, datetime.date(as_of.year - 3, 1, 1), progress or (lambda _msg: None)
+        )
         _create_macros(run)
         counts: dict[str, int] = {}
         counts["products"] = _write_products(run)
@@ -271,29 +366,111 @@ def _create_macros(run: _Run) -> None:
 
 _CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], float, float, int, float]] = {
     # line: (categories, model names, low list price, high list price, max qty, line weight)
-    "智能仪表": (("电能表", "水表", "燃气表", "热量表"),
-             ("HT-E100 单相智能电能表", "HT-E300 三相智能电能表", "HT-E500 预付费电能表",
-              "HT-W10 超声波水表", "HT-W20 远传水表", "HT-W50 大口径水表", "HT-G10 物联网燃气表",
-              "HT-G20 工商业燃气表", "HT-H10 户用热量表", "HT-H30 楼栋热量表", "HT-E700 关口电能表",
-              "HT-E900 多功能电能表", "HT-W80 电磁水表", "HT-G50 流量计量表"), 380, 4800, 20, 0.33),
-    "工业传感器": (("压力传感器", "温度传感器", "流量传感器", "液位传感器"),
-              ("PS-100 压力变送器", "PS-200 差压变送器", "PS-300 微压传感器", "TS-100 铂电阻温度计",
-               "TS-200 热电偶", "TS-300 无线温度传感器", "FS-100 涡街流量计", "FS-200 电磁流量计",
-               "FS-300 质量流量计", "LS-100 雷达液位计", "LS-200 超声波液位计", "LS-300 投入式液位计",
-               "PS-400 防爆压力变送器", "TS-400 红外测温仪", "FS-400 超声波流量计", "LS-400 导波雷达液位计"),
-              150, 2600, 30, 0.33),
-    "控制系统": (("PLC控制器", "DCS系统", "SCADA平台"),
-             ("HC-300 小型PLC", "HC-500 中型PLC", "HC-900 冗余PLC", "HD-1000 DCS控制站",
-              "HD-2000 DCS工程师站", "HS-100 SCADA标准版", "HS-300 SCADA企业版", "HC-700 运动控制器",
-              "HD-3000 安全仪表系统", "HS-500 能源管理平台"), 9800, 88000, 2, 0.07),
-    "运维服务": (("年度维保", "现场服务", "远程运维", "系统升级"),
-             ("年度维保服务-标准", "年度维保服务-高级", "现场巡检服务", "仪表校准服务", "远程运维服务",
-              "7x24应急响应", "系统升级服务", "数据迁移服务", "操作培训服务", "备品备件包"),
-             2000, 26000, 3, 0.17),
-    NEW_LINE: (("边缘计算", "AI检测", "无线物联"),
-               ("HE-10 边缘计算网关", "HE-20 工业边缘服务器", "HA-10 AI视觉检测仪", "HA-20 声纹故障诊断仪",
-                "HW-10 LoRa无线传感节点", "HW-20 NB-IoT采集终端", "HE-30 数字孪生平台", "HA-30 智能巡检机器人",
-                "HW-30 5G工业网关", "HA-40 预测性维护套件"), 900, 24000, 5, 0.10),
+    "智能仪表": (
+        ("电能表", "水表", "燃气表", "热量表"),
+        (
+            "HT-E100 单相智能电能表",
+            "HT-E300 三相智能电能表",
+            "HT-E500 预付费电能表",
+            "HT-W10 超声波水表",
+            "HT-W20 远传水表",
+            "HT-W50 大口径水表",
+            "HT-G10 物联网燃气表",
+            "HT-G20 工商业燃气表",
+            "HT-H10 户用热量表",
+            "HT-H30 楼栋热量表",
+            "HT-E700 关口电能表",
+            "HT-E900 多功能电能表",
+            "HT-W80 电磁水表",
+            "HT-G50 流量计量表",
+        ),
+        380,
+        4800,
+        20,
+        0.33,
+    ),
+    "工业传感器": (
+        ("压力传感器", "温度传感器", "流量传感器", "液位传感器"),
+        (
+            "PS-100 压力变送器",
+            "PS-200 差压变送器",
+            "PS-300 微压传感器",
+            "TS-100 铂电阻温度计",
+            "TS-200 热电偶",
+            "TS-300 无线温度传感器",
+            "FS-100 涡街流量计",
+            "FS-200 电磁流量计",
+            "FS-300 质量流量计",
+            "LS-100 雷达液位计",
+            "LS-200 超声波液位计",
+            "LS-300 投入式液位计",
+            "PS-400 防爆压力变送器",
+            "TS-400 红外测温仪",
+            "FS-400 超声波流量计",
+            "LS-400 导波雷达液位计",
+        ),
+        150,
+        2600,
+        30,
+        0.33,
+    ),
+    "控制系统": (
+        ("PLC控制器", "DCS系统", "SCADA平台"),
+        (
+            "HC-300 小型PLC",
+            "HC-500 中型PLC",
+            "HC-900 冗余PLC",
+            "HD-1000 DCS控制站",
+            "HD-2000 DCS工程师站",
+            "HS-100 SCADA标准版",
+            "HS-300 SCADA企业版",
+            "HC-700 运动控制器",
+            "HD-3000 安全仪表系统",
+            "HS-500 能源管理平台",
+        ),
+        9800,
+        88000,
+        2,
+        0.07,
+    ),
+    "运维服务": (
+        ("年度维保", "现场服务", "远程运维", "系统升级"),
+        (
+            "年度维保服务-标准",
+            "年度维保服务-高级",
+            "现场巡检服务",
+            "仪表校准服务",
+            "远程运维服务",
+            "7x24应急响应",
+            "系统升级服务",
+            "数据迁移服务",
+            "操作培训服务",
+            "备品备件包",
+        ),
+        2000,
+        26000,
+        3,
+        0.17,
+    ),
+    NEW_LINE: (
+        ("边缘计算", "AI检测", "无线物联"),
+        (
+            "HE-10 边缘计算网关",
+            "HE-20 工业边缘服务器",
+            "HA-10 AI视觉检测仪",
+            "HA-20 声纹故障诊断仪",
+            "HW-10 LoRa无线传感节点",
+            "HW-20 NB-IoT采集终端",
+            "HE-30 数字孪生平台",
+            "HA-30 智能巡检机器人",
+            "HW-30 5G工业网关",
+            "HA-40 预测性维护套件",
+        ),
+        900,
+        24000,
+        5,
+        0.10,
+    ),
 }
 
 
@@ -320,10 +497,19 @@ def _catalogue(run: _Run) -> list[_Product]:
                 launched = start + datetime.timedelta(days=int(90 + 300 * _u(seed, "launch", name)))
             else:
                 launched = start - datetime.timedelta(days=int(200 + 2800 * _u(seed, "launch", name)))
-            products.append(_Product(
-                product_id=f"P{len(products) + 1:03d}", name=name, line=line,
-                category=categories[i % len(categories)], list_price=price, unit_cost=cost,
-                launch_date=launched, weight=0.3 + 1.2 * _u(seed, "popularity", name), max_qty=max_qty))
+            products.append(
+                _Product(
+                    product_id=f"P{len(products) + 1:03d}",
+                    name=name,
+                    line=line,
+                    category=categories[i % len(categories)],
+                    list_price=price,
+                    unit_cost=cost,
+                    launch_date=launched,
+                    weight=0.3 + 1.2 * _u(seed, "popularity", name),
+                    max_qty=max_qty,
+                )
+            )
     return products
 
 
@@ -348,12 +534,19 @@ def _deterministic_xlsx(workbook: Workbook, path: Path, stamp: datetime.datetime
 
 def _write_products(run: _Run) -> int:
     products = _catalogue(run)
-    _load(run, "products", {
-        "product_id": [p.product_id for p in products], "product_line": [p.line for p in products],
-        "list_price": [Decimal(f"{p.list_price:.2f}") for p in products],
-        "launch_date": [p.launch_date for p in products],
-        "weight": [p.weight * _CATALOGUE[p.line][5] for p in products],
-        "max_qty": [p.max_qty for p in products]}, {"list_price": pa.decimal128(18, 2)})
+    _load(
+        run,
+        "products",
+        {
+            "product_id": [p.product_id for p in products],
+            "product_line": [p.line for p in products],
+            "list_price": [Decimal(f"{p.list_price:.2f}") for p in products],
+            "launch_date": [p.launch_date for p in products],
+            "weight": [p.weight * _CATALOGUE[p.line][5] for p in products],
+            "max_qty": [p.max_qty for p in products],
+        },
+        {"list_price": pa.decimal128(18, 2)},
+    )
     spec = ENTITIES["products"]
     wb = Workbook()
     ws = wb.active
@@ -379,8 +572,11 @@ def _organisation(run: _Run) -> list[_Person]:
     n_teams = max(len(REGIONS), round(n_people / 9))  # a manager and ~8 reps per team
     n_reps = n_people - len(REGIONS) - n_teams
     teams_per_region = _largest_remainder(n_teams, [_REGION_WEIGHT[r] for r in REGIONS], minimum=1)
-    team_list = [(region, f"{region}{_chinese_number(i + 1)}组")
-                 for region, k in zip(REGIONS, teams_per_region, strict=True) for i in range(k)]
+    team_list = [
+        (region, f"{region}{_chinese_number(i + 1)}组")
+        for region, k in zip(REGIONS, teams_per_region, strict=True)
+        for i in range(k)
+    ]
     team_sizes = _largest_remainder(n_reps, [0.75 + 0.5 * _u(seed, "team", t) for _, t in team_list])
 
     def days_before_start(key: str, lo: int, hi: int) -> datetime.date:
@@ -388,12 +584,21 @@ def _organisation(run: _Run) -> list[_Person]:
 
     people: list[_Person] = []
     for region in REGIONS:
-        people.append(_Person(region, None, "director", days_before_start(region, 1500, 4000), None, 1.0,
-                              key=f"D-{region}"))
+        people.append(
+            _Person(region, None, "director", days_before_start(region, 1500, 4000), None, 1.0, key=f"D-{region}")
+        )
     history_days = (as_of - start).days
     for (region, team), size in zip(team_list, team_sizes, strict=True):
-        manager = _Person(region, team, "manager", days_before_start(team, 400, 3500), None, 1.0,
-                          key=f"M-{team}", manager_key=f"D-{region}")
+        manager = _Person(
+            region,
+            team,
+            "manager",
+            days_before_start(team, 400, 3500),
+            None,
+            1.0,
+            key=f"M-{team}",
+            manager_key=f"D-{region}",
+        )
         people.append(manager)
         for i in range(size):
             key = f"S-{team}-{i}"
@@ -407,8 +612,11 @@ def _organisation(run: _Run) -> list[_Person]:
                 span = (as_of - datetime.timedelta(days=7) - lo).days
                 if span > 0:
                     left = lo + datetime.timedelta(days=int(span * _u(seed, "left", key)))
-            people.append(_Person(region, team, "rep", hired, left, 0.6 + _u(seed, "quality", key),
-                                  key=key, manager_key=manager.key))
+            people.append(
+                _Person(
+                    region, team, "rep", hired, left, 0.6 + _u(seed, "quality", key), key=key, manager_key=manager.key
+                )
+            )
     people.sort(key=lambda p: (p.hire_date, p.key))
     for i, person in enumerate(people):
         person.rep_id = f"R{i + 1:04d}"
@@ -425,22 +633,39 @@ def _person_name(seed: int, key: str) -> str:
 def _write_reps(run: _Run) -> int:
     people = _organisation(run)
     ids = {p.key: p.rep_id for p in people}
-    rows = [{"rep_id": p.rep_id, "rep_name": _person_name(run.seed, p.key),
-             "email": f"{p.rep_id.lower()}@hengtai-demo.cn", "region": p.region, "team": p.team or "",
-             "manager_id": ids[p.manager_key] if p.manager_key else "", "role": p.role,
-             "hire_date": p.hire_date.isoformat(),
-             "termination_date": p.termination_date.isoformat() if p.termination_date else ""}
-            for p in people]
+    rows = [
+        {
+            "rep_id": p.rep_id,
+            "rep_name": _person_name(run.seed, p.key),
+            "email": f"{p.rep_id.lower()}@hengtai-demo.cn",
+            "region": p.region,
+            "team": p.team or "",
+            "manager_id": ids[p.manager_key] if p.manager_key else "",
+            "role": p.role,
+            "hire_date": p.hire_date.isoformat(),
+            "termination_date": p.termination_date.isoformat() if p.termination_date else "",
+        }
+        for p in people
+    ]
     columns = ENTITIES["reps"].column_names
     with open(run.out_dir / "reps" / "reps.csv", "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    _load(run, "reps", {"rep_id": [p.rep_id for p in people], "region": [p.region for p in people],
-                        "team": [p.team for p in people], "role": [p.role for p in people],
-                        "hire_date": [p.hire_date for p in people],
-                        "termination_date": [p.termination_date for p in people],
-                        "quality": [p.quality for p in people]}, {"termination_date": pa.date32()})
+    _load(
+        run,
+        "reps",
+        {
+            "rep_id": [p.rep_id for p in people],
+            "region": [p.region for p in people],
+            "team": [p.team for p in people],
+            "role": [p.role for p in people],
+            "hire_date": [p.hire_date for p in people],
+            "termination_date": [p.termination_date for p in people],
+            "quality": [p.quality for p in people],
+        },
+        {"termination_date": pa.date32()},
+    )
     # Sellers carry customers and book orders; managers earn overrides, directors neither.
     run.con.execute("""CREATE TABLE sellers AS
         SELECT *, (row_number() OVER (ORDER BY rep_id) - 1)::BIGINT AS seller_idx
@@ -496,16 +721,23 @@ def _create_calendar(run: _Run) -> None:
     workdays = [_is_workday(d) for d in days]
     orders_w = [_demand_weight(run, d, w) for d, w in zip(days, workdays, strict=True)]
     # CRM activity follows headcount growth and working days, not order seasonality.
-    flat_w = [_ORDER_GROWTH ** ((d - run.start).days / 365.25) * (1.0 if w else 0.1)
-              for d, w in zip(days, workdays, strict=True)]
+    flat_w = [
+        _ORDER_GROWTH ** ((d - run.start).days / 365.25) * (1.0 if w else 0.1)
+        for d, w in zip(days, workdays, strict=True)
+    ]
     n_orders = round(run.scale / sum(k * p for k, p in _LINES_PER_ORDER))
-    _load(run, "days_raw", {
-        "d": days,
-        "n_orders": _allocate(orders_w, n_orders),
-        "n_opps": _allocate(flat_w, max(200, run.scale // 20)),
-        "n_activities": _allocate(flat_w, max(500, run.scale // 8)),
-        "n_surveys": _allocate(flat_w, max(200, run.scale // 100)),
-    }, {"d": pa.date32()})
+    _load(
+        run,
+        "days_raw",
+        {
+            "d": days,
+            "n_orders": _allocate(orders_w, n_orders),
+            "n_opps": _allocate(flat_w, max(200, run.scale // 20)),
+            "n_activities": _allocate(flat_w, max(500, run.scale // 8)),
+            "n_surveys": _allocate(flat_w, max(200, run.scale // 100)),
+        },
+        {"d": pa.date32()},
+    )
     run.con.execute("""CREATE TABLE days AS
         SELECT d, date_trunc('month', d)::DATE AS month_start, n_orders, n_opps, n_activities, n_surveys
         FROM days_raw ORDER BY d""")
@@ -521,8 +753,16 @@ def _write_customers(run: _Run) -> int:
     n_sellers = int(_scalar(run, "SELECT count(*) FROM sellers"))
     n_customers = 25 * n_sellers
     city_rows = [(r, i, c) for r, cities in _CITIES.items() for i, c in enumerate(cities)]
-    _load(run, "cities", {"region": [r for r, _, _ in city_rows], "idx": [i for _, i, _ in city_rows],
-                          "city": [c for _, _, c in city_rows]}, {"idx": pa.int64()})
+    _load(
+        run,
+        "cities",
+        {
+            "region": [r for r, _, _ in city_rows],
+            "idx": [i for _, i, _ in city_rows],
+            "city": [c for _, _, c in city_rows],
+        },
+        {"idx": pa.int64()},
+    )
     # Each seller owns ~25 accounts. The first five per seller ("base accounts") existed before the
     # seller's hire month and never churn, so every active seller always has someone to sell to.
     con.execute(f"""
@@ -571,10 +811,12 @@ def _write_customers(run: _Run) -> int:
         JOIN cities ci ON ci.region = k.region AND ci.idx = pick(k.cidx, 'city', nc.n)
         LEFT JOIN successor s ON s.leaver = k.orig_owner
     """)
-    name = (f"city || list_extract({_sql_list(_BRAND_1)}, 1 + pick(cidx, 'b1', {len(_BRAND_1)}))"
-            f" || list_extract({_sql_list(_BRAND_2)}, 1 + pick(cidx, 'b2', {len(_BRAND_2)}))"
-            " || industry || list_extract(['科技', '设备', '工程', '集团', '实业'], 1 + pick(cidx, 'sfx', 5))"
-            " || '有限公司'")
+    name = (
+        f"city || list_extract({_sql_list(_BRAND_1)}, 1 + pick(cidx, 'b1', {len(_BRAND_1)}))"
+        f" || list_extract({_sql_list(_BRAND_2)}, 1 + pick(cidx, 'b2', {len(_BRAND_2)}))"
+        " || industry || list_extract(['科技', '设备', '工程', '集团', '实业'], 1 + pick(cidx, 'sfx', 5))"
+        " || '有限公司'"
+    )
     rows = con.execute(f"""
         SELECT customer_id, {name}, industry, segment, region, city, owner_rep_id,
                strftime(created_date, '%Y/%-m/%-d')
@@ -676,8 +918,10 @@ def _assign_rep_and_customer(run: _Run, source: str, target: str, key: str, salt
 
 def _create_order_headers(run: _Run) -> None:
     con = run.con
-    cum = " ".join(f"WHEN u < {round(sum(p for _, p in _LINES_PER_ORDER[: i + 1]), 6)} THEN {k}"
-                   for i, (k, _) in enumerate(_LINES_PER_ORDER[:-1]))
+    cum = " ".join(
+        f"WHEN u < {round(sum(p for _, p in _LINES_PER_ORDER[: i + 1]), 6)} THEN {k}"
+        for i, (k, _) in enumerate(_LINES_PER_ORDER[:-1])
+    )
     # Orders are numbered chronologically: day by day, slots within a day.
     con.execute(f"""
         CREATE TABLE order_slots AS
@@ -794,10 +1038,17 @@ def _write_orders(run: _Run) -> int:
     _create_corrections(run)
     written = 0
     for year in range(run.start.year, run.as_of.year + 1):
-        written += _copy_csv(run, f"""SELECT {_ORDER_COLUMNS} FROM lines WHERE year(order_date) = {year}
-                                      ORDER BY oidx, line_no""", run.out_dir / "orders" / f"orders_{year}.csv")
-    corrections = _copy_csv(run, f"SELECT {_ORDER_COLUMNS} FROM corrections ORDER BY oidx, line_no",
-                            run.out_dir / "orders" / "orders_corrections.csv")
+        written += _copy_csv(
+            run,
+            f"""SELECT {_ORDER_COLUMNS} FROM lines WHERE year(order_date) = {year}
+                                      ORDER BY oidx, line_no""",
+            run.out_dir / "orders" / f"orders_{year}.csv",
+        )
+    corrections = _copy_csv(
+        run,
+        f"SELECT {_ORDER_COLUMNS} FROM corrections ORDER BY oidx, line_no",
+        run.out_dir / "orders" / "orders_corrections.csv",
+    )
     run.progress(f"orders: {written:,} lines + {corrections} corrections")
     return written + corrections
 
@@ -810,7 +1061,9 @@ def _write_returns(run: _Run) -> int:
     """~2% of completed lines; 40% in the order's month, the rest 20-85 or 91-130 days later."""
     as_of = run.as_of
     reasons = ("质量问题", "型号不符", "运输损坏", "客户项目取消", "重复下单", "安装环境不符")
-    n = _copy_csv(run, f"""
+    n = _copy_csv(
+        run,
+        f"""
         WITH r AS (
             SELECT order_id, line_no, order_date, quantity, lk,
                    quantity * unit_price - discount_amount AS net,
@@ -828,7 +1081,9 @@ def _write_returns(run: _Run) -> int:
                list_extract({_sql_list(reasons)}, 1 + pick(lk, 'ret_reason', {len(reasons)})) AS reason
         FROM r WHERE return_date <= DATE '{as_of}'
         ORDER BY return_id
-    """, run.out_dir / "returns" / "returns.csv")
+    """,
+        run.out_dir / "returns" / "returns.csv",
+    )
     run.progress(f"returns: {n:,}")
     return n
 
@@ -877,7 +1132,9 @@ def _write_payments(run: _Run) -> int:
 
 def _write_credit_splits(run: _Run) -> int:
     """~2% of orders shared with a same-region colleague; ~0.3% get a 20% overlay on top of 100%."""
-    n = _copy_csv(run, """
+    n = _copy_csv(
+        run,
+        """
         WITH s AS (
             SELECT h.oidx, h.order_id, h.d, h.rep_id, r.region,
                    CASE WHEN rnd(h.oidx, 'split') < 0.02 THEN 'split' ELSE 'overlay' END AS kind,
@@ -898,7 +1155,9 @@ def _write_credit_splits(run: _Run) -> int:
             SELECT oidx, 2, order_id, partner,
                    CASE WHEN kind = 'overlay' THEN 0.2 ELSE 1 - main_pct END FROM pct
         ) ORDER BY oidx, seq
-    """, run.out_dir / "credit_splits" / "credit_splits.csv")
+    """,
+        run.out_dir / "credit_splits" / "credit_splits.csv",
+    )
     run.progress(f"credit_splits: {n:,}")
     return n
 
@@ -934,9 +1193,13 @@ def _write_opportunities(run: _Run) -> int:
                rnd(o.idx, 'won') < 0.2 + 0.25 * s.quality AS won
         FROM opp_raw o JOIN sellers s USING (rep_id)
     """)
-    stage = (f"list_extract({_sql_list(_OPEN_STAGES)}, 1 + least(3, floor((DATE '{as_of}' - created_date)"
-             f" / greatest(1, close_at - created_date) * 4))::BIGINT)")
-    n = _copy_csv(run, f"""
+    stage = (
+        f"list_extract({_sql_list(_OPEN_STAGES)}, 1 + least(3, floor((DATE '{as_of}' - created_date)"
+        f" / greatest(1, close_at - created_date) * 4))::BIGINT)"
+    )
+    n = _copy_csv(
+        run,
+        f"""
         SELECT opportunity_id, customer_id, owner_rep_id,
                CASE WHEN close_at > DATE '{as_of}' THEN {stage} WHEN won THEN '赢单' ELSE '输单' END AS stage,
                amount, created_date, expected_close_date,
@@ -948,13 +1211,20 @@ def _write_opportunities(run: _Run) -> int:
                             ELSE created_date + pick(idx, 'touched', DATE '{as_of}' - created_date + 1)::INTEGER
                             END, idx, 'opp_time') AS updated_at
         FROM opps ORDER BY idx
-    """, run.out_dir / "opportunities" / "opportunities.csv")
+    """,
+        run.out_dir / "opportunities" / "opportunities.csv",
+    )
     run.progress(f"opportunities: {n:,}")
     return n
 
 
-_ACTIVITY_TYPES = (("visit", 0.35, 30, 120), ("call", 0.30, 5, 30), ("meeting", 0.12, 30, 90),
-                   ("demo", 0.08, 45, 120), ("email", 0.15, 0, 0))
+_ACTIVITY_TYPES = (
+    ("visit", 0.35, 30, 120),
+    ("call", 0.30, 5, 30),
+    ("meeting", 0.12, 30, 90),
+    ("demo", 0.08, 45, 120),
+    ("email", 0.15, 0, 0),
+)
 _OUTCOMES = ("客户有兴趣", "需进一步跟进", "已发送报价", "暂无需求", "约定下次拜访", "技术交流完成")
 
 
@@ -968,7 +1238,9 @@ def _write_activities(run: _Run) -> int:
         acc += p
         cases.append(f"WHEN u_type < {acc:.2f} THEN '{name}'")
         bounds.append(f"WHEN '{name}' THEN " + ("NULL" if hi == 0 else f"{lo} + pick(k, 'dur', {hi - lo + 1})"))
-    n = _copy_csv(run, f"""
+    n = _copy_csv(
+        run,
+        f"""
         WITH from_opps AS (
             SELECT 1 AS src, idx * 4 + j AS k, owner_rep_id AS rep_id, customer_id, opportunity_id,
                    created_date + pick(idx * 4 + j, 'act_day',
@@ -989,19 +1261,28 @@ def _write_activities(run: _Run) -> int:
                list_extract({_sql_list(_OUTCOMES)}, 1 + pick(src * 1000000000000 + k, 'outcome',
                                                              {len(_OUTCOMES)})) AS outcome
         FROM t ORDER BY activity_id
-    """, run.out_dir / "activities" / "activities.csv")
+    """,
+        run.out_dir / "activities" / "activities.csv",
+    )
     run.progress(f"activities: {n:,}")
     return n
 
 
 def _write_surveys(run: _Run) -> int:
     """Satisfaction 1-5, mostly 4-5; stronger reps score a little better."""
-    comments = {1: "响应太慢，问题迟迟未解决", 2: "交付延期，沟通不够及时", 3: "整体一般，有待改进",
-                4: "服务专业，响应及时", 5: "非常满意，会继续合作"}
+    comments = {
+        1: "响应太慢，问题迟迟未解决",
+        2: "交付延期，沟通不够及时",
+        3: "整体一般，有待改进",
+        4: "服务专业，响应及时",
+        5: "非常满意，会继续合作",
+    }
     comment_sql = " ".join(f"WHEN {k} THEN '{v}'" for k, v in comments.items())
     _slots(run, "survey_slots", "n_surveys")
     _assign_rep_and_customer(run, "survey_slots", "survey_raw", "idx", "survey")
-    n = _copy_csv(run, f"""
+    n = _copy_csv(
+        run,
+        f"""
         WITH s AS (
             SELECT r.*, least(0.999, greatest(0.0, rnd(r.idx, 'score') + (sl.quality - 1.1) * 0.15)) AS p
             FROM survey_raw r JOIN sellers sl USING (rep_id)
@@ -1012,27 +1293,50 @@ def _write_surveys(run: _Run) -> int:
         SELECT printf('SV%07d', idx + 1) AS survey_id, customer_id, rep_id, d AS survey_date, score,
                CASE WHEN rnd(idx, 'has_comment') < 0.6 THEN CASE score {comment_sql} END END AS comment
         FROM sc ORDER BY idx
-    """, run.out_dir / "surveys" / "surveys.csv")
+    """,
+        run.out_dir / "surveys" / "surveys.csv",
+    )
     run.progress(f"surveys: {n:,}")
     return n
 
 
-_COURSES = (("TR001", "新员工销售入门", "销售技巧", -2000), ("TR002", "顾问式销售", "销售技巧", -1500),
-            ("TR003", "大客户管理", "销售技巧", -900), ("TR004", "智能仪表产品知识", "产品知识", -2000),
-            ("TR005", "工业传感器选型", "产品知识", -1200), ("TR006", "控制系统解决方案", "产品知识", -800),
-            ("TR007", "反商业贿赂与合规", "合规", -600), ("TR008", "合同与回款管理", "合规", 200),
-            ("TR009", "电力与水务行业洞察", "行业知识", 100), ("TR010", "CRM系统使用", "系统工具", 300),
-            ("TR011", "商务谈判技巧", "销售技巧", 500), ("TR012", "新品产品培训", "产品知识", None))
+_COURSES = (
+    ("TR001", "新员工销售入门", "销售技巧", -2000),
+    ("TR002", "顾问式销售", "销售技巧", -1500),
+    ("TR003", "大客户管理", "销售技巧", -900),
+    ("TR004", "智能仪表产品知识", "产品知识", -2000),
+    ("TR005", "工业传感器选型", "产品知识", -1200),
+    ("TR006", "控制系统解决方案", "产品知识", -800),
+    ("TR007", "反商业贿赂与合规", "合规", -600),
+    ("TR008", "合同与回款管理", "合规", 200),
+    ("TR009", "电力与水务行业洞察", "行业知识", 100),
+    ("TR010", "CRM系统使用", "系统工具", 300),
+    ("TR011", "商务谈判技巧", "销售技巧", 500),
+    ("TR012", "新品产品培训", "产品知识", None),
+)
 
 
 def _write_trainings(run: _Run) -> int:
     """Each rep and manager completes ~65% of the courses available during their employment."""
     launch = _new_line_launch(run.start, run.as_of)
-    rows = [(cid, name, topic, launch - datetime.timedelta(days=30) if offset is None
-             else run.start + datetime.timedelta(days=offset)) for cid, name, topic, offset in _COURSES]
-    _load(run, "courses", {name: [r[i] for r in rows]
-                           for i, name in enumerate(("course_id", "course_name", "topic", "opens"))}, {})
-    n = _copy_csv(run, f"""
+    rows = [
+        (
+            cid,
+            name,
+            topic,
+            launch - datetime.timedelta(days=30) if offset is None else run.start + datetime.timedelta(days=offset),
+        )
+        for cid, name, topic, offset in _COURSES
+    ]
+    _load(
+        run,
+        "courses",
+        {name: [r[i] for r in rows] for i, name in enumerate(("course_id", "course_name", "topic", "opens"))},
+        {},
+    )
+    n = _copy_csv(
+        run,
+        f"""
         WITH t AS (
             SELECT r.rep_id, c.course_id, c.course_name, c.topic,
                    greatest(r.hire_date, c.opens) + 7 + pick(r.rep_id || c.course_id, 'train_day', 200)::INTEGER
@@ -1045,7 +1349,9 @@ def _write_trainings(run: _Run) -> int:
                55 + pick(rep_id || course_id, 'assessment', 46) AS assessment_score
         FROM t WHERE completed_date <= least(DATE '{run.as_of}', coalesce(termination_date, DATE '9999-12-31'))
         ORDER BY rep_id, course_id
-    """, run.out_dir / "trainings" / "trainings.csv")
+    """,
+        run.out_dir / "trainings" / "trainings.csv",
+    )
     run.progress(f"trainings: {n:,}")
     return n
 
@@ -1072,7 +1378,10 @@ def _write_targets(run: _Run) -> int:
     """)
     total = 0
     for year in (plan_year - 1, plan_year):
-        line_targets = "" if year != plan_year else f"""
+        line_targets = (
+            ""
+            if year != plan_year
+            else f"""
             UNION ALL
             SELECT strftime(t.month_start, '%Y-%m'), 'product_line', l.product_line,
                    round(t.company_target * l.share, -2)::DECIMAL(18,2), 2, l.product_line
@@ -1085,7 +1394,10 @@ def _write_targets(run: _Run) -> int:
                   AND order_date < DATE '{plan_year}-01-01'
                 GROUP BY product_line) l
             WHERE year(t.month_start) = {year}"""
-        total += _copy_csv(run, f"""
+        )
+        total += _copy_csv(
+            run,
+            f"""
             WITH e AS (
                 SELECT t.month_start, t.company_target, s.rep_id,
                        (0.5 + 0.5 * s.quality)
@@ -1103,7 +1415,9 @@ def _write_targets(run: _Run) -> int:
                 FROM e
                 {line_targets}
             ) ORDER BY period, seq, sort_key
-        """, run.out_dir / "targets" / f"targets_{year}.csv")
+        """,
+            run.out_dir / "targets" / f"targets_{year}.csv",
+        )
     run.progress(f"targets: {total:,}")
     return total
 
@@ -1115,8 +1429,15 @@ def _yuan(amount: float) -> str:
 
 def _write_adjustments(run: _Run) -> int:
     """A handful of manual commission adjustments in the plan year, amounts like ¥1,234.50."""
-    reasons = (("大客户回款奖励", 1), ("系统录单错误补发提成", 1), ("跨区协作补偿", 1), ("季度冲刺专项奖励", 1),
-               ("新品首单奖励", 1), ("多发提成扣回", -1), ("客户投诉扣减", -1))
+    reasons = (
+        ("大客户回款奖励", 1),
+        ("系统录单错误补发提成", 1),
+        ("跨区协作补偿", 1),
+        ("季度冲刺专项奖励", 1),
+        ("新品首单奖励", 1),
+        ("多发提成扣回", -1),
+        ("客户投诉扣减", -1),
+    )
     sellers = run.con.execute(f"""SELECT rep_id FROM sellers WHERE hire_date <= DATE '{run.as_of.year}-01-01'
                                   AND termination_date IS NULL ORDER BY rep_id""").fetchall()
     rows = []
@@ -1124,8 +1445,7 @@ def _write_adjustments(run: _Run) -> int:
         reason, sign = _pick(run.seed, reasons, "adj_reason", i)
         month = 1 + int(_u(run.seed, "adj_month", i) * max(1, run.as_of.month - 1))
         amount = sign * round(500 + 7500 * _u(run.seed, "adj_amount", i), -1) + (0.5 if i % 3 == 0 else 0)
-        rows.append((_pick(run.seed, sellers, "adj_rep", i)[0], f"{run.as_of.year}-{month:02d}",
-                     _yuan(amount), reason))
+        rows.append((_pick(run.seed, sellers, "adj_rep", i)[0], f"{run.as_of.year}-{month:02d}", _yuan(amount), reason))
     rows.sort(key=lambda r: (r[1], r[0]))
     with open(run.out_dir / "adjustments" / "adjustments.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")

@@ -135,15 +135,18 @@ def _ensure(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     wanted = raw_columns(entity)
-    found = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
-                        "current_database() AND schema_name = 'raw' AND table_name = $t ORDER BY column_index",
-                        {"t": entity.name}).fetchall()
+    found = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'raw' AND table_name = $t ORDER BY column_index",
+        {"t": entity.name},
+    ).fetchall()
     if found and [(n, t) for n, t in found] == wanted:
         return
     table = f"raw.{quote_ident(entity.name)}"
     if found:
-        warnings.warn(f"raw.{entity.name} does not match its spec; rebuilding it and re-ingesting its files",
-                      stacklevel=3)
+        warnings.warn(
+            f"raw.{entity.name} does not match its spec; rebuilding it and re-ingesting its files", stacklevel=3
+        )
 
         def rebuild() -> None:
             con.execute(f"DROP TABLE {table}")
@@ -214,8 +217,10 @@ def header_scorer(entity: Entity) -> Callable[[list[str]], float]:
 
 def missing_columns_message(entity: Entity, headers: list[str], missing: list[str]) -> str:
     expected = ", ".join(c.name + ("*" if c.required else "") for c in entity.columns)
-    return (f"missing required column(s) {', '.join(missing)}; expected columns {expected} (* = required; "
-            f"Chinese labels accepted), found {', '.join(headers) or 'none'}")
+    return (
+        f"missing required column(s) {', '.join(missing)}; expected columns {expected} (* = required; "
+        f"Chinese labels accepted), found {', '.join(headers) or 'none'}"
+    )
 
 
 # -- typing SQL ---------------------------------------------------------------------------------------
@@ -302,8 +307,10 @@ def reason_expr(col: Column, typed: str, raw: str) -> str | None:
     shown = f"'\"' || left(sp_trim({raw}), {_SHOW_MAX}) || '\"'"
     branches = []
     if _parsed(col):
-        branches.append(f"WHEN sp_trim({raw}) IS NOT NULL THEN "
-                        f"{sql_str(f'{col.name}: expected {EXPECTED[col.kind]}, found ')} || {shown}")
+        branches.append(
+            f"WHEN sp_trim({raw}) IS NOT NULL THEN "
+            f"{sql_str(f'{col.name}: expected {EXPECTED[col.kind]}, found ')} || {shown}"
+        )
     if col.required:
         branches.append(f"WHEN sp_trim({raw}) IS NULL THEN {sql_str(f'{col.name}: required but blank')}")
     checks = []
@@ -338,8 +345,11 @@ def nonblank_sql(headers: list[str]) -> str:
 # data row`, so that it is counted (rows read = accepted + rejected) and visible in audit.rejected_rows.
 
 TOTALS_LABELS = ("合计", "总计", "小计", "总合计", "累计", "共计", "total", "totals", "grandtotal", "subtotal", "sum")
-_TOTALS_TEXT = ", ".join(sql_str(v) for label in TOTALS_LABELS
-                         for v in {label, "".join(chr(ord(c) + 0xFEE0) if c.isascii() else c for c in label)})
+_TOTALS_TEXT = ", ".join(
+    sql_str(v)
+    for label in TOTALS_LABELS
+    for v in {label, "".join(chr(ord(c) + 0xFEE0) if c.isascii() else c for c in label)}
+)
 _LABEL_IGNORED = " :：\t\u3000\u00a0"  # removed before comparing: 合 计：, Grand Total:
 
 
@@ -361,8 +371,10 @@ def totals_expr(entity: Entity, mapping: dict[str, str], headers: list[str]) -> 
     if not headers:
         return "false"
     label = f"lower(translate(__sp_first, '{_LABEL_IGNORED}', ''))"
-    keys = [f"coalesce(sp_trim({_raw_ref(mapping, entity.column(c))}) = __sp_first, true)"
-            for c in _totals_key_columns(entity)]
+    keys = [
+        f"coalesce(sp_trim({_raw_ref(mapping, entity.column(c))}) = __sp_first, true)"
+        for c in _totals_key_columns(entity)
+    ]
     test = f"coalesce({label} IN ({_TOTALS_TEXT}){''.join(f' AND {k}' for k in keys)}, false)"
     return f"list_transform([{_first_cell(headers)}], lambda __sp_first: {test})[1]"
 
@@ -380,8 +392,15 @@ def totals_reason_expr(headers: list[str]) -> str:
     return f"""'totals row ("' || left({_first_cell(headers)}, {_SHOW_MAX}) || '"): not a data row'"""
 
 
-def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str,
-                     row: str = "s._row", file: str = "$file", seq: str = "$seq") -> str:
+def typed_select_sql(
+    entity: Entity,
+    mapping: dict[str, str],
+    headers: list[str],
+    stage: str,
+    row: str = "s._row",
+    file: str = "$file",
+    seq: str = "$seq",
+) -> str:
     """SELECT <canonical columns typed>, $file, ±_row, $seq, $now: the rows of raw.<entity> for the staged
     file, a failing row's _source_row negated. Blank rows fail too (every entity has a required column);
     the reasons pass drops them, which is cheaper than testing every row for blankness here. `row`: the
@@ -403,14 +422,17 @@ def typed_select_sql(entity: Entity, mapping: dict[str, str], headers: list[str]
 def reasons_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str) -> str:
     """SELECT _row, _reason, _data for this file's marked rows in raw.<entity>: the reason lists every
     failing column (NULL for a false alarm); _data is false for a blank row."""
-    reasons = [r for col in entity.columns
-               if (r := reason_expr(col, f"t.{quote_ident(col.name)}", _raw_ref(mapping, col)))]
+    reasons = [
+        r for col in entity.columns if (r := reason_expr(col, f"t.{quote_ident(col.name)}", _raw_ref(mapping, col)))
+    ]
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
     # a totals row gets that reason alone: its blank columns are not the user's mistake
     reason = f"CASE WHEN {totals_expr(entity, mapping, headers)} THEN {totals_reason_expr(headers)} ELSE {reason} END"
-    return (f"SELECT s._row, {reason} AS _reason, {nonblank_sql(headers)} AS _data "
-            f"FROM raw.{quote_ident(entity.name)} t JOIN {stage} s ON s._row = -t._source_row "
-            "WHERE t._file_seq = $seq AND t._source_row < 0")
+    return (
+        f"SELECT s._row, {reason} AS _reason, {nonblank_sql(headers)} AS _data "
+        f"FROM raw.{quote_ident(entity.name)} t JOIN {stage} s ON s._row = -t._source_row "
+        "WHERE t._file_seq = $seq AND t._source_row < 0"
+    )
 
 
 def raw_json_expr(headers: list[str], alias: str = "s") -> str:
@@ -430,8 +452,20 @@ def raw_json_expr(headers: list[str], alias: str = "s") -> str:
 
 MONTH_SCALE = 16  # staged _row of a month cell = source row * 16 + month, unique and reversible
 _CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
-_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december"]
+_EN_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _YEAR_HEADERS = {"年度", "年份", "年", "year", "fiscal_year", "财年"}
 
 
@@ -445,8 +479,9 @@ def month_of_header(header: str) -> int | None:
     return None
 
 
-def _wide_targets(con: duckdb.DuckDBPyConnection, headers: list[str], mapping: dict[str, str], table: str
-                  ) -> dict[str, str] | None:
+def _wide_targets(
+    con: duckdb.DuckDBPyConnection, headers: list[str], mapping: dict[str, str], table: str
+) -> dict[str, str] | None:
     """Unpivot a wide targets file in the staging table; the new header mapping, or None if not wide."""
     months = {h: m for h in headers if (m := month_of_header(h))}
     year = next((h for h in headers if normalise_header(h) in _YEAR_HEADERS), mapping.get("period"))
@@ -455,8 +490,11 @@ def _wide_targets(con: duckdb.DuckDBPyConnection, headers: list[str], mapping: d
     stage, q = _temp(table), quote_ident
     originals = ", ".join(f"s.{q(h)}" for h in headers)
     year_text = f"sp_trim(CAST(sp_parse_integer(s.{q(year)}) AS VARCHAR))"
-    parts = [f"SELECT s._row * {MONTH_SCALE} + {m} AS _row, {originals}, {year_text} || '-{m:02d}' AS __period, "
-             f"s.{q(h)} AS __amount FROM {stage} s WHERE sp_trim(s.{q(h)}) IS NOT NULL" for h, m in months.items()]
+    parts = [
+        f"SELECT s._row * {MONTH_SCALE} + {m} AS _row, {originals}, {year_text} || '-{m:02d}' AS __period, "
+        f"s.{q(h)} AS __amount FROM {stage} s WHERE sp_trim(s.{q(h)}) IS NOT NULL"
+        for h, m in months.items()
+    ]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {q(table + '_wide')} AS {' UNION ALL '.join(parts)} ORDER BY _row")
     con.execute(f"DROP TABLE {stage}")
     con.execute(f"ALTER TABLE {_temp(table + '_wide')} RENAME TO {q(table)}")
@@ -479,6 +517,7 @@ def _temp(name: str) -> str:
 @dataclass
 class _Prepared:
     """A staged file and its header mapping, ready to write; or a file-level rejection."""
+
     headers: list[str]
     status: str
     message: str = ""
@@ -500,17 +539,29 @@ def _stages_lazily(entity: Entity, profile: SourceProfile | None) -> bool:
     return profile is None and entity.name != "targets" and bool(entity.required)
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encoding: str | None,
-             profile: SourceProfile | None = None, landing_dir: Path | None = None, stage: str = _STAGE
-             ) -> _Prepared:
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    encoding: str | None,
+    profile: SourceProfile | None = None,
+    landing_dir: Path | None = None,
+    stage: str = _STAGE,
+) -> _Prepared:
     """Stage one file as temp.`stage` and map its headers (no writes to raw/audit yet); through `profile` if
     one applies (profiles and wide targets stage as _STAGE only)."""
     try:
         if profile is not None:
             headers = stage_profiled(con, profile, path, _STAGE, encoding)
         else:
-            headers = readers.stage_file(con, path, stage, encoding=encoding, header_score=header_scorer(entity),
-                                         lazy=_stages_lazily(entity, profile))
+            headers = readers.stage_file(
+                con,
+                path,
+                stage,
+                encoding=encoding,
+                header_score=header_scorer(entity),
+                lazy=_stages_lazily(entity, profile),
+            )
     except LandingFileError as err:
         return _Prepared([], REJECTED_FILE, str(err), stage=stage)
     if profile is not None and (profiled := _prepare_profiled(con, entity, path, headers, profile, landing_dir)):
@@ -522,13 +573,20 @@ def _prepare(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, encodin
     if missing := [c for c in entity.required if c not in mapping]:
         message = missing_columns_message(entity, headers, missing)
         readers.materialise(con, headers, stage)  # every row is quarantined with its cells
-        return _Prepared(headers, REJECTED_FILE, f"{path.name}: {message}", row_reason=f"file rejected: {message}",
-                         stage=stage)
+        return _Prepared(
+            headers, REJECTED_FILE, f"{path.name}: {message}", row_reason=f"file rejected: {message}", stage=stage
+        )
     return _Prepared(headers, LOADED, mapping=mapping, row_scale=row_scale, stage=stage)
 
 
-def _prepare_profiled(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, headers: list[str],
-                      profile: SourceProfile, landing_dir: Path | None) -> _Prepared | None:
+def _prepare_profiled(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    headers: list[str],
+    profile: SourceProfile,
+    landing_dir: Path | None,
+) -> _Prepared | None:
     """The staged file turned into the profile's derived staging table (canonical texts under private
     names, the file's own cells kept for raw JSON), mapped one to one; None for a profile that only sets
     reading options. A profile that cannot be applied rejects the file, every row carrying the reason."""
@@ -540,14 +598,19 @@ def _prepare_profiled(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path
         return None
     if missing := [c for c in entity.required if c not in applied.mapping]:
         message = missing_columns_message(entity, headers, missing)
-        return _Prepared(applied.headers, REJECTED_FILE, f"{path.name}: profile {profile.id}: {message}",
-                         row_reason=f"file rejected: {message}")
+        return _Prepared(
+            applied.headers,
+            REJECTED_FILE,
+            f"{path.name}: profile {profile.id}: {message}",
+            row_reason=f"file rejected: {message}",
+        )
     return _Prepared(applied.headers, LOADED, applied.message, mapping=applied.mapping, row_scale=applied.row_scale)
 
 
 @dataclass
 class _Written:
     """What one file's write recorded in audit.ingested_files (its FileResult takes it after the commit)."""
+
     status: str
     seq: int
     read: int
@@ -564,17 +627,29 @@ def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
     return int(_scalar(con, "SELECT coalesce(max(file_seq), 0) + 1 FROM audit.ingested_files"))
 
 
-def _write(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, prep: _Prepared,
-           now: datetime, replace: bool) -> None:
+def _write(
+    con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, prep: _Prepared, now: datetime, replace: bool
+) -> None:
     """Everything one file changes, in one transaction."""
     written: list[_Written] = []
-    _in_transaction(con, lambda: written.append(_record(con, entity, result, prep, now, _next_seq(con),
-                                                        replace=replace)))
+    _in_transaction(
+        con, lambda: written.append(_record(con, entity, result, prep, now, _next_seq(con), replace=replace))
+    )
     written[0].fill(result)
 
 
-def _record(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, prep: _Prepared, now: datetime,
-            seq: int, *, replace: bool, inserted: int | None = None, suspect: bool = True) -> _Written:
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    result: FileResult,
+    prep: _Prepared,
+    now: datetime,
+    seq: int,
+    *,
+    replace: bool,
+    inserted: int | None = None,
+    suspect: bool = True,
+) -> _Written:
     """Everything one file changes, as file number `seq`, inside the caller's transaction: its earlier
     version's rows deleted (`replace`), its rows, its rejected rows, its audit row. `inserted`, `suspect`:
     see _insert_rows."""
@@ -591,10 +666,20 @@ def _record(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, 
         message = "; ".join(m for m in (prep.message, _read_notes(con, prep, params)) if m)
     elif prep.row_reason is not None:
         read = rejected = _insert_file_rejection(con, prep, {**params, "reason": prep.row_reason})
-    con.execute("INSERT INTO audit.ingested_files VALUES ($seq, $file, $entity, $sha, $read, $acc, $rej, "
-                "$status, $message, $now)",
-                {**params, "seq": seq, "sha": result.sha256, "read": read, "acc": accepted,
-                 "rej": rejected, "status": prep.status, "message": message or None})
+    con.execute(
+        "INSERT INTO audit.ingested_files VALUES ($seq, $file, $entity, $sha, $read, $acc, $rej, "
+        "$status, $message, $now)",
+        {
+            **params,
+            "seq": seq,
+            "sha": result.sha256,
+            "read": read,
+            "acc": accepted,
+            "rej": rejected,
+            "status": prep.status,
+            "message": message or None,
+        },
+    )
     return _Written(prep.status, seq, read, accepted, rejected, message)
 
 
@@ -614,8 +699,14 @@ def _delete_path(con: duckdb.DuckDBPyConnection, entity: Entity, file: str) -> N
         con.execute(f"DELETE FROM {table} WHERE entity = $e AND file = $f", {"e": entity.name, "f": file})
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared, params: dict[str, object],
-                 inserted: int | None = None, suspect: bool = True) -> tuple[int, int]:
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    prep: _Prepared,
+    params: dict[str, object],
+    inserted: int | None = None,
+    suspect: bool = True,
+) -> tuple[int, int]:
     """Insert the staged file into raw.<entity>, then move its failing rows to audit.rejected_rows and
     drop its blank rows. Returns (rows read, rows rejected). A lazily staged CSV is typed straight from
     the file; its staging table is made only when a row failed or a key repeats (an exact copy is then
@@ -635,11 +726,17 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared
     else:
         duplicates = _find_duplicates(con, prep, key_headers)
         select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(prep.stage))
-        inserted = int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
-                               params_for(params, "file", "seq", "now")))
+        inserted = int(
+            _scalar(
+                con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}", params_for(params, "file", "seq", "now")
+            )
+        )
     if duplicates:  # mark the later copies as failing rows; _move_rejects gives them their reason
-        con.execute(f"UPDATE {table} SET _source_row = -_source_row WHERE _file_seq = $seq AND _source_row > 0 "
-                    f"AND _source_row IN (SELECT _row FROM {_temp(_DUPS)})", seq)
+        con.execute(
+            f"UPDATE {table} SET _source_row = -_source_row WHERE _file_seq = $seq AND _source_row > 0 "
+            f"AND _source_row IN (SELECT _row FROM {_temp(_DUPS)})",
+            seq,
+        )
     blank = rejected = 0
     if _scalar(con, f"SELECT count(*) FROM {table} WHERE _file_seq = $seq AND _source_row < 0", seq):
         blank, rejected = _move_rejects(con, entity, prep, params)
@@ -656,23 +753,28 @@ class LazyReadError(RuntimeError):
     """Rows typed from a lazily staged CSV could not be numbered; the file is read again through a table."""
 
 
-def _insert_lazily(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared, lazy: readers.LazyCsv,
-                   params: dict[str, object]) -> int:
+def _insert_lazily(
+    con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared, lazy: readers.LazyCsv, params: dict[str, object]
+) -> int:
     """Type a lazily staged CSV's rows straight from its view into raw.<entity>, in one read (a failing row
     gets _source_row -1, any other +1), then number them (_number_rows). Returns the rows inserted."""
     table = f"raw.{quote_ident(entity.name)}"
     select = typed_select_sql(entity, prep.mapping, prep.headers, _temp(lazy.view), row="1")
     with readers.InsertionOrder(con):
-        inserted = int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
-                               params_for(params, "file", "seq", "now")))
+        inserted = int(
+            _scalar(
+                con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}", params_for(params, "file", "seq", "now")
+            )
+        )
     seq = params["seq"]
     assert isinstance(seq, int)
     _number_rows(con, entity, {seq: lazy.first_row}, inserted)
     return inserted
 
 
-def _number_rows(con: duckdb.DuckDBPyConnection, entity: Entity, first_rows: dict[int, int], inserted: int
-                 ) -> dict[int, int]:
+def _number_rows(
+    con: duckdb.DuckDBPyConnection, entity: Entity, first_rows: dict[int, int], inserted: int
+) -> dict[int, int]:
     """Number the rows just typed into raw.<entity> from lazily staged CSVs (`first_rows`: file seq -> the
     CSV's first row number; `inserted`: how many rows the insert reported). With insertion order preserved,
     DuckDB appends rows in the order it reads them, with consecutive rowids, so the k-th record of a file
@@ -681,9 +783,11 @@ def _number_rows(con: duckdb.DuckDBPyConnection, entity: Entity, first_rows: dic
     each file's rows hold consecutive rowids, the files follow one another in seq order, and they add up
     to `inserted`."""
     table = f"raw.{quote_ident(entity.name)}"
-    ranges = con.execute(f"SELECT _file_seq, min(rowid), max(rowid), count(*) FROM {table} WHERE _file_seq "
-                         "BETWEEN $lo AND $hi GROUP BY _file_seq ORDER BY _file_seq",
-                         {"lo": min(first_rows), "hi": max(first_rows)}).fetchall()
+    ranges = con.execute(
+        f"SELECT _file_seq, min(rowid), max(rowid), count(*) FROM {table} WHERE _file_seq "
+        "BETWEEN $lo AND $hi GROUP BY _file_seq ORDER BY _file_seq",
+        {"lo": min(first_rows), "hi": max(first_rows)},
+    ).fetchall()
     last_rowid = -1
     for seq, first, last, count in ranges:
         if last - first + 1 != count or first <= last_rowid:
@@ -692,8 +796,10 @@ def _number_rows(con: duckdb.DuckDBPyConnection, entity: Entity, first_rows: dic
     if sum(r[3] for r in ranges) != inserted:
         raise LazyReadError(f"{inserted} rows typed, {sum(r[3] for r in ranges)} found")
     for seq, first, _, _ in ranges:
-        con.execute(f"UPDATE {table} SET _source_row = _source_row * (rowid - $first + $row) WHERE _file_seq = $seq",
-                    {"seq": seq, "first": first, "row": first_rows[seq]})
+        con.execute(
+            f"UPDATE {table} SET _source_row = _source_row * (rowid - $first + $row) WHERE _file_seq = $seq",
+            {"seq": seq, "first": first, "row": first_rows[seq]},
+        )
     return {seq: count for seq, _, _, count in ranges}
 
 
@@ -712,30 +818,47 @@ def _suspect_files(con: duckdb.DuckDBPyConnection, entity: Entity, seqs: Sequenc
     return {int(r[0]) for r in con.execute(suspect, {**span, **({"hashes": repeated} if repeated else {})}).fetchall()}
 
 
-def _move_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared,
-                  params: dict[str, object]) -> tuple[int, int]:
+def _move_rejects(
+    con: duckdb.DuckDBPyConnection, entity: Entity, prep: _Prepared, params: dict[str, object]
+) -> tuple[int, int]:
     """The marked rows of this file: reasons from the staged cells; failing rows to audit.rejected_rows,
     blank rows dropped, false alarms unmarked. Returns (blank rows, rejected rows)."""
     table, stage, rejects = f"raw.{quote_ident(entity.name)}", _temp(prep.stage), _temp(_REJECTS)
     seq = {"seq": params["seq"]}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(_REJECTS)} AS "
-                f"{reasons_sql(entity, prep.mapping, prep.headers, stage)}", seq)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(_REJECTS)} AS "
+        f"{reasons_sql(entity, prep.mapping, prep.headers, stage)}",
+        seq,
+    )
     sheets = _sheets(prep)
     if con.execute(f"SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = {sql_str(_DUPS)}").fetchall():
         where = _where_sql(prep, "d._first")
-        con.execute(f"UPDATE {rejects} r SET _reason = concat_ws('; ', 'exact duplicate of row ' || "
-                    f"{_row_number_sql(prep, 'd._first')}{where[0]}, r._reason) FROM {_temp(_DUPS)} d "
-                    "WHERE d._row = r._row", {"sheets": sheets} if where[1] else {})
+        con.execute(
+            f"UPDATE {rejects} r SET _reason = concat_ws('; ', 'exact duplicate of row ' || "
+            f"{_row_number_sql(prep, 'd._first')}{where[0]}, r._reason) FROM {_temp(_DUPS)} d "
+            "WHERE d._row = r._row",
+            {"sheets": sheets} if where[1] else {},
+        )
     sheet, sheet_params = _sheet_sql(prep, "s._row")
-    rejected = int(_scalar(
-        con, "INSERT INTO audit.rejected_rows (file, entity, row_number, raw, reason, sheet) SELECT $file, $entity, "
-        f"{_row_number_sql(prep, 's._row')}, {raw_json_expr(prep.headers)}, r._reason, {sheet} "
-        f"FROM {rejects} r JOIN {stage} s ON s._row = r._row WHERE r._data AND r._reason IS NOT NULL ORDER BY s._row",
-        {**params_for(params, "file", "entity"), **sheet_params}))
+    rejected = int(
+        _scalar(
+            con,
+            "INSERT INTO audit.rejected_rows (file, entity, row_number, raw, reason, sheet) SELECT $file, $entity, "
+            f"{_row_number_sql(prep, 's._row')}, {raw_json_expr(prep.headers)}, r._reason, {sheet} "
+            f"FROM {rejects} r JOIN {stage} s ON s._row = r._row "
+            "WHERE r._data AND r._reason IS NOT NULL ORDER BY s._row",
+            {**params_for(params, "file", "entity"), **sheet_params},
+        )
+    )
     blank = int(_scalar(con, f"SELECT count(*) FROM {rejects} WHERE NOT _data"))
-    deleted = int(_scalar(
-        con, f"DELETE FROM {table} WHERE _file_seq = $seq AND _source_row < 0 AND -_source_row IN "
-        f"(SELECT _row FROM {rejects} WHERE NOT _data OR _reason IS NOT NULL)", seq))
+    deleted = int(
+        _scalar(
+            con,
+            f"DELETE FROM {table} WHERE _file_seq = $seq AND _source_row < 0 AND -_source_row IN "
+            f"(SELECT _row FROM {rejects} WHERE NOT _data OR _reason IS NOT NULL)",
+            seq,
+        )
+    )
     if deleted != blank + rejected:  # never commit a breach of rows_read = accepted + rejected
         raise RuntimeError(f"row accounting broke: {deleted} rows left raw, {blank} blank + {rejected} rejected")
     # False alarms (a whitespace-only cell in an optional column) are data after all.
@@ -752,12 +875,16 @@ def _insert_file_rejection(con: duckdb.DuckDBPyConnection, prep: _Prepared, para
     if not prep.headers:
         return 0
     sheet, sheet_params = _sheet_sql(prep, "s._row")
-    return int(_scalar(
-        con, "INSERT INTO audit.rejected_rows (file, entity, row_number, raw, reason, sheet) SELECT $file, $entity, "
-        f"{_row_number_sql(prep, 's._row')}, {raw_json_expr(prep.headers)}, $reason, {sheet} "
-        f"FROM {_temp(prep.stage)} s "
-        f"WHERE {nonblank_sql(prep.headers)} ORDER BY s._row",
-        {**params_for(params, "file", "entity", "reason"), **sheet_params}))
+    return int(
+        _scalar(
+            con,
+            "INSERT INTO audit.rejected_rows (file, entity, row_number, raw, reason, sheet) SELECT $file, $entity, "
+            f"{_row_number_sql(prep, 's._row')}, {raw_json_expr(prep.headers)}, $reason, {sheet} "
+            f"FROM {_temp(prep.stage)} s "
+            f"WHERE {nonblank_sql(prep.headers)} ORDER BY s._row",
+            {**params_for(params, "file", "entity", "reason"), **sheet_params},
+        )
+    )
 
 
 # -- exact duplicates, sheets, notes -------------------------------------------------------------------
@@ -785,7 +912,7 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, prep: _Prepared, key_header
     cells = ", ".join(cols)
     hashed_cols = [quote_ident(h) for h in key_headers] or cols
     con.execute(f"""CREATE TEMP TABLE {quote_ident(_DUPS)} AS
-        WITH hashed AS (SELECT s._row, hash({', '.join('s.' + c for c in hashed_cols)}) AS _h FROM {stage} s
+        WITH hashed AS (SELECT s._row, hash({", ".join("s." + c for c in hashed_cols)}) AS _h FROM {stage} s
                         WHERE {nonblank_sql(prep.headers)}),
         repeated AS (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1),
         candidates AS (SELECT s.* FROM {stage} s WHERE s._row IN
@@ -828,7 +955,9 @@ def _read_notes(con: duckdb.DuckDBPyConnection, prep: _Prepared, params: dict[st
     totals, copies = con.execute(
         "SELECT count(*) FILTER (WHERE reason LIKE '%totals row (\"%'), "
         "count(*) FILTER (WHERE reason LIKE 'exact duplicate of row %') FROM audit.rejected_rows "
-        "WHERE entity = $entity AND file = $file", params_for(params, "entity", "file")).fetchall()[0]
+        "WHERE entity = $entity AND file = $file",
+        params_for(params, "entity", "file"),
+    ).fetchall()[0]
     if totals:
         notes.append(f"{totals} totals row{'s' if totals > 1 else ''} (合计/总计/Total) rejected: not data")
     if copies:
@@ -846,27 +975,41 @@ def _drop_temp(con: duckdb.DuckDBPyConnection, prep: _Prepared | None = None, st
         readers.release(prep.headers)
 
 
-def _previous(con: duckdb.DuckDBPyConnection, entity: str, file: str, sha: str) -> tuple[
-        tuple[str, str, str | None] | None, str | None]:
+def _previous(
+    con: duckdb.DuckDBPyConnection, entity: str, file: str, sha: str
+) -> tuple[tuple[str, str, str | None] | None, str | None]:
     """(this path's audit row as (sha256, status, message) or None, another path holding this sha)."""
-    rows = con.execute("SELECT sha256, status, message FROM audit.ingested_files WHERE entity = $e AND file = $f",
-                       {"e": entity, "f": file}).fetchall()
-    twin = _scalar(con, "SELECT min(file) FROM audit.ingested_files WHERE entity = $e AND sha256 = $s "
-                   "AND file <> $f", {"e": entity, "f": file, "s": sha})
+    rows = con.execute(
+        "SELECT sha256, status, message FROM audit.ingested_files WHERE entity = $e AND file = $f",
+        {"e": entity, "f": file},
+    ).fetchall()
+    twin = _scalar(
+        con,
+        "SELECT min(file) FROM audit.ingested_files WHERE entity = $e AND sha256 = $s AND file <> $f",
+        {"e": entity, "f": file, "s": sha},
+    )
     return (rows[0] if rows else None), (str(twin) if twin is not None else None)
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, now: datetime, *,
-                profile: SourceProfile | None = None, landing_dir: Path | None = None,
-                fingerprint: Future[tuple[str, str | None]] | None = None, batch: _Batch | None = None
-                ) -> FileResult:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    rel: str,
+    now: datetime,
+    *,
+    profile: SourceProfile | None = None,
+    landing_dir: Path | None = None,
+    fingerprint: Future[tuple[str, str | None]] | None = None,
+    batch: _Batch | None = None,
+) -> FileResult:
     """Ingest one landing file (already checked to lie inside the landing folder), through `profile` if
     one applies (`landing_dir` then locates its lookup files; by default the folder `rel` is relative to).
     `fingerprint`: readers.fingerprint(path) already under way (ingest_entity computes the next files'
     while DuckDB loads this one). `batch`: a CSV that can be read together with others is queued there and
     its FileResult is filled when the batch is written (_Batch.flush); any other file writes the batch
     first, so that files are always written in order."""
-    landing_dir = landing_dir or Path(*path.parts[:len(path.parts) - len(Path(rel).parts)])
+    landing_dir = landing_dir or Path(*path.parts[: len(path.parts) - len(Path(rel).parts)])
     try:
         sha, encoding = fingerprint.result() if fingerprint is not None else readers.fingerprint(path)
         if profile is not None:  # a changed profile or lookup file makes this a new version of the file
@@ -914,8 +1057,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel:
     return result
 
 
-def _write_file(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, prep: _Prepared, now: datetime,
-                replace: bool, name: str) -> None:
+def _write_file(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    result: FileResult,
+    prep: _Prepared,
+    now: datetime,
+    replace: bool,
+    name: str,
+) -> None:
     """_write one prepared file. If typing a lazily staged CSV straight from the file fails (rolled back; e.g.
     DuckDB's parallel reader refuses padding short rows once it meets a quoted line break), the file is
     staged and written again; a DuckDB error then rejects the file with DuckDB's reason."""
@@ -932,8 +1082,15 @@ def _write_file(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResu
         _write_unloadable(con, entity, result, now, replace, name, err)
 
 
-def _write_unloadable(con: duckdb.DuckDBPyConnection, entity: Entity, result: FileResult, now: datetime,
-                      replace: bool, name: str, err: duckdb.Error) -> None:
+def _write_unloadable(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    result: FileResult,
+    now: datetime,
+    replace: bool,
+    name: str,
+    err: duckdb.Error,
+) -> None:
     log.error("ingesting %s failed: %s", result.file, err)
     failed = _Prepared([], REJECTED_FILE, f"{name} could not be loaded: {readers.first_line(err)}.")
     _write(con, entity, result, failed, now, replace)
@@ -1000,8 +1157,11 @@ class _Batch:
         if kind is None or prep.lazy is None:
             return False
         size = prep.lazy.path.stat().st_size
-        if self.queued and (kind != self.queued[0].kind or len(self.queued) >= BATCH_MAX_FILES
-                            or sum(q.size for q in self.queued) + size > BATCH_MAX_BYTES):
+        if self.queued and (
+            kind != self.queued[0].kind
+            or len(self.queued) >= BATCH_MAX_FILES
+            or sum(q.size for q in self.queued) + size > BATCH_MAX_BYTES
+        ):
             self.flush()
         self.queued.append(_Queued(result, prep, replace, name, size, kind))
         return True
@@ -1015,8 +1175,9 @@ class _Batch:
                     _write_batch(self.con, self.entity, queued, self.now)
                     return
                 except (duckdb.Error, LazyReadError) as err:
-                    log.info("writing %s one by one (%s)", ", ".join(q.result.file for q in queued),
-                             readers.first_line(err))
+                    log.info(
+                        "writing %s one by one (%s)", ", ".join(q.result.file for q in queued), readers.first_line(err)
+                    )
             for q in queued:
                 _write_file(self.con, self.entity, q.result, q.prep, self.now, q.replace, q.name)
         finally:
@@ -1046,19 +1207,44 @@ def _write_batch(con: duckdb.DuckDBPyConnection, entity: Entity, queued: list[_Q
             if q.replace:
                 _delete_path(con, entity, q.result.file)
         readers.csv_batch_view(con, lazies, _BATCH_VIEW, _BATCH_INDEX)
-        select = typed_select_sql(entity, first.mapping, first.headers, _temp(_BATCH_VIEW), row="1",
-                                  file=f"$files[{index} + 1]", seq=f"$seq + {index}")
+        select = typed_select_sql(
+            entity,
+            first.mapping,
+            first.headers,
+            _temp(_BATCH_VIEW),
+            row="1",
+            file=f"$files[{index} + 1]",
+            seq=f"$seq + {index}",
+        )
         with readers.InsertionOrder(con):
-            inserted.append(int(_scalar(con, f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
-                                        {"files": [q.result.file for q in queued], "seq": base, "now": now})))
+            inserted.append(
+                int(
+                    _scalar(
+                        con,
+                        f"INSERT INTO {table} ({_raw_names(entity)}) {select}",
+                        {"files": [q.result.file for q in queued], "seq": base, "now": now},
+                    )
+                )
+            )
 
     def finish() -> None:
         first_rows = {seq: lazy.first_row for seq, lazy in zip(seqs, lazies, strict=True)}
         rows = _number_rows(con, entity, first_rows, inserted[0])
         suspects = _suspect_files(con, entity, seqs)
         for seq, q in zip(seqs, queued, strict=True):
-            written.append(_record(con, entity, q.result, q.prep, now, seq, replace=False,
-                                   inserted=rows.get(seq, 0), suspect=seq in suspects))
+            written.append(
+                _record(
+                    con,
+                    entity,
+                    q.result,
+                    q.prep,
+                    now,
+                    seq,
+                    replace=False,
+                    inserted=rows.get(seq, 0),
+                    suspect=seq in suspects,
+                )
+            )
 
     _in_transaction(con, type_rows)
     try:
@@ -1074,8 +1260,13 @@ def _drop_interrupted(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
     """Delete rows a batch typed but never finished (the process died between _write_batch's transactions):
     rows of files beyond the last in audit.ingested_files, not yet numbered (_source_row ±1; a numbered row is
     2 or more, the header being row 1). Returns how many."""
-    return int(_scalar(con, f"DELETE FROM raw.{quote_ident(entity.name)} WHERE _source_row IN (-1, 1) AND "
-                       "_file_seq > (SELECT coalesce(max(file_seq), 0) FROM audit.ingested_files)"))
+    return int(
+        _scalar(
+            con,
+            f"DELETE FROM raw.{quote_ident(entity.name)} WHERE _source_row IN (-1, 1) AND "
+            "_file_seq > (SELECT coalesce(max(file_seq), 0) FROM audit.ingested_files)",
+        )
+    )
 
 
 # -- folders ------------------------------------------------------------------------------------------
@@ -1133,8 +1324,14 @@ def _naive(now: datetime | None) -> datetime:
     return now.astimezone().replace(tzinfo=None) if now.tzinfo else now
 
 
-def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path, *,
-                  now: datetime | None = None, profiles: Sequence[SourceProfile] = ()) -> EntityReport:
+def ingest_entity(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    landing_dir: Path,
+    *,
+    now: datetime | None = None,
+    profiles: Sequence[SourceProfile] = (),
+) -> EntityReport:
     """Ingest every *.csv, *.xlsx and *.parquet under landing_dir/<entity>/ (each file in one
     transaction); other files are ignored and listed in the report. `now` stamps _ingested_at. `profiles`
     (ingestion.profiles.load_profiles) map vendor layouts; a file no profile matches loads as built in."""
@@ -1156,25 +1353,53 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, entity: str, landing_dir: Path
         hashes = {path: hasher.submit(readers.fingerprint, path) for path, _ in files if path in inside}
         for path, rel in files:
             if path not in inside:
-                report.files.append(FileResult(
-                    rel, None, REJECTED_FILE, message=f"{rel} was refused: it resolves outside the landing folder."))
+                report.files.append(
+                    FileResult(
+                        rel, None, REJECTED_FILE, message=f"{rel} was refused: it resolves outside the landing folder."
+                    )
+                )
                 continue
             try:
                 profile = match_profile(list(profiles), entity, rel)
             except ProfileError as err:
                 report.files.append(FileResult(rel, None, REJECTED_FILE, message=str(err)))
                 continue
-            report.files.append(ingest_file(con, spec, path, rel, stamp, profile=profile, landing_dir=landing_dir,
-                                            fingerprint=hashes[path], batch=batch))
+            report.files.append(
+                ingest_file(
+                    con,
+                    spec,
+                    path,
+                    rel,
+                    stamp,
+                    profile=profile,
+                    landing_dir=landing_dir,
+                    fingerprint=hashes[path],
+                    batch=batch,
+                )
+            )
         batch.flush()
     for r in report.files:
-        log.info("%s %s: %s (%d read, %d accepted, %d rejected) %s", entity, r.file, r.status, r.rows_read,
-                 r.rows_accepted, r.rows_rejected, r.message)
+        log.info(
+            "%s %s: %s (%d read, %d accepted, %d rejected) %s",
+            entity,
+            r.file,
+            r.status,
+            r.rows_read,
+            r.rows_accepted,
+            r.rows_rejected,
+            r.message,
+        )
     return report
 
 
-def ingest_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, *, entities: list[str] | None = None,
-               now: datetime | None = None, profiles: Sequence[SourceProfile] = ()) -> dict[str, EntityReport]:
+def ingest_all(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    *,
+    entities: list[str] | None = None,
+    now: datetime | None = None,
+    profiles: Sequence[SourceProfile] = (),
+) -> dict[str, EntityReport]:
     """ingest_entity for each entity (all by default); the same `now` stamps every file."""
     stamp = _naive(now)
     return {e: ingest_entity(con, e, landing_dir, now=stamp, profiles=profiles) for e in (entities or ENTITY_NAMES)}

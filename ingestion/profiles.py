@@ -88,11 +88,18 @@ def check_expression(expr: str) -> str | None:
     if len(statements) != 1:
         return "not a single SQL expression"
     node = statements[0].get("node", {})
-    plain = (node.get("type") == "SELECT_NODE" and len(node.get("select_list") or []) == 1
-             and (node.get("from_table") or {}).get("type") in (None, "EMPTY")
-             and not node.get("where_clause") and not node.get("group_expressions") and not node.get("having")
-             and not node.get("qualify") and not node.get("modifiers") and not (node.get("cte_map") or {}).get("map")
-             and not node.get("sample"))
+    plain = (
+        node.get("type") == "SELECT_NODE"
+        and len(node.get("select_list") or []) == 1
+        and (node.get("from_table") or {}).get("type") in (None, "EMPTY")
+        and not node.get("where_clause")
+        and not node.get("group_expressions")
+        and not node.get("having")
+        and not node.get("qualify")
+        and not node.get("modifiers")
+        and not (node.get("cte_map") or {}).get("map")
+        and not node.get("sample")
+    )
     if not plain:
         return "not a single SQL expression (no FROM, WHERE, ORDER BY, LIMIT or second statement)"
     if any(n.get("class") == "SUBQUERY" or n.get("type") == "TABLE_FUNCTION" for n in _walk(node)):
@@ -115,6 +122,7 @@ def _check_relative(pattern: str, what: str) -> str:
 
 class Lookup(BaseModel):
     """Another file joined by key: `<name>."<header>"` in expressions. One row per key (the first)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -146,6 +154,7 @@ class Lookup(BaseModel):
 class Unpivot(BaseModel):
     """Wide columns become rows: one row per filled cell, `label` holding the column's label, `value` the
     cell. `columns` lists header names, or maps header name -> label (e.g. 一月: "01")."""
+
     model_config = ConfigDict(extra="forbid")
 
     columns: dict[str, str] | list[str] = Field(min_length=1)
@@ -237,8 +246,11 @@ class SourceProfile(BaseModel):
     def _against_entity(self) -> SourceProfile:
         entity = ENTITIES[self.entity]
         names = set(entity.column_names)
-        errors = [f"columns.{c}: not a column of {self.entity} (expected one of {', '.join(entity.column_names)})"
-                  for c in self.columns if c not in names]
+        errors = [
+            f"columns.{c}: not a column of {self.entity} (expected one of {', '.join(entity.column_names)})"
+            for c in self.columns
+            if c not in names
+        ]
         errors += [f"value_maps.{c}: not a column of {self.entity}" for c in self.value_maps if c not in names]
         if self.columns and (missing := [c for c in entity.required if c not in self.columns]):
             errors.append(f"columns: missing required column(s) {', '.join(missing)} of {self.entity}")
@@ -286,8 +298,9 @@ def load_profiles(config_dir: Path | None) -> list[SourceProfile]:
         loaded = load_config(path, ProfileFile)
         for i, profile in enumerate(loaded.profiles if loaded else []):
             if profile.id in seen:
-                raise ConfigError(f"{path.name}: profiles[{i}].id: {profile.id!r} is already defined in "
-                                  f"{seen[profile.id]}")
+                raise ConfigError(
+                    f"{path.name}: profiles[{i}].id: {profile.id!r} is already defined in {seen[profile.id]}"
+                )
             seen[profile.id] = path.name
             found.append(profile.model_copy(update={"source": path.name}))
     return found
@@ -329,16 +342,21 @@ def match_profile(profiles: list[SourceProfile], entity: str, rel: str) -> Sourc
     for profile in profiles:
         if profile.entity != entity:
             continue
-        scores = [(profile.priority, _specificity(p)) for p in profile.files
-                  if _glob_regex(p).match(below if "/" in p else name)]
+        scores = [
+            (profile.priority, _specificity(p))
+            for p in profile.files
+            if _glob_regex(p).match(below if "/" in p else name)
+        ]
         if scores:
             best.append((max(scores), profile))
     if not best:
         return None
     best.sort(key=lambda sp: sp[0], reverse=True)
     if len(best) > 1 and best[0][0] == best[1][0]:
-        raise ProfileError(f"{rel} matches profiles {best[0][1].id} and {best[1][1].id} equally; give one of "
-                           "them a higher priority or a more specific file pattern")
+        raise ProfileError(
+            f"{rel} matches profiles {best[0][1].id} and {best[1][1].id} equally; give one of "
+            "them a higher priority or a more specific file pattern"
+        )
     return best[0][1]
 
 
@@ -357,21 +375,27 @@ def file_version(sha256: str, profile: SourceProfile, landing_dir: Path) -> str:
 # -- applying a profile -------------------------------------------------------------------------------
 
 
-def stage(con: duckdb.DuckDBPyConnection, profile: SourceProfile, path: Path, table: str,
-          encoding: str | None) -> list[str]:
+def stage(
+    con: duckdb.DuckDBPyConnection, profile: SourceProfile, path: Path, table: str, encoding: str | None
+) -> list[str]:
     """readers.stage_file with the profile's reading options (only those it sets)."""
-    options: dict[str, object] = {k: v for k, v in (("sheet", profile.sheet), ("header_row", profile.header_row),
-                                                     ("delimiter", profile.delimiter)) if v is not None}
+    options: dict[str, object] = {
+        k: v
+        for k, v in (("sheet", profile.sheet), ("header_row", profile.header_row), ("delimiter", profile.delimiter))
+        if v is not None
+    }
     try:
         return readers.stage_file(con, path, table, encoding=profile.encoding or encoding, **options)
     except TypeError as err:  # a reader without these options: say so instead of crashing the run
-        raise LandingFileError(f"{path.name}: profile {profile.id}: this version cannot read with "
-                               f"{', '.join(options)} ({err}).") from err
+        raise LandingFileError(
+            f"{path.name}: profile {profile.id}: this version cannot read with {', '.join(options)} ({err})."
+        ) from err
 
 
 @dataclass
 class Applied:
     """The derived staging table's description for the loader."""
+
     headers: list[str]  # the file's own cells kept in the staging table (raw JSON, blank-row test)
     mapping: dict[str, str]  # canonical column -> staging column holding its text
     row_scale: int  # staged _row = source row * row_scale + n (unpivot)
@@ -395,8 +419,14 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {_temp(table)}").fetchall()[0][0])
 
 
-def apply_profile(con: duckdb.DuckDBPyConnection, profile: SourceProfile, entity: Entity, headers: list[str],
-                  table: str, landing_dir: Path) -> Applied | None:
+def apply_profile(
+    con: duckdb.DuckDBPyConnection,
+    profile: SourceProfile,
+    entity: Entity,
+    headers: list[str],
+    table: str,
+    landing_dir: Path,
+) -> Applied | None:
     """Replace the staged file in temp.`table` by the profile's derived staging table. None when the
     profile only sets reading options (the built-in mapping applies as for any file).
     Raises ProfileError (the file is rejected; temp.`table` is left as staged)."""
@@ -410,8 +440,15 @@ def apply_profile(con: duckdb.DuckDBPyConnection, profile: SourceProfile, entity
             con.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
 
 
-def _apply(con: duckdb.DuckDBPyConnection, profile: SourceProfile, entity: Entity, headers: list[str],
-           table: str, landing_dir: Path, made: list[str]) -> Applied:
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    profile: SourceProfile,
+    entity: Entity,
+    headers: list[str],
+    table: str,
+    landing_dir: Path,
+    made: list[str],
+) -> Applied:
     from ingestion.load import map_headers, sql_str
 
     pid = f"profile {profile.id}"
@@ -436,8 +473,10 @@ def _apply(con: duckdb.DuckDBPyConnection, profile: SourceProfile, entity: Entit
     values: dict[str, str] = {}
     for col, expr in exprs.items():
         if expr.startswith("(") and (problem := check_expression(profile.columns[col])):
-            raise ProfileError(f"{pid}: column {col}: {profile.columns[col]!r} is neither a header of the file "
-                               f"nor a valid SQL expression ({problem})")
+            raise ProfileError(
+                f"{pid}: column {col}: {profile.columns[col]!r} is neither a header of the file "
+                f"nor a valid SQL expression ({problem})"
+            )
         _bind(con, f"{expr} AS v", source, f"{pid}: column {col}")
         text = f"CAST({expr} AS VARCHAR)"
         if mapping := profile.value_maps.get(col):
@@ -476,8 +515,13 @@ def _keep_read_details(staged: list[str], headers: list[str]) -> list[str]:
     reports in the audit message and uses to name a rejected row's worksheet."""
     if not isinstance(staged, readers.StagedFile):
         return headers
-    return readers.StagedFile(headers, header_row=staged.header_row, delimiter=staged.delimiter,
-                              sheets=staged.sheets, skipped_sheets=staged.skipped_sheets)
+    return readers.StagedFile(
+        headers,
+        header_row=staged.header_row,
+        delimiter=staged.delimiter,
+        sheets=staged.sheets,
+        skipped_sheets=staged.skipped_sheets,
+    )
 
 
 def _bind(con: duckdb.DuckDBPyConnection, select_item: str, source: str, what: str) -> None:
@@ -488,8 +532,9 @@ def _bind(con: duckdb.DuckDBPyConnection, select_item: str, source: str, what: s
         raise ProfileError(f"{what}: {first_line(err)}") from err
 
 
-def _runtime_culprit(con: duckdb.DuckDBPyConnection, pid: str, values: dict[str, str], source: str,
-                     where: str) -> str | None:
+def _runtime_culprit(
+    con: duckdb.DuckDBPyConnection, pid: str, values: dict[str, str], source: str, where: str
+) -> str | None:
     for col, text in values.items():
         try:
             con.execute(f"SELECT count({text}) {source}{where}").fetchall()
@@ -498,8 +543,9 @@ def _runtime_culprit(con: duckdb.DuckDBPyConnection, pid: str, values: dict[str,
     return None
 
 
-def _unpivot(con: duckdb.DuckDBPyConnection, profile: SourceProfile, headers: list[str], table: str,
-             made: list[str]) -> tuple[str, list[str], int]:
+def _unpivot(
+    con: duckdb.DuckDBPyConnection, profile: SourceProfile, headers: list[str], table: str, made: list[str]
+) -> tuple[str, list[str], int]:
     """One row per filled cell of the unpivoted columns; the other columns repeat. _row = row * scale + n."""
     from ingestion.load import normalise_header
 
@@ -516,17 +562,28 @@ def _unpivot(con: duckdb.DuckDBPyConnection, profile: SourceProfile, headers: li
 
     scale = max(16, len(wanted) + 1)  # 16: the built-in wide-targets scale, so row numbers read the same
     kept = ", ".join(f"s.{quote_ident(h)}" for h in headers)
-    parts = [f"SELECT {kept}{', ' if kept else ''}{sql_str(spec.labels[h])} AS {quote_ident(spec.label)}, "
-             f"s.{quote_ident(actual)} AS {quote_ident(spec.value)}, s._row * {scale} + {n} AS _row "
-             f"FROM {_temp(table)} s WHERE nullif(trim(s.{quote_ident(actual)}), '') IS NOT NULL"
-             for n, (h, actual) in enumerate(wanted.items(), start=1) if actual is not None]
+    parts = [
+        f"SELECT {kept}{', ' if kept else ''}{sql_str(spec.labels[h])} AS {quote_ident(spec.label)}, "
+        f"s.{quote_ident(actual)} AS {quote_ident(spec.value)}, s._row * {scale} + {n} AS _row "
+        f"FROM {_temp(table)} s WHERE nullif(trim(s.{quote_ident(actual)}), '') IS NOT NULL"
+        for n, (h, actual) in enumerate(wanted.items(), start=1)
+        if actual is not None
+    ]
     made.append(_UNPIVOT)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(_UNPIVOT)} AS {' UNION ALL '.join(parts)} ORDER BY _row")
     return _UNPIVOT, [*headers, spec.label, spec.value], scale
 
 
-def _lookup_join(con: duckdb.DuckDBPyConnection, profile: SourceProfile, lookup: Lookup, i: int, table: str,
-                 landing_dir: Path, joins: list[str], made: list[str]) -> str:
+def _lookup_join(
+    con: duckdb.DuckDBPyConnection,
+    profile: SourceProfile,
+    lookup: Lookup,
+    i: int,
+    table: str,
+    landing_dir: Path,
+    joins: list[str],
+    made: list[str],
+) -> str:
     """Stage a lookup file reduced to its first row per key; the LEFT JOIN clause for it."""
     from ingestion.load import normalise_header
 
@@ -554,14 +611,17 @@ def _lookup_join(con: duckdb.DuckDBPyConnection, profile: SourceProfile, lookup:
     filt = f"WHERE coalesce((\n{lookup.where}\n)::BOOLEAN, false)" if lookup.where else ""
     made.append(staged)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS SELECT * EXCLUDE (_row) FROM "
-                    f"{_temp(source_table)} {filt} QUALIFY row_number() OVER (PARTITION BY {quote_ident(key)} "
-                    f"ORDER BY _row) = 1")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS SELECT * EXCLUDE (_row) FROM "
+            f"{_temp(source_table)} {filt} QUALIFY row_number() OVER (PARTITION BY {quote_ident(key)} "
+            f"ORDER BY _row) = 1"
+        )
     except duckdb.Error as err:
         raise ProfileError(f"{what}: where: {first_line(err)}") from err
     alias = quote_ident(lookup.name)
-    clause = (f"LEFT JOIN {_temp(staged)} AS {alias} ON CAST((\n{lookup.match}\n) AS VARCHAR) = "
-              f"{alias}.{quote_ident(key)}")
+    clause = (
+        f"LEFT JOIN {_temp(staged)} AS {alias} ON CAST((\n{lookup.match}\n) AS VARCHAR) = {alias}.{quote_ident(key)}"
+    )
     try:
         con.execute(f"DESCRIBE SELECT src._row {' '.join(joins)} {clause}").fetchall()
     except duckdb.Error as err:

@@ -157,7 +157,7 @@ def _sample_at(chunk: bytes, bad: int) -> bytes:
     """~1 MB from the start of the line holding the first non-UTF-8 byte. Sampling the file's first MB
     instead would often show charset-normalizer plain ASCII, where GB18030 and Big5 tie."""
     start = chunk.rfind(b"\n", 0, bad) + 1
-    return chunk[start:start + SAMPLE]
+    return chunk[start : start + SAMPLE]
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str:
@@ -201,8 +201,15 @@ class StagedFile(list[str]):
     """The staged file's header names in file order (a list, so callers that only want the names can treat
     it as one), and how the file was read."""
 
-    def __init__(self, headers: Iterable[str], *, header_row: int = 1, delimiter: str | None = None,
-                 sheets: Sequence[str] = (), skipped_sheets: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        headers: Iterable[str],
+        *,
+        header_row: int = 1,
+        delimiter: str | None = None,
+        sheets: Sequence[str] = (),
+        skipped_sheets: Sequence[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(headers)
         self.header_row = header_row  # row (CSV: text line) of the header in the file or first sheet read
         self.delimiter = delimiter  # CSV only
@@ -224,10 +231,18 @@ class StagedFile(list[str]):
         return "; ".join(parts + self.extra_notes)
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, *,
-               encoding: str | None = None, sheet: str | int | None = None, header_row: int | None = None,
-               delimiter: str | None = None, header_score: HeaderScore | None = None,
-               lazy: bool = False) -> StagedFile:
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike[str],
+    table: str,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
+    header_score: HeaderScore | None = None,
+    lazy: bool = False,
+) -> StagedFile:
     """Load one landing file into the TEMP table `table` (all VARCHAR + `_row BIGINT`); return its
     header names in file order, as a StagedFile.
 
@@ -248,8 +263,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], tab
         raise ValueError(f"delimiter must be one character, not {delimiter!r}")
     try:
         if fmt == "csv":
-            staged = _stage_csv(con, path, table, encoding or detect_encoding(path),
-                                _HeaderSpec(header_row, header_score), delimiter, lazy)
+            staged = _stage_csv(
+                con,
+                path,
+                table,
+                encoding or detect_encoding(path),
+                _HeaderSpec(header_row, header_score),
+                delimiter,
+                lazy,
+            )
         elif fmt == "xlsx":
             staged = _stage_xlsx(con, path, table, sheet, _HeaderSpec(header_row, header_score))
         elif fmt == "parquet":
@@ -274,8 +296,14 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], tab
 def _temp_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Column names of a TEMP table or view, from the catalog: DESCRIBE would bind a CSV view again, and
     so run DuckDB's sniffer on the file again (~0.1 s for a large file)."""
-    return [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' "
-                                      "AND table_name = $t ORDER BY column_index", {"t": name}).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' "
+            "AND table_name = $t ORDER BY column_index",
+            {"t": name},
+        ).fetchall()
+    ]
 
 
 # How every CSV is read, whichever way (staging table, lazy view, several files at once, sniffing): one
@@ -320,16 +348,20 @@ class CsvDialect(tuple[str, str, str, str, int, str]):
     def options(self) -> str:
         """The read_csv options that pin this dialect (string literals, quotes doubled)."""
         delimiter, quote, escape, new_line, skip, comment = self
-        return (f"delim = {_literal(delimiter)}, quote = {_literal(quote)}, escape = {_literal(escape)}, "
-                f"new_line = {_literal(new_line)}, skip = {int(skip)}, comment = {_literal(comment)}")
+        return (
+            f"delim = {_literal(delimiter)}, quote = {_literal(quote)}, escape = {_literal(escape)}, "
+            f"new_line = {_literal(new_line)}, skip = {int(skip)}, comment = {_literal(comment)}"
+        )
 
 
 def sniff_dialect(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> CsvDialect:
     """The dialect DuckDB's sniffer finds in a CSV read as the loader reads it (~0.06 s for a 250 MB file:
     it samples the first 20,480 lines)."""
-    row = con.execute("SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, Comment FROM sniff_csv("
-                      f"$path, {_CSV_READ}, delim = $delim)",
-                      {"path": str(path), "delim": delimiter}).fetchall()[0]
+    row = con.execute(
+        "SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, Comment FROM sniff_csv("
+        f"$path, {_CSV_READ}, delim = $delim)",
+        {"path": str(path), "delim": delimiter},
+    ).fetchall()[0]
     return CsvDialect("" if v == "(empty)" else v for v in row)
 
 
@@ -348,9 +380,11 @@ def csv_batch_view(con: duckdb.DuckDBPyConnection, lazies: Sequence[LazyCsv], vi
     if len(dialects) != 1:
         raise ValueError(f"files of {len(dialects)} dialects cannot be read in one read_csv")
     paths = ", ".join(_literal(str(lazy.path)) for lazy in lazies)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT *, file_index AS {quote_ident(index)} "
-                f"FROM read_csv([{paths}], {_CSV_READ}, "
-                f"{dialects.pop().options()})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT *, file_index AS {quote_ident(index)} "
+        f"FROM read_csv([{paths}], {_CSV_READ}, "
+        f"{dialects.pop().options()})"
+    )
 
 
 def materialise(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> None:
@@ -445,8 +479,15 @@ def find_header(rows: Sequence[Sequence[str | None]], score: HeaderScore | None 
 # -- csv ----------------------------------------------------------------------------------------------
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str, header: _HeaderSpec,
-               delimiter: str | None, lazy: bool = False) -> StagedFile:
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    encoding: str,
+    header: _HeaderSpec,
+    delimiter: str | None,
+    lazy: bool = False,
+) -> StagedFile:
     temps: list[Path] = []
 
     def temp() -> Path:
@@ -506,9 +547,11 @@ def _csv_view(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter:
     query cannot take parameters, so the path and delimiter are string literals (quotes doubled). Creating
     it runs DuckDB's sniffer, so a file the sniffer rejects fails here, as _read_csv_into would."""
     del first_row  # numbered by the caller (LazyCsv)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view_name(table))} AS SELECT * FROM read_csv("
-                f"{_literal(str(path))}, {_CSV_READ}, "
-                f"delim = {_literal(delimiter)})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {quote_ident(view_name(table))} AS SELECT * FROM read_csv("
+        f"{_literal(str(path))}, {_CSV_READ}, "
+        f"delim = {_literal(delimiter)})"
+    )
 
 
 def _literal(text: str) -> str:
@@ -563,8 +606,9 @@ def transcode_to_utf8(src: Path, encoding: str, dest: Path) -> None:
             try:
                 out.write(decoder.decode(chunk))
             except UnicodeDecodeError as err:
-                raise LandingFileError(f"{src.name} is not valid {encoding}: undecodable byte at offset "
-                                       f"{offset + err.start}.") from err
+                raise LandingFileError(
+                    f"{src.name} is not valid {encoding}: undecodable byte at offset {offset + err.start}."
+                ) from err
             offset += len(chunk)
         try:
             out.write(decoder.decode(b"", final=True))
@@ -612,16 +656,19 @@ def detect_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, first_row: int
-                   ) -> str | None:
+def _read_csv_into(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, first_row: int
+) -> str | None:
     """Stage a CSV as the TEMP table `table` (all VARCHAR, `_row` added); returns a note for the file's audit
     message when it had to be read in a way worth saying, else None."""
     # null_padding: a short row gets NULLs (reported per row later) and a long one extra columns, instead
     # of failing the whole file. The delimiter is set (detect_delimiter) because the sniffer, with
     # null_padding, can settle on no delimiter at all. The parallel reader refuses null_padding with quoted
     # line breaks; that case retries single-threaded.
-    sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
-           f"{_CSV_READ}, delim = $delim")
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT * FROM read_csv($path, "
+        f"{_CSV_READ}, delim = $delim"
+    )
     params = {"path": str(path), "delim": delimiter}
     note = None
     with InsertionOrder(con):
@@ -679,15 +726,17 @@ def _unique(name: str, taken: Iterable[str]) -> str:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
-    names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)})
-             .fetchall()]
+    names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
     row_col = "_row" if "_row" not in names else _unique("_row", names)
     select = ", ".join(
-        f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n if n != '_row' else row_col)}" for n in names)
+        f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n if n != '_row' else row_col)}" for n in names
+    )
     with InsertionOrder(con):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT {select}, "
-                    "file_row_number + 2 AS _row FROM read_parquet($path, file_row_number = true)",
-                    {"path": str(path)})
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS SELECT {select}, "
+            "file_row_number + 2 AS _row FROM read_parquet($path, file_row_number = true)",
+            {"path": str(path)},
+        )
 
 
 # -- xlsx ---------------------------------------------------------------------------------------------
@@ -755,7 +804,7 @@ def merged_ranges(xlsx: Path, member: str) -> list[tuple[int, int, int, int]]:
                 ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
                 last = m.end()
             # keep an unfinished tag for the next chunk, never a range already taken
-            tail = buf[max(last, len(buf) - 512):]
+            tail = buf[max(last, len(buf) - 512) :]
     return [r for r in ranges if (r[2] - r[0]) + (r[3] - r[1]) > 0]
 
 
@@ -775,15 +824,16 @@ def _sheet_rows(ws: object, merges: list[tuple[int, int, int, int]]) -> Iterator
             for _, c1, c2, value in active:
                 if len(texts) < c2:
                     texts += [None] * (c2 - len(texts))
-                texts[c1 - 1:c2] = [value] * (c2 - c1 + 1)
+                texts[c1 - 1 : c2] = [value] * (c2 - c1 + 1)
         yield row_no, texts
 
 
 class _Sheet:
     """One worksheet's header, found from its first rows."""
 
-    def __init__(self, index: int, name: str, member: str | None, header: list[str], header_row: int,
-                 score: float) -> None:
+    def __init__(
+        self, index: int, name: str, member: str | None, header: list[str], header_row: int, score: float
+    ) -> None:
         self.index, self.name, self.member = index, name, member
         self.header, self.header_row, self.score = header, header_row, score
 
@@ -837,8 +887,9 @@ def _choose_sheets(path: Path, sheets: list[_Sheet]) -> tuple[list[_Sheet], list
     return chosen, skipped
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, sheet: str | int | None,
-                header: _HeaderSpec) -> StagedFile:
+def _stage_xlsx(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, sheet: str | int | None, header: _HeaderSpec
+) -> StagedFile:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -878,8 +929,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, sheet: s
         wb.close()
 
 
-def _xlsx_batches(rows: Iterable[tuple[int, list[str | None]]], order: list[int], offset: int
-                  ) -> Iterator[pa.Table]:
+def _xlsx_batches(rows: Iterable[tuple[int, list[str | None]]], order: list[int], offset: int) -> Iterator[pa.Table]:
     """Non-blank (not all cells empty or whitespace) worksheet rows as Arrow tables of strings plus their
     row numbers (+ offset). Cells right of the last header are dropped (they have no column name)."""
     width = len(order)

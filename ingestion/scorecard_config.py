@@ -12,8 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ingestion.config_tables import ConfigSpec, register
 
-KPIS = ("sales_attainment", "sales_growth_yoy", "sales_growth_pop", "customer_satisfaction", "new_customers",
-        "visits", "win_rate", "collection_rate", "gross_margin")
+KPIS = (
+    "sales_attainment",
+    "sales_growth_yoy",
+    "sales_growth_pop",
+    "customer_satisfaction",
+    "new_customers",
+    "visits",
+    "win_rate",
+    "collection_rate",
+    "gross_margin",
+)
 
 
 class _Strict(BaseModel):
@@ -51,7 +60,8 @@ class Role(_Strict):
 
 class Scorecard(_Strict):
     period_types: list[Literal["month", "quarter", "year"]] = Field(
-        default_factory=lambda: ["month", "quarter", "year"])
+        default_factory=lambda: ["month", "quarter", "year"]
+    )
     peer_group: Literal["team", "region", "company"] = "team"
     roles: dict[str, Role] = Field(min_length=1)
 
@@ -60,19 +70,24 @@ def _rows(card: Scorecard) -> dict[str, list[tuple]]:
     return {
         "scorecard_settings": [(card.peer_group,)],
         "scorecard_period_types": [(p,) for p in card.period_types],
-        "scorecard_kpis": [(role.strip().lower(), k.kpi, k.weight, k.method, k.target, k.cap, i + 1)
-                           for role, r in card.roles.items() for i, k in enumerate(r.kpis)],
+        "scorecard_kpis": [
+            (role.strip().lower(), k.kpi, k.weight, k.method, k.target, k.cap, i + 1)
+            for role, r in card.roles.items()
+            for i, k in enumerate(r.kpis)
+        ],
     }
 
 
-SCORECARD_SPEC = register(ConfigSpec(
-    file_name="scorecard.yml",
-    model=Scorecard,
-    tables={
-        "scorecard_settings": "peer_group VARCHAR",
-        "scorecard_period_types": "period_type VARCHAR",
-        "scorecard_kpis": "role VARCHAR, kpi VARCHAR, weight DOUBLE, method VARCHAR, kpi_target DOUBLE, "
-                          "cap DOUBLE, position INTEGER",
-    },
-    rows=_rows,
-))
+SCORECARD_SPEC = register(
+    ConfigSpec(
+        file_name="scorecard.yml",
+        model=Scorecard,
+        tables={
+            "scorecard_settings": "peer_group VARCHAR",
+            "scorecard_period_types": "period_type VARCHAR",
+            "scorecard_kpis": "role VARCHAR, kpi VARCHAR, weight DOUBLE, method VARCHAR, kpi_target DOUBLE, "
+            "cap DOUBLE, position INTEGER",
+        },
+        rows=_rows,
+    )
+)

@@ -62,8 +62,12 @@ _MACROS: list[tuple[str, str, str]] = [
     # the BOM are all non-ASCII) takes the exact trim; any other string is returned as is. The exact
     # `trim(s, chars)` costs ~0.45 us a value; the test ~0.015 us (measured; testing for each non-ASCII
     # space by its own suffix cost 3x as much, ~20% of typing a clean orders file).
-    ("sp_trim", "s", f"""CASE WHEN s < '!' OR s LIKE '% ' OR s LIKE '%\t' OR strlen(s) <> length(s)
-                             THEN nullif(trim(s, '{WHITESPACE}'), '') ELSE s END"""),
+    (
+        "sp_trim",
+        "s",
+        f"""CASE WHEN s < '!' OR s LIKE '% ' OR s LIKE '%\t' OR strlen(s) <> length(s)
+                             THEN nullif(trim(s, '{WHITESPACE}'), '') ELSE s END""",
+    ),
     # Spelled differently from sp_trim on purpose, so that the optimizer does not merge the two (see the
     # first trap above) when a loader expression uses both on one cell.
     ("sp_is_blank", "s", f"s IS NULL OR trim(s, '{WHITESPACE}') = ''"),
@@ -73,59 +77,111 @@ _MACROS: list[tuple[str, str, str]] = [
     # The range guard wraps the whole coalesce, once: guarding inside each branch measured 2x slower.
     # The lower bound is Excel serial 1.
     ("sp__date_ok", "d", "CASE WHEN d BETWEEN DATE '1899-12-31' AND DATE '9999-12-31' THEN d END"),
-    ("sp__ts_ok", "t", """CASE WHEN t >= TIMESTAMP '1899-12-31' AND t < TIMESTAMP '9999-12-31' + INTERVAL 1 DAY
-                             THEN t END"""),
+    (
+        "sp__ts_ok",
+        "t",
+        """CASE WHEN t >= TIMESTAMP '1899-12-31' AND t < TIMESTAMP '9999-12-31' + INTERVAL 1 DAY
+                             THEN t END""",
+    ),
     ("sp__norm_dt", "t", f"rtrim(regexp_replace(t, '{_DATE_PREFIX}', '\\1-\\2-\\3 '))"),
     # Excel serial: days since 1899-12-30 (Excel's 1900 leap-year bug makes serials < 61 one day off).
     ("sp__serial_date", "x", "CASE WHEN x >= 1 AND x < 2958466 THEN DATE '1899-12-30' + floor(x)::INTEGER END"),
-    ("sp__serial_ts", "x", """CASE WHEN x >= 1 AND x < 2958466
-                                  THEN TIMESTAMP '1899-12-30' + to_milliseconds(round(x * 86400000)::BIGINT) END"""),
+    (
+        "sp__serial_ts",
+        "x",
+        """CASE WHEN x >= 1 AND x < 2958466
+                                  THEN TIMESTAMP '1899-12-30' + to_milliseconds(round(x * 86400000)::BIGINT) END""",
+    ),
     # The slow paths run on a trimmed value bound through a one-element list_transform: DuckDB macros
     # are textual, so a parameter used three times would be a subexpression that the optimizer hoists
     # out of COALESCE and computes for every row, which undoes the fast path (measured 3-8x slower).
-    ("sp__date_slow", "t", r"""CASE
+    (
+        "sp__date_slow",
+        "t",
+        r"""CASE
         WHEN t IS NULL THEN NULL
         WHEN regexp_full_match(t, '\d{8}') THEN try_strptime(t, '%Y%m%d')::DATE
         WHEN regexp_full_match(t, '\d{1,7}(\.\d*)?') THEN sp__serial_date(try_cast(t AS DOUBLE))
-        WHEN ascii(t) BETWEEN 48 AND 57 THEN try_cast(sp__norm_dt(t) AS DATE) END"""),
+        WHEN ascii(t) BETWEEN 48 AND 57 THEN try_cast(sp__norm_dt(t) AS DATE) END""",
+    ),
     # Fast path only for strings starting with a digit (a byte comparison, cheaper than ascii()): that
     # keeps `epoch`/`infinity` out, and leading spaces go to the slow path, which trims them.
-    ("sp_parse_date", "s", """sp__date_ok(coalesce(
+    (
+        "sp_parse_date",
+        "s",
+        """sp__date_ok(coalesce(
         CASE WHEN s >= '0' AND s < ':' THEN try_cast(s AS DATE) END,
-        CASE WHEN s IS NOT NULL THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__date_slow(t))[1] END))"""),
+        CASE WHEN s IS NOT NULL THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__date_slow(t))[1] END))""",
+    ),
     # DuckDB's cast ignores an AM/PM suffix (2:03 PM -> 02:03), so those go through strptime.
-    ("sp__ts_text", "x", r"""CASE
+    (
+        "sp__ts_text",
+        "x",
+        r"""CASE
         WHEN regexp_matches(x, '[AaPp][Mm]$')
             THEN try_strptime(x, ['%Y-%m-%d %I:%M %p', '%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M%p'])
-        ELSE try_cast(x AS TIMESTAMP) END"""),
-    ("sp__ts_slow", "t", r"""CASE
+        ELSE try_cast(x AS TIMESTAMP) END""",
+    ),
+    (
+        "sp__ts_slow",
+        "t",
+        r"""CASE
         WHEN t IS NULL THEN NULL
         WHEN regexp_full_match(t, '\d{8}') THEN try_strptime(t, '%Y%m%d')
         WHEN regexp_full_match(t, '\d{14}') THEN try_strptime(t, '%Y%m%d%H%M%S')
         WHEN regexp_full_match(t, '\d{1,7}(\.\d*)?') THEN sp__serial_ts(try_cast(t AS DOUBLE))
-        WHEN ascii(t) BETWEEN 48 AND 57 THEN list_transform([sp__norm_dt(t)], lambda x: sp__ts_text(x))[1] END"""),
-    ("sp_parse_timestamp", "s", """sp__ts_ok(coalesce(
+        WHEN ascii(t) BETWEEN 48 AND 57 THEN list_transform([sp__norm_dt(t)], lambda x: sp__ts_text(x))[1] END""",
+    ),
+    (
+        "sp_parse_timestamp",
+        "s",
+        """sp__ts_ok(coalesce(
         CASE WHEN s >= '0' AND s < ':' AND strpos(s, 'M') = 0 AND strpos(s, 'm') = 0
              THEN try_cast(s AS TIMESTAMP) END,
-        CASE WHEN s IS NOT NULL THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__ts_slow(t))[1] END))"""),
+        CASE WHEN s IS NOT NULL THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__ts_slow(t))[1] END))""",
+    ),
     # -- numbers --------------------------------------------------------------------------------------
-    ("sp__dec_num", "t", f"""CASE WHEN regexp_full_match(t, '{_AMOUNT}') THEN
+    (
+        "sp__dec_num",
+        "t",
+        f"""CASE WHEN regexp_full_match(t, '{_AMOUNT}') THEN
         try_cast(replace(regexp_replace(t, '\\s*(万元|万|元)$', ''), ',', '') AS DECIMAL(38,6))
-        * CASE WHEN contains(t, '万') THEN 10000 ELSE 1 END END"""),
+        * CASE WHEN contains(t, '万') THEN 10000 ELSE 1 END END""",
+    ),
     # (1,234.00) -> -1,234.00 (an accounting negative), then the currency sign goes: ¥-5, -¥5, (¥5).
-    ("sp__dec_slow", "t", r"""list_transform([regexp_replace(regexp_replace(t, '^\(\s*(.*?)\s*\)$', '-\1'),
-        '^([-+]?)\s*[¥￥]\s*', '\1')], lambda x: sp__dec_num(x))[1]"""),
-    ("sp_parse_decimal", "s", """CAST(coalesce(try_cast(s AS DECIMAL(38,6)), CASE WHEN s IS NOT NULL
-        THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__dec_slow(t))[1] END) AS DECIMAL(38,6))"""),
-    ("sp__frac_slow", "t", """CASE WHEN ends_with(t, '%')
+    (
+        "sp__dec_slow",
+        "t",
+        r"""list_transform([regexp_replace(regexp_replace(t, '^\(\s*(.*?)\s*\)$', '-\1'),
+        '^([-+]?)\s*[¥￥]\s*', '\1')], lambda x: sp__dec_num(x))[1]""",
+    ),
+    (
+        "sp_parse_decimal",
+        "s",
+        """CAST(coalesce(try_cast(s AS DECIMAL(38,6)), CASE WHEN s IS NOT NULL
+        THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__dec_slow(t))[1] END) AS DECIMAL(38,6))""",
+    ),
+    (
+        "sp__frac_slow",
+        "t",
+        """CASE WHEN ends_with(t, '%')
         THEN try_cast(try_cast(sp_parse_decimal(left(t, length(t) - 1)) AS DECIMAL(30,6)) * 0.01 AS DECIMAL(38,8))
-        ELSE try_cast(sp_parse_decimal(t) AS DECIMAL(38,8)) END"""),
-    ("sp_parse_fraction", "s", """coalesce(try_cast(s AS DECIMAL(38,8)), CASE WHEN s IS NOT NULL
-        THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__frac_slow(t))[1] END)"""),
+        ELSE try_cast(sp_parse_decimal(t) AS DECIMAL(38,8)) END""",
+    ),
+    (
+        "sp_parse_fraction",
+        "s",
+        """coalesce(try_cast(s AS DECIMAL(38,8)), CASE WHEN s IS NOT NULL
+        THEN list_transform([sp__ascii(sp_trim(s))], lambda t: sp__frac_slow(t))[1] END)""",
+    ),
     ("sp__int_of", "d", "CASE WHEN d = trunc(d) THEN try_cast(d AS BIGINT) END"),
     # Fast path through the 64-bit DECIMAL(18,6); larger values fall through to the 128-bit parse.
-    ("sp_parse_integer", "s", """coalesce(sp__int_of(try_cast(s AS DECIMAL(18,6))), CASE WHEN s IS NOT NULL
-        THEN list_transform([sp_parse_decimal(s)], lambda d: sp__int_of(d))[1] END)"""),
+    (
+        "sp_parse_integer",
+        "s",
+        """coalesce(sp__int_of(try_cast(s AS DECIMAL(18,6))), CASE WHEN s IS NOT NULL
+        THEN list_transform([sp_parse_decimal(s)], lambda d: sp__int_of(d))[1] END)""",
+    ),
 ]
 
 MACRO_NAMES: list[str] = [name for name, _, _ in _MACROS if not name.startswith("sp__")]

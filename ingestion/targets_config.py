@@ -78,11 +78,18 @@ class TargetsPolicy(_Strict):
 def _rows(policy: TargetsPolicy) -> dict[str, list[tuple]]:
     allocation = {level: policy.allocation.get(level, Allocation()) for level in LEVELS}
     return {
-        "targets_policy": [(
-            policy.plan_year, policy.company_target.amount, policy.company_target.growth, policy.stretch,
-            policy.seasonality.source, policy.seasonality.years, policy.new_hires.default_monthly_target,
-            policy.new_hires.min_history_months,
-        )],
+        "targets_policy": [
+            (
+                policy.plan_year,
+                policy.company_target.amount,
+                policy.company_target.growth,
+                policy.stretch,
+                policy.seasonality.source,
+                policy.seasonality.years,
+                policy.new_hires.default_monthly_target,
+                policy.new_hires.min_history_months,
+            )
+        ],
         "targets_roles": [(role.strip().lower(),) for role in policy.roles],
         "targets_allocation": [(level, a.method, a.history_months) for level, a in allocation.items()],
         "targets_weights": [(level, key, w) for level, a in allocation.items() for key, w in a.weights.items()],
@@ -90,17 +97,20 @@ def _rows(policy: TargetsPolicy) -> dict[str, list[tuple]]:
     }
 
 
-TARGETS_SPEC = register(ConfigSpec(
-    file_name="targets.yml",
-    model=TargetsPolicy,
-    tables={
-        "targets_policy": "plan_year INTEGER, company_target_amount DOUBLE, growth_rate DOUBLE, stretch_pct DOUBLE, "
-                          "seasonality_source VARCHAR, seasonality_years INTEGER, "
-                          "new_hire_default_monthly_target DOUBLE, new_hire_min_history_months INTEGER",
-        "targets_roles": "role VARCHAR",
-        "targets_allocation": "level VARCHAR, method VARCHAR, history_months INTEGER",
-        "targets_weights": "level VARCHAR, key VARCHAR, weight DOUBLE",
-        "targets_ramp": "month_no INTEGER, factor DOUBLE",
-    },
-    rows=_rows,
-))
+TARGETS_SPEC = register(
+    ConfigSpec(
+        file_name="targets.yml",
+        model=TargetsPolicy,
+        tables={
+            "targets_policy": "plan_year INTEGER, company_target_amount DOUBLE, growth_rate DOUBLE, "
+            "stretch_pct DOUBLE, "
+            "seasonality_source VARCHAR, seasonality_years INTEGER, "
+            "new_hire_default_monthly_target DOUBLE, new_hire_min_history_months INTEGER",
+            "targets_roles": "role VARCHAR",
+            "targets_allocation": "level VARCHAR, method VARCHAR, history_months INTEGER",
+            "targets_weights": "level VARCHAR, key VARCHAR, weight DOUBLE",
+            "targets_ramp": "month_no INTEGER, factor DOUBLE",
+        },
+        rows=_rows,
+    )
+)

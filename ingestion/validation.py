@@ -68,8 +68,19 @@ RESULTS_DDL = f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
     severity VARCHAR NOT NULL, success BOOLEAN NOT NULL, element_count BIGINT, unexpected_count BIGINT,
     unexpected_percent DOUBLE, unexpected_sample JSON, details JSON)"""
 # The columns that say what was found; run_id and validated_at only say when.
-_OUTCOME = ("entity", "expectation", "expectation_type", "columns", "severity", "success", "element_count",
-            "unexpected_count", "unexpected_percent", "unexpected_sample", "details")
+_OUTCOME = (
+    "entity",
+    "expectation",
+    "expectation_type",
+    "columns",
+    "severity",
+    "success",
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "unexpected_sample",
+    "details",
+)
 
 # Plausible dates: nothing before this, nothing more than a year after the as-of date (a day and month
 # swapped by a foreign date format, or an Excel serial read as a year, lands outside).
@@ -101,10 +112,19 @@ class RuleResult:
 
     def row(self) -> tuple[Any, ...]:
         """The outcome columns (_OUTCOME order), JSON as canonical text so equal outcomes compare equal."""
-        return (self.entity, self.rule.name, self.rule.expectation.expectation_type, ",".join(self.rule.columns),
-                self.rule.severity, self.success, self.element_count, self.unexpected_count,
-                None if self.unexpected_percent is None else round(self.unexpected_percent, 6),
-                _json(self.sample), _json(self.details))
+        return (
+            self.entity,
+            self.rule.name,
+            self.rule.expectation.expectation_type,
+            ",".join(self.rule.columns),
+            self.rule.severity,
+            self.success,
+            self.element_count,
+            self.unexpected_count,
+            None if self.unexpected_percent is None else round(self.unexpected_percent, 6),
+            _json(self.sample),
+            _json(self.details),
+        )
 
 
 @dataclass
@@ -130,21 +150,36 @@ class EntityValidation:
 # Explicit ranges: entity -> [(column, min, max, strict_min, severity, why)]. None = unbounded.
 RANGES: dict[str, list[tuple[str, float | None, float | None, bool, str, str]]] = {
     "orders": [
-        ("quantity", 0, None, True, ERROR, "a line with quantity <= 0 credits negative or no sales; "
-         "returns are their own entity"),
+        (
+            "quantity",
+            0,
+            None,
+            True,
+            ERROR,
+            "a line with quantity <= 0 credits negative or no sales; returns are their own entity",
+        ),
         ("unit_price", 0, None, False, ERROR, "a negative price turns a sale into a debit"),
         ("discount_amount", 0, None, False, WARN, "a negative discount raises the net amount"),
     ],
     "returns": [
-        ("amount", 0, None, True, ERROR, "amount is money credited back, so positive; a negative return "
-         "would add sales"),
+        (
+            "amount",
+            0,
+            None,
+            True,
+            ERROR,
+            "amount is money credited back, so positive; a negative return would add sales",
+        ),
         ("quantity", 0, None, True, WARN, "returned quantity should be positive"),
     ],
     "payments": [("amount", 0, None, True, WARN, "refunds and reversals should be rare")],
-    "credit_splits": [("split_pct", 0, 1, True, ERROR, "a split is a fraction; 50 instead of 0.5 would credit "
-                       "fifty times the order")],
-    "products": [("list_price", 0, None, False, WARN, "prices are not negative"),
-                 ("unit_cost", 0, None, False, WARN, "costs are not negative (gross margin measure)")],
+    "credit_splits": [
+        ("split_pct", 0, 1, True, ERROR, "a split is a fraction; 50 instead of 0.5 would credit fifty times the order")
+    ],
+    "products": [
+        ("list_price", 0, None, False, WARN, "prices are not negative"),
+        ("unit_cost", 0, None, False, WARN, "costs are not negative (gross margin measure)"),
+    ],
     "opportunities": [("amount", 0, None, False, WARN, "pipeline amounts are not negative")],
     "activities": [("duration_minutes", 0, 24 * 60, False, WARN, "an activity lasts between 0 and 24 hours")],
     "surveys": [("score", 1, 5, False, WARN, "satisfaction is scored 1 to 5")],
@@ -155,18 +190,39 @@ RANGES: dict[str, list[tuple[str, float | None, float | None, bool, str, str]]] 
 # References: entity -> [(column(s), target entity, target column(s), severity, why)].
 REFERENCES: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], str, str]]] = {
     "orders": [
-        (("rep_id",), "reps", ("rep_id",), ERROR, "the line's credit would go to a rep with no plan, region "
-         "or team: the seller is not paid and region/team attainment misses it"),
-        (("product_id",), "products", ("product_id",), WARN, "the line still counts in full; only product-line "
-         "figures (SPIFs, product-line targets, gross margin) miss it"),
-        (("customer_id",), "customers", ("customer_id",), WARN, "customer attributes are missing; no money "
-         "effect"),
+        (
+            ("rep_id",),
+            "reps",
+            ("rep_id",),
+            ERROR,
+            "the line's credit would go to a rep with no plan, region "
+            "or team: the seller is not paid and region/team attainment misses it",
+        ),
+        (
+            ("product_id",),
+            "products",
+            ("product_id",),
+            WARN,
+            "the line still counts in full; only product-line "
+            "figures (SPIFs, product-line targets, gross margin) miss it",
+        ),
+        (("customer_id",), "customers", ("customer_id",), WARN, "customer attributes are missing; no money effect"),
     ],
     "returns": [
-        (("order_id",), "orders", ("order_id",), WARN, "a return against an order outside the extracts reduces "
-         "nobody's sales; usual for returns of older orders"),
-        (("order_id", "line_no"), "orders", ("order_id", "line_no"), WARN, "the return names a line its order "
-         "does not have"),
+        (
+            ("order_id",),
+            "orders",
+            ("order_id",),
+            WARN,
+            "a return against an order outside the extracts reduces nobody's sales; usual for returns of older orders",
+        ),
+        (
+            ("order_id", "line_no"),
+            "orders",
+            ("order_id", "line_no"),
+            WARN,
+            "the return names a line its order does not have",
+        ),
     ],
     "credit_splits": [
         (("order_id",), "orders", ("order_id",), WARN, "a split for an unknown order does nothing"),
@@ -176,15 +232,26 @@ REFERENCES: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], str, str
         (("order_id",), "orders", ("order_id",), WARN, "the payment cannot be tied to an order"),
         (("customer_id",), "customers", ("customer_id",), WARN, "unknown paying customer"),
     ],
-    "adjustments": [(("rep_id",), "reps", ("rep_id",), ERROR, "a manual commission adjustment for a rep who "
-                     "does not exist: someone is not paid")],
+    "adjustments": [
+        (
+            ("rep_id",),
+            "reps",
+            ("rep_id",),
+            ERROR,
+            "a manual commission adjustment for a rep who does not exist: someone is not paid",
+        )
+    ],
     "reps": [(("manager_id",), "reps", ("rep_id",), WARN, "the manager override has no recipient")],
     "customers": [(("owner_rep_id",), "reps", ("rep_id",), WARN, "the customer's owner is unknown")],
-    "opportunities": [(("owner_rep_id",), "reps", ("rep_id",), WARN, "pipeline KPIs miss the owner"),
-                      (("customer_id",), "customers", ("customer_id",), WARN, "unknown customer")],
+    "opportunities": [
+        (("owner_rep_id",), "reps", ("rep_id",), WARN, "pipeline KPIs miss the owner"),
+        (("customer_id",), "customers", ("customer_id",), WARN, "unknown customer"),
+    ],
     "activities": [(("rep_id",), "reps", ("rep_id",), WARN, "activity KPIs miss the rep")],
-    "surveys": [(("customer_id",), "customers", ("customer_id",), WARN, "unknown customer"),
-                (("rep_id",), "reps", ("rep_id",), WARN, "satisfaction KPI misses the rep")],
+    "surveys": [
+        (("customer_id",), "customers", ("customer_id",), WARN, "unknown customer"),
+        (("rep_id",), "reps", ("rep_id",), WARN, "satisfaction KPI misses the rep"),
+    ],
     "trainings": [(("rep_id",), "reps", ("rep_id",), WARN, "training KPI misses the rep")],
 }
 
@@ -220,8 +287,9 @@ def _key_order(entity: str) -> list[str]:
     return [quote_ident(c) for c in spec.key] or ["_file_seq", "_source_row"]
 
 
-def _reference_query(entity: str, columns: tuple[str, ...], target: str, target_columns: tuple[str, ...],
-                     raw: str) -> str:
+def _reference_query(
+    entity: str, columns: tuple[str, ...], target: str, target_columns: tuple[str, ...], raw: str
+) -> str:
     """Current rows whose reference is set but found in no row of raw.<target>. A key present in raw is
     present among the current rows too (de-duplication never drops a key), so raw is the cheaper side.
 
@@ -232,8 +300,9 @@ def _reference_query(entity: str, columns: tuple[str, ...], target: str, target_
     set_ = " AND ".join(f"b.{q(c)} IS NOT NULL" for c in columns)
     match = " AND ".join(f"t.{q(tc)} = b.{q(c)}" for c, tc in zip(columns, target_columns, strict=True))
     order = ", ".join(f"b.{c}" for c in _key_order(entity))
-    return (f"SELECT {shown} FROM {{batch}} AS b ANTI JOIN {raw}.{q(target)} AS t ON {match} "
-            f"WHERE {set_} ORDER BY {order}")
+    return (
+        f"SELECT {shown} FROM {{batch}} AS b ANTI JOIN {raw}.{q(target)} AS t ON {match} WHERE {set_} ORDER BY {order}"
+    )
 
 
 def _repeated_key_query(entity: str) -> str:
@@ -244,9 +313,11 @@ def _repeated_key_query(entity: str) -> str:
     ExpectColumnValuesToBeUnique 3.4 s for 7.5M payments)."""
     keys = ", ".join(quote_ident(c) for c in ENTITIES[entity].key)
     given = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in ENTITIES[entity].key)
-    return (f"SELECT {keys}, _file_seq, _source_row FROM {{batch}} WHERE {given} AND hash({keys}) IN "
-            f"(SELECT hash({keys}) FROM {{batch}} GROUP BY 1 HAVING count(*) > 1) "
-            f"QUALIFY count(*) OVER (PARTITION BY {keys}) > 1 ORDER BY {keys}, _file_seq, _source_row")
+    return (
+        f"SELECT {keys}, _file_seq, _source_row FROM {{batch}} WHERE {given} AND hash({keys}) IN "
+        f"(SELECT hash({keys}) FROM {{batch}} GROUP BY 1 HAVING count(*) > 1) "
+        f"QUALIFY count(*) OVER (PARTITION BY {keys}) > 1 ORDER BY {keys}, _file_seq, _source_row"
+    )
 
 
 def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> list[Rule]:
@@ -258,44 +329,105 @@ def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> lis
     rules: list[Rule] = []
     for col in spec.columns:
         if col.required:
-            rules.append(Rule(f"{col.name}_not_null", (col.name,), ERROR, "required column",
-                              _column_expectation(gxe.ExpectColumnValuesToNotBeNull, ERROR, column=col.name)))
+            rules.append(
+                Rule(
+                    f"{col.name}_not_null",
+                    (col.name,),
+                    ERROR,
+                    "required column",
+                    _column_expectation(gxe.ExpectColumnValuesToNotBeNull, ERROR, column=col.name),
+                )
+            )
     if spec.key:
         why = "the key repeats within one extract; staging keeps the later row"
-        rules.append(Rule(f"{'_'.join(spec.key)}_unique", spec.key, WARN, why,
-                          _rows_expectation(_repeated_key_query(entity), WARN, why)))
+        rules.append(
+            Rule(
+                f"{'_'.join(spec.key)}_unique",
+                spec.key,
+                WARN,
+                why,
+                _rows_expectation(_repeated_key_query(entity), WARN, why),
+            )
+        )
     for col in spec.columns:
         if col.allowed:  # ingestion rejects anything else; a failure here means ingestion broke
-            rules.append(Rule(f"{col.name}_allowed", (col.name,), ERROR, f"one of {', '.join(col.allowed)}",
-                              _column_expectation(gxe.ExpectColumnValuesToBeInSet, ERROR, column=col.name,
-                                                  value_set=list(col.allowed))))
+            rules.append(
+                Rule(
+                    f"{col.name}_allowed",
+                    (col.name,),
+                    ERROR,
+                    f"one of {', '.join(col.allowed)}",
+                    _column_expectation(
+                        gxe.ExpectColumnValuesToBeInSet, ERROR, column=col.name, value_set=list(col.allowed)
+                    ),
+                )
+            )
     for name, low, high, strict, level, why in RANGES.get(entity, []):
-        rules.append(Rule(f"{name}_range", (name,), level, why, _column_expectation(
-            gxe.ExpectColumnValuesToBeBetween, level, column=name, min_value=low, max_value=high,
-            strict_min=strict)))
+        rules.append(
+            Rule(
+                f"{name}_range",
+                (name,),
+                level,
+                why,
+                _column_expectation(
+                    gxe.ExpectColumnValuesToBeBetween,
+                    level,
+                    column=name,
+                    min_value=low,
+                    max_value=high,
+                    strict_min=strict,
+                ),
+            )
+        )
     for col in spec.columns:
         if col.kind == "date":
             latest = as_of + dt.timedelta(days=FUTURE_DAYS.get(col.name, 366))
-            rules.append(Rule(f"{col.name}_plausible", (col.name,), WARN,
-                              f"between {EARLIEST_DATE} and {latest} (as-of date + {(latest - as_of).days} days)",
-                              _column_expectation(gxe.ExpectColumnValuesToBeBetween, WARN, column=col.name,
-                                                  min_value=EARLIEST_DATE, max_value=latest)))
+            rules.append(
+                Rule(
+                    f"{col.name}_plausible",
+                    (col.name,),
+                    WARN,
+                    f"between {EARLIEST_DATE} and {latest} (as-of date + {(latest - as_of).days} days)",
+                    _column_expectation(
+                        gxe.ExpectColumnValuesToBeBetween,
+                        WARN,
+                        column=col.name,
+                        min_value=EARLIEST_DATE,
+                        max_value=latest,
+                    ),
+                )
+            )
     for earlier, later, level in DATE_ORDER.get(entity, []):
         order = ", ".join(_key_order(entity))
         why = f"{later} is not before {earlier}"
-        query = (f"SELECT {order}, {quote_ident(earlier)}, {quote_ident(later)} FROM {{batch}} "
-                 f"WHERE {quote_ident(later)} < {quote_ident(earlier)} ORDER BY {order}")
-        rules.append(Rule(f"{later}_after_{earlier}", (earlier, later), level, why,
-                          _rows_expectation(query, level, why)))
+        query = (
+            f"SELECT {order}, {quote_ident(earlier)}, {quote_ident(later)} FROM {{batch}} "
+            f"WHERE {quote_ident(later)} < {quote_ident(earlier)} ORDER BY {order}"
+        )
+        rules.append(
+            Rule(f"{later}_after_{earlier}", (earlier, later), level, why, _rows_expectation(query, level, why))
+        )
     for columns, target, target_columns, level, why in REFERENCES.get(entity, []):
         name = f"{'_'.join(columns)}_in_{target}"
         query = _reference_query(entity, columns, target, target_columns, raw)
         rules.append(Rule(name, columns, level, why, _rows_expectation(query, level, why)))
     if entity == "targets":  # rep-level targets name a rep in `key`
         why = "a rep-level target for an unknown rep"
-        rules.append(Rule("rep_key_in_reps", ("level", "key"), WARN, why, _rows_expectation(
-            f"SELECT b.period, b.level, b.key FROM {{batch}} AS b ANTI JOIN {raw}.reps AS t ON t.rep_id = b.key "
-            "WHERE b.level = 'rep' AND b.key IS NOT NULL ORDER BY b.period, b.key", WARN, why)))
+        rules.append(
+            Rule(
+                "rep_key_in_reps",
+                ("level", "key"),
+                WARN,
+                why,
+                _rows_expectation(
+                    f"SELECT b.period, b.level, b.key FROM {{batch}} AS b "
+                    f"ANTI JOIN {raw}.reps AS t ON t.rep_id = b.key "
+                    "WHERE b.level = 'rep' AND b.key IS NOT NULL ORDER BY b.period, b.key",
+                    WARN,
+                    why,
+                ),
+            )
+        )
     for rule in rules:
         rule.expectation.meta = {"rule": rule.name}
     return rules
@@ -342,8 +474,9 @@ class CursorPerStatementConnection(ConnectionWrapper):
         return _OwnCursor(cursor, self)
 
 
-def gx_engine_kwargs(con: duckdb.DuckDBPyConnection, *, search_path: str | None = None,
-                     cursor_fix: bool = True) -> dict[str, Any]:
+def gx_engine_kwargs(
+    con: duckdb.DuckDBPyConnection, *, search_path: str | None = None, cursor_fix: bool = True
+) -> dict[str, Any]:
     """create_engine() keyword arguments for an engine over `con`'s database.
 
     `creator` hands SQLAlchemy a cursor of the caller's connection rather than letting duckdb_engine open
@@ -383,8 +516,14 @@ def current_rows_sql(entity: str) -> str:
     usual, cheaper way."""
     spec = ENTITIES[entity]
     q = quote_ident
-    qualify = (f" QUALIFY rank() OVER (PARTITION BY {', '.join(q(c) for c in spec.key)} "
-               f"ORDER BY {_latest_first(entity)}) = 1") if spec.key else ""
+    qualify = (
+        (
+            f" QUALIFY rank() OVER (PARTITION BY {', '.join(q(c) for c in spec.key)} "
+            f"ORDER BY {_latest_first(entity)}) = 1"
+        )
+        if spec.key
+        else ""
+    )
     # Any total order makes GX's samples repeatable; (_file_seq, _source_row) identifies a row and sorts as
     # integers: 8.6 s instead of 13.2 s for 10M order lines when the key came first. Unpivoted wide targets
     # share one _source_row per month, so there the key breaks the tie.
@@ -407,10 +546,14 @@ def superseded_rowids(con: duckdb.DuckDBPyConnection, entity: str) -> list[int] 
     if not spec.key:
         return []
     table, keys = f"raw.{quote_ident(entity)}", ", ".join(quote_ident(c) for c in spec.key)
-    rowids = [int(r[0]) for r in con.execute(
-        f"SELECT rowid FROM {table} WHERE hash({keys}) IN (SELECT hash({keys}) FROM {table} GROUP BY 1 "
-        f"HAVING count(*) > 1) QUALIFY rank() OVER (PARTITION BY {keys} ORDER BY {_latest_first(entity)}) > 1 "
-        f"LIMIT {SUPERSEDED_LIST_MAX + 1}").fetchall()]
+    rowids = [
+        int(r[0])
+        for r in con.execute(
+            f"SELECT rowid FROM {table} WHERE hash({keys}) IN (SELECT hash({keys}) FROM {table} GROUP BY 1 "
+            f"HAVING count(*) > 1) QUALIFY rank() OVER (PARTITION BY {keys} ORDER BY {_latest_first(entity)}) > 1 "
+            f"LIMIT {SUPERSEDED_LIST_MAX + 1}"
+        ).fetchall()
+    ]
     return sorted(rowids) if len(rowids) <= SUPERSEDED_LIST_MAX else None
 
 
@@ -424,8 +567,11 @@ def _create_scratch(con: duckdb.DuckDBPyConnection, entity: str, table: str) -> 
         if superseded is None:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {current_rows_sql(entity)}")
         elif superseded:
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM raw.{quote_ident(entity)} "
-                        "WHERE NOT list_contains($rowids, rowid)", {"rowids": superseded})
+            con.execute(
+                f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM raw.{quote_ident(entity)} "
+                "WHERE NOT list_contains($rowids, rowid)",
+                {"rowids": superseded},
+            )
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM raw.{quote_ident(entity)}")
 
@@ -433,12 +579,20 @@ def _create_scratch(con: duckdb.DuckDBPyConnection, entity: str, table: str) -> 
 @contextmanager
 def _gx_batch(con: duckdb.DuckDBPyConnection, entity: str) -> Iterator[Any]:
     """A GX batch over the entity's scratch table (whole table), through an ephemeral in-memory GX context."""
-    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
-        store_backend_defaults=InMemoryStoreBackendDefaults()))
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+        ),
+    )
     # The URL only picks the dialect: `creator` supplies the connections.
-    source = context.data_sources.add_sql(f"build_db_{entity}", connection_string="duckdb:///:memory:",
-                                          kwargs=gx_engine_kwargs(con, search_path=f"{SCRATCH}.main"))
+    source = context.data_sources.add_sql(
+        f"build_db_{entity}",
+        connection_string="duckdb:///:memory:",
+        kwargs=gx_engine_kwargs(con, search_path=f"{SCRATCH}.main"),
+    )
     # No schema_name (deprecated in GX 1.x): the search path leads to the scratch table.
     asset = source.add_table_asset(entity, table_name=entity)
     try:
@@ -465,8 +619,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, entity: str, as_of: dt.date) -> li
             for rows_kind, expectations in by_kind.items():
                 if expectations:
                     suite = gx.ExpectationSuite(name=f"raw.{entity}", expectations=expectations)
-                    outcomes += batch.validate(suite, result_format=ROWS_FORMAT if rows_kind else COLUMN_FORMAT
-                                               ).results
+                    outcomes += batch.validate(suite, result_format=ROWS_FORMAT if rows_kind else COLUMN_FORMAT).results
         by_rule = {r.expectation_config.meta["rule"]: r for r in outcomes}
         return [_rule_result(entity, rule, by_rule[rule.name], rows) for rule in rules]
     finally:
@@ -478,8 +631,9 @@ def _rule_result(entity: str, rule: Rule, result: Any, rows: int) -> RuleResult:
     info = result.exception_info or {}
     # Metric failures are reported per metric: {metric id: {raised_exception, exception_message, ...}}.
     failures = [info] if "raised_exception" in info else list(info.values())
-    errors = sorted({str(f.get("exception_message")) for f in failures
-                     if isinstance(f, dict) and f.get("raised_exception")})
+    errors = sorted(
+        {str(f.get("exception_message")) for f in failures if isinstance(f, dict) and f.get("raised_exception")}
+    )
     details: dict[str, Any] = {"why": rule.why}
     if errors:  # an expectation that could not run fails (at its severity): never pass unchecked data
         details["exception"] = errors
@@ -493,24 +647,38 @@ def _rule_result(entity: str, rule: Rule, result: Any, rows: int) -> RuleResult:
     values = res.get("partial_unexpected_list") or []
     # Distinct values in a stable order: the same failures give the same sample.
     sample = sorted({_json(v): v for v in values}.items())[:SAMPLE_SIZE]
-    return RuleResult(entity, rule, bool(result.success), int(res.get("element_count", rows)),
-                      int(res.get("unexpected_count") or 0), float(res.get("unexpected_percent") or 0.0),
-                      [v for _, v in sample], details)
+    return RuleResult(
+        entity,
+        rule,
+        bool(result.success),
+        int(res.get("element_count", rows)),
+        int(res.get("unexpected_count") or 0),
+        float(res.get("unexpected_percent") or 0.0),
+        [v for _, v in sample],
+        details,
+    )
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def store_results(con: duckdb.DuckDBPyConnection, entity: str, results: Sequence[RuleResult], *, run_id: str,
-                  validated_at: dt.datetime) -> bool:
+def store_results(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    results: Sequence[RuleResult],
+    *,
+    run_id: str,
+    validated_at: dt.datetime,
+) -> bool:
     """Replace the entity's rows in audit.validation_results, unless the stored outcome is already the
     same (then nothing is written, and run_id/validated_at keep naming the run that first found it).
     Returns whether anything was written."""
     ensure_results_table(con)
     cols = ", ".join(_OUTCOME)
-    stored = con.execute(f"SELECT {cols} FROM {RESULTS_TABLE} WHERE entity = $e ORDER BY expectation",
-                         {"e": entity}).fetchall()
+    stored = con.execute(
+        f"SELECT {cols} FROM {RESULTS_TABLE} WHERE entity = $e ORDER BY expectation", {"e": entity}
+    ).fetchall()
     new = sorted((r.row() for r in results), key=lambda row: row[1])
     if [tuple(_canonical(v) for v in row) for row in stored] == [tuple(_canonical(v) for v in row) for row in new]:
         return False
@@ -518,8 +686,10 @@ def store_results(con: duckdb.DuckDBPyConnection, entity: str, results: Sequence
     try:
         con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE entity = $e", {"e": entity})
         marks = ", ".join(["?"] * (len(_OUTCOME) + 2))
-        con.executemany(f"INSERT INTO {RESULTS_TABLE} (run_id, validated_at, {cols}) VALUES ({marks})",
-                        [[run_id, validated_at, *row] for row in new])
+        con.executemany(
+            f"INSERT INTO {RESULTS_TABLE} (run_id, validated_at, {cols}) VALUES ({marks})",
+            [[run_id, validated_at, *row] for row in new],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -537,19 +707,30 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, *, as_of: dt.date, run_id: str | None = None,
-                    now: dt.datetime | None = None) -> EntityValidation:
+def validate_entity(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    *,
+    as_of: dt.date,
+    run_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> EntityValidation:
     """Run one entity's suite and store its results. Writes the build database: hold the writer lock."""
     started = dt.datetime.now()
     results = run_suite(con, entity, as_of)
-    written = store_results(con, entity, results, run_id=run_id or uuid.uuid4().hex,
-                            validated_at=now or started)
+    written = store_results(con, entity, results, run_id=run_id or uuid.uuid4().hex, validated_at=now or started)
     return EntityValidation(entity, results, (dt.datetime.now() - started).total_seconds(), written)
 
 
-def validate_all(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, entities: Sequence[str] | None = None,
-                 run_id: str | None = None, now: dt.datetime | None = None,
-                 on_entity: Callable[[EntityValidation], None] | None = None) -> dict[str, EntityValidation]:
+def validate_all(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    entities: Sequence[str] | None = None,
+    run_id: str | None = None,
+    now: dt.datetime | None = None,
+    on_entity: Callable[[EntityValidation], None] | None = None,
+) -> dict[str, EntityValidation]:
     """validate_entity for each entity (all by default), one run id and timestamp for all."""
     run_id = run_id or uuid.uuid4().hex
     now = now or dt.datetime.now()

@@ -49,9 +49,13 @@ daily_schedule = ScheduleDefinition(
 SETTLE_SECONDS = float(os.environ.get("SALESPERF_SENSOR_SETTLE_SECONDS", "30"))
 
 
-@sensor(job=salesperf_all_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED,
-        description="Starts a run when a landing file is added or changed and has settled "
-        f"(untouched for SALESPERF_SENSOR_SETTLE_SECONDS, default {SETTLE_SECONDS:.0f} s).")
+@sensor(
+    job=salesperf_all_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Starts a run when a landing file is added or changed and has settled "
+    f"(untouched for SALESPERF_SENSOR_SETTLE_SECONDS, default {SETTLE_SECONDS:.0f} s).",
+)
 def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     landing_dir = load_settings().landing_dir
     previous = decode_cursor(context.cursor)
@@ -62,7 +66,11 @@ def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReaso
         return SkipReason(f"no settled new or changed files in {landing_dir}")
     preview = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
     return SensorResult(
-        run_requests=[RunRequest(run_key=run_key_for(changed, cursor),
-                                 tags={"salesperf/trigger": "landing", "salesperf/files": preview[:200]})],
+        run_requests=[
+            RunRequest(
+                run_key=run_key_for(changed, cursor),
+                tags={"salesperf/trigger": "landing", "salesperf/files": preview[:200]},
+            )
+        ],
         cursor=encode_cursor(cursor),
     )

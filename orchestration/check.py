@@ -75,6 +75,7 @@ class EntitySummary:
 class CheckContext:
     """What an extra checker may look at: the folders, and the scratch database holding `raw.*` and
     `audit.*` as a run would have ingested them (open only while the checkers run)."""
+
     landing_dir: Path
     config_dir: Path
     con: duckdb.DuckDBPyConnection | None
@@ -147,22 +148,33 @@ def _ingest_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, profiles: Any
 # -- landing ------------------------------------------------------------------------------------------
 
 
-def check_landing(landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (),
-                  rows_per_file: int | None = ROWS_PER_FILE) -> list[Problem]:
+def check_landing(
+    landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (), rows_per_file: int | None = ROWS_PER_FILE
+) -> list[Problem]:
     """Problems in the landing folder, as a run would find them (see `inspect_landing`)."""
     return inspect_landing(landing_dir, config_dir, checkers=checkers, rows_per_file=rows_per_file).problems
 
 
-def inspect_landing(landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (),
-                    rows_per_file: int | None = ROWS_PER_FILE) -> CheckReport:
+def inspect_landing(
+    landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (), rows_per_file: int | None = ROWS_PER_FILE
+) -> CheckReport:
     """Ingest `landing_dir` into a scratch database and report its problems and per-entity counts.
     `rows_per_file` caps the rejected rows listed per file (None: all), so a file whose every row fails
     costs one more problem, not millions."""
     landing_dir, config_dir = Path(landing_dir), Path(config_dir)
     report = CheckReport()
     if not landing_dir.is_dir():
-        report.problems.append(Problem(ERROR, LANDING, str(landing_dir), None, "",
-                                       "a landing folder with one sub-folder per entity", "no such folder"))
+        report.problems.append(
+            Problem(
+                ERROR,
+                LANDING,
+                str(landing_dir),
+                None,
+                "",
+                "a landing folder with one sub-folder per entity",
+                "no such folder",
+            )
+        )
         report.problems += _run_checkers(checkers, CheckContext(landing_dir, config_dir, None))
         return report
     report.problems += _folder_problems(landing_dir)
@@ -178,8 +190,17 @@ def inspect_landing(landing_dir: Path, config_dir: Path, *, checkers: Sequence[C
             report.problems += _file_problems(con)
             report.problems += _row_problems(con, rows_per_file)
             if not any(s.files for s in report.entities):
-                report.problems.append(Problem(WARN, LANDING, ".", None, "", "landing files in entity "
-                                               "sub-folders (orders/, reps/, …)", "no landing files"))
+                report.problems.append(
+                    Problem(
+                        WARN,
+                        LANDING,
+                        ".",
+                        None,
+                        "",
+                        "landing files in entity sub-folders (orders/, reps/, …)",
+                        "no landing files",
+                    )
+                )
             report.problems += _run_checkers(checkers, CheckContext(landing_dir, config_dir, con, profiles))
         finally:
             con.close()
@@ -210,11 +231,21 @@ def _folder_problems(landing_dir: Path) -> list[Problem]:
             close = difflib.get_close_matches(path.name, ENTITY_NAMES, n=1)
             hint = f" (did you mean {close[0]}/?)" if close else ""
             # WARN, not ERROR: a run goes on without it, and an archive/ folder may be deliberate.
-            problems.append(Problem(WARN, LANDING, f"{path.name}/", None, "",
-                                    f"an entity folder{hint}; not read", "unknown folder"))
+            problems.append(
+                Problem(WARN, LANDING, f"{path.name}/", None, "", f"an entity folder{hint}; not read", "unknown folder")
+            )
         elif path.is_file():
-            problems.append(Problem(WARN, LANDING, path.name, None, "",
-                                    "files inside an entity folder, e.g. orders/; not read", "a file at the top"))
+            problems.append(
+                Problem(
+                    WARN,
+                    LANDING,
+                    path.name,
+                    None,
+                    "",
+                    "files inside an entity folder, e.g. orders/; not read",
+                    "a file at the top",
+                )
+            )
     return problems
 
 
@@ -235,20 +266,28 @@ def _ignored_problems(ignored: Iterable[str]) -> list[Problem]:
 
 def _summary(entity: str, report: EntityReport) -> EntitySummary:
     files = list(report.files)
-    return EntitySummary(entity, files=len(files), files_rejected=sum(f.status == "rejected_file" for f in files),
-                         ignored=len(report.ignored), rows_read=sum(f.rows_read for f in files),
-                         rows_accepted=sum(f.rows_accepted for f in files),
-                         rows_rejected=sum(f.rows_rejected for f in files))
+    return EntitySummary(
+        entity,
+        files=len(files),
+        files_rejected=sum(f.status == "rejected_file" for f in files),
+        ignored=len(report.ignored),
+        rows_read=sum(f.rows_read for f in files),
+        rows_accepted=sum(f.rows_accepted for f in files),
+        rows_rejected=sum(f.rows_rejected for f in files),
+    )
 
 
-_MISSING = re.compile(r"missing required column\(s\) (?P<missing>.*?); expected columns (?P<expected>.*?)"
-                      r" \(\* = required; Chinese labels accepted\), found (?P<found>.*)$")
+_MISSING = re.compile(
+    r"missing required column\(s\) (?P<missing>.*?); expected columns (?P<expected>.*?)"
+    r" \(\* = required; Chinese labels accepted\), found (?P<found>.*)$"
+)
 
 
 def _file_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
     """Whole-file rejections from audit.ingested_files, the missing-columns message split into parts."""
-    rows = con.execute("SELECT file, message FROM audit.ingested_files WHERE status = 'rejected_file' "
-                       "ORDER BY file").fetchall()
+    rows = con.execute(
+        "SELECT file, message FROM audit.ingested_files WHERE status = 'rejected_file' ORDER BY file"
+    ).fetchall()
     problems = []
     for file, message in rows:
         text = (message or "rejected").strip()
@@ -258,8 +297,17 @@ def _file_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
             required = [c.removesuffix("*") for c in match["expected"].split(", ") if c.endswith("*")]
             profile = re.search(r"\bprofile (\S+): missing required", text)  # read through a source profile
             through = f" (through profile {profile[1]})" if profile else ""
-            problems.append(Problem(ERROR, LANDING, file, 1, match["missing"],
-                                    f"required columns {', '.join(required)}{through}", f"columns {match['found']}"))
+            problems.append(
+                Problem(
+                    ERROR,
+                    LANDING,
+                    file,
+                    1,
+                    match["missing"],
+                    f"required columns {', '.join(required)}{through}",
+                    f"columns {match['found']}",
+                )
+            )
         else:  # empty, unreadable, outside the folder …: the message is the finding
             problems.append(Problem(ERROR, LANDING, file, None, "", f"a readable {SUPPORTED} file", text))
     return problems
@@ -268,27 +316,48 @@ def _file_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
 def _sheet_column(con: duckdb.DuckDBPyConnection) -> str:
     """audit.rejected_rows.sheet (the worksheet of a workbook's row) when this version of load.py records
     it, else NULL: the column is new, and check must work with and without it."""
-    found = con.execute("SELECT 1 FROM duckdb_columns() WHERE schema_name = 'audit' AND table_name = "
-                        "'rejected_rows' AND column_name = 'sheet'").fetchall()
+    found = con.execute(
+        "SELECT 1 FROM duckdb_columns() WHERE schema_name = 'audit' AND table_name = "
+        "'rejected_rows' AND column_name = 'sheet'"
+    ).fetchall()
     return "sheet" if found else "CAST(NULL AS VARCHAR)"
 
 
 def _row_problems(con: duckdb.DuckDBPyConnection, rows_per_file: int | None) -> list[Problem]:
     """One problem per failing cell of audit.rejected_rows; rows of files rejected whole are left out
     (their file-level problem says it all)."""
-    keep = "" if rows_per_file is None else f"QUALIFY row_number() OVER (PARTITION BY file ORDER BY row_number) " \
-                                            f"<= {int(rows_per_file)}"
-    rows = con.execute(f"SELECT file, {_sheet_column(con)}, entity, row_number, reason FROM audit.rejected_rows "
-                       f"WHERE NOT starts_with(reason, 'file rejected:') {keep} ORDER BY file, row_number").fetchall()
-    problems = [Problem(severity, LANDING, f"{file} [{sheet}]" if sheet else file, row, column, expected, found)
-                for file, sheet, entity, row, reason in rows
-                for severity, column, expected, found in split_reason(reason, entity)]
+    keep = (
+        ""
+        if rows_per_file is None
+        else f"QUALIFY row_number() OVER (PARTITION BY file ORDER BY row_number) <= {int(rows_per_file)}"
+    )
+    rows = con.execute(
+        f"SELECT file, {_sheet_column(con)}, entity, row_number, reason FROM audit.rejected_rows "
+        f"WHERE NOT starts_with(reason, 'file rejected:') {keep} ORDER BY file, row_number"
+    ).fetchall()
+    problems = [
+        Problem(severity, LANDING, f"{file} [{sheet}]" if sheet else file, row, column, expected, found)
+        for file, sheet, entity, row, reason in rows
+        for severity, column, expected, found in split_reason(reason, entity)
+    ]
     if rows_per_file is not None:
-        more = con.execute("SELECT file, count(*) - $n FROM audit.rejected_rows WHERE NOT starts_with(reason, "
-                           "'file rejected:') GROUP BY file HAVING count(*) > $n ORDER BY file",
-                           {"n": int(rows_per_file)}).fetchall()
-        problems += [Problem(ERROR, LANDING, file, None, "", f"(first {rows_per_file:,} rejected rows listed)",
-                             f"{extra:,} more rejected rows") for file, extra in more]
+        more = con.execute(
+            "SELECT file, count(*) - $n FROM audit.rejected_rows WHERE NOT starts_with(reason, "
+            "'file rejected:') GROUP BY file HAVING count(*) > $n ORDER BY file",
+            {"n": int(rows_per_file)},
+        ).fetchall()
+        problems += [
+            Problem(
+                ERROR,
+                LANDING,
+                file,
+                None,
+                "",
+                f"(first {rows_per_file:,} rejected rows listed)",
+                f"{extra:,} more rejected rows",
+            )
+            for file, extra in more
+        ]
     return problems
 
 
@@ -342,8 +411,9 @@ def _run_checkers(checkers: Sequence[Checker], context: CheckContext) -> list[Pr
             problems += list(checker(context))
         except Exception as exc:  # noqa: BLE001  (one broken checker must not hide the other findings)
             name = getattr(checker, "__name__", type(checker).__name__)
-            problems.append(Problem(ERROR, LANDING, "", None, "", f"checker {name} to run",
-                                    f"{type(exc).__name__}: {exc}"))
+            problems.append(
+                Problem(ERROR, LANDING, "", None, "", f"checker {name} to run", f"{type(exc).__name__}: {exc}")
+            )
     return problems
 
 
@@ -358,8 +428,17 @@ def check_config(config_dir: Path) -> list[Problem]:
 
     config_dir = Path(config_dir)
     if not config_dir.is_dir():
-        return [Problem(WARN, CONFIG, str(config_dir), None, "", "the config folder (every file optional)",
-                        "no such folder: targets, scorecards and commissions are off")]
+        return [
+            Problem(
+                WARN,
+                CONFIG,
+                str(config_dir),
+                None,
+                "",
+                "the config folder (every file optional)",
+                "no such folder: targets, scorecards and commissions are off",
+            )
+        ]
     problems: list[Problem] = []
     specs = all_specs()
     for spec in specs:
@@ -372,8 +451,17 @@ def check_config(config_dir: Path) -> list[Problem]:
         if path.name not in known:
             close = difflib.get_close_matches(path.name, sorted(known), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(Problem(WARN, CONFIG, path.name, None, "", f"one of {', '.join(sorted(known))}{hint}",
-                                    "a file salesperf does not read"))
+            problems.append(
+                Problem(
+                    WARN,
+                    CONFIG,
+                    path.name,
+                    None,
+                    "",
+                    f"one of {', '.join(sorted(known))}{hint}",
+                    "a file salesperf does not read",
+                )
+            )
     problems.sort(key=_sort_key)
     return problems
 
@@ -391,8 +479,9 @@ def _spec_problems(path: Path, spec: ConfigSpec) -> list[Problem]:
             return _validation_problems(path, exc.__context__)
         return config_error_problems(exc, path.parent, default_file=path.name)
     except Exception as exc:  # noqa: BLE001  (a run would fail on it too: report, and check the other files)
-        return [Problem(ERROR, CONFIG, path.name, None, "", "a config file a run can load",
-                        f"{type(exc).__name__}: {exc}")]
+        return [
+            Problem(ERROR, CONFIG, path.name, None, "", "a config file a run can load", f"{type(exc).__name__}: {exc}")
+        ]
     return []
 
 
@@ -407,8 +496,9 @@ def _validation_problems(path: Path, error: ValidationError, file: str | None = 
         found = "" if isinstance(value, dict | list) or item.get("type") == "missing" else _show(value)
         for sub_path, sub_message in _split_message(message):
             full = location + sub_path
-            problems.append(Problem(ERROR, CONFIG, file, lines(full), key_path(full), sub_message,
-                                    found if not sub_path else ""))
+            problems.append(
+                Problem(ERROR, CONFIG, file, lines(full), key_path(full), sub_message, found if not sub_path else "")
+            )
     return problems
 
 
@@ -454,8 +544,17 @@ def config_error_problems(error: ValueError, config_dir: Path, *, default_file: 
         return _validation_problems(path, error.__context__, file)
     if rest.startswith("not valid YAML"):
         line = re.search(r"at line (\d+)", rest)
-        return [Problem(ERROR, CONFIG, file, int(line[1]) if line else None, "", "valid YAML",
-                        rest.removeprefix("not valid YAML ").removeprefix(": "))]
+        return [
+            Problem(
+                ERROR,
+                CONFIG,
+                file,
+                int(line[1]) if line else None,
+                "",
+                "valid YAML",
+                rest.removeprefix("not valid YAML ").removeprefix(": "),
+            )
+        ]
     problems = []
     for part in rest.split("; "):
         match = _PATH_PART.match(part)
@@ -464,8 +563,9 @@ def config_error_problems(error: ValueError, config_dir: Path, *, default_file: 
             problems.append(Problem(ERROR, CONFIG, file, lines(location), match["path"], match["message"], ""))
         elif problems:  # a message holding "; " itself: glue it back to the part it belongs to
             last = problems[-1]
-            problems[-1] = Problem(last.severity, last.area, last.file, last.row, last.column,
-                                   f"{last.expected}; {part}", last.found)
+            problems[-1] = Problem(
+                last.severity, last.area, last.file, last.row, last.column, f"{last.expected}; {part}", last.found
+            )
         else:
             problems.append(Problem(ERROR, CONFIG, file, None, "", part, ""))
     return problems
@@ -501,8 +601,9 @@ def _line_finder(path: Path) -> Callable[[tuple[int | str, ...]], int | None]:
 # -- both ---------------------------------------------------------------------------------------------
 
 
-def run_check(landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (),
-              rows_per_file: int | None = ROWS_PER_FILE) -> CheckReport:
+def run_check(
+    landing_dir: Path, config_dir: Path, *, checkers: Sequence[Checker] = (), rows_per_file: int | None = ROWS_PER_FILE
+) -> CheckReport:
     """Config problems first (a run stops on them before any model runs), then the landing folder's."""
     report = inspect_landing(landing_dir, config_dir, checkers=checkers, rows_per_file=rows_per_file)
     report.problems = check_config(config_dir) + report.problems
@@ -528,9 +629,17 @@ def suite_checker(as_of: dt.date) -> Checker:
                 count = "" if result.unexpected_count is None else f"{result.unexpected_count:,} row(s)"
                 sample = ", ".join(_sample_text(v, result.rule.columns) for v in result.sample[:3])
                 found = "; ".join(t for t in (count, f"e.g. {sample}" if sample else "") if t) or "failed to run"
-                problems.append(Problem(result.rule.severity, LANDING, f"{entity}/", None,
-                                        ", ".join(result.rule.columns),
-                                        f"{result.rule.why} (expectation {result.rule.name})", found))
+                problems.append(
+                    Problem(
+                        result.rule.severity,
+                        LANDING,
+                        f"{entity}/",
+                        None,
+                        ", ".join(result.rule.columns),
+                        f"{result.rule.why} (expectation {result.rule.name})",
+                        found,
+                    )
+                )
         return problems
 
     return check

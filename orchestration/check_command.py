@@ -51,8 +51,14 @@ def _problem_table(problems: list[Problem], limit: int) -> Table:
         table.add_column(name, justify="right" if name == "row" else "left", overflow="fold")
     for p in problems[:limit]:
         # Text, not markup: cells hold user data and key paths like plans[0], which must print verbatim.
-        table.add_row(Text(p.severity, style="bold red" if p.severity == "ERROR" else "yellow"), Text(p.file),
-                      Text("" if p.row is None else str(p.row)), Text(p.column), Text(p.expected), Text(p.found))
+        table.add_row(
+            Text(p.severity, style="bold red" if p.severity == "ERROR" else "yellow"),
+            Text(p.file),
+            Text("" if p.row is None else str(p.row)),
+            Text(p.column),
+            Text(p.expected),
+            Text(p.found),
+        )
     return table
 
 
@@ -62,8 +68,15 @@ def _entity_table(report: CheckReport) -> Table:
         table.add_column(name, justify="left" if name == "entity" else "right")
     for s in report.entities:
         if s.files or s.ignored:
-            table.add_row(s.entity, f"{s.files:,}", f"{s.files_rejected:,}", f"{s.ignored:,}", f"{s.rows_read:,}",
-                          f"{s.rows_accepted:,}", f"{s.rows_rejected:,}")
+            table.add_row(
+                s.entity,
+                f"{s.files:,}",
+                f"{s.files_rejected:,}",
+                f"{s.ignored:,}",
+                f"{s.rows_read:,}",
+                f"{s.rows_accepted:,}",
+                f"{s.rows_rejected:,}",
+            )
     return table
 
 
@@ -89,8 +102,11 @@ def _render(console: Console, report: CheckReport, limit: int, landing: Path, co
         console.print(_problem_table(report.problems, limit))
         if len(report.problems) > limit:
             console.print(Text(f"... and {len(report.problems) - limit:,} more (--max-rows N, or --format csv)"))
-    verdict = (f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}" if report.problems
-               else "no problems found")
+    verdict = (
+        f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+        if report.problems
+        else "no problems found"
+    )
     console.print(Text(verdict, style="bold red" if report.errors else "green" if not report.problems else "yellow"))
 
 
@@ -127,7 +143,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "table":
         _print_table(report, DEFAULT_TABLE_ROWS if args.max_rows is None else args.max_rows, landing, config)
     else:  # machine formats list everything unless told otherwise
-        shown = report.problems if args.max_rows is None else report.problems[:args.max_rows]
+        shown = report.problems if args.max_rows is None else report.problems[: args.max_rows]
         if args.format == "csv":
             _print_csv(shown)
         else:
@@ -140,18 +156,28 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
     if args.landing and args.config:
         return Path(args.landing), Path(args.config)
     settings = load_settings()
-    return (Path(args.landing) if args.landing else settings.landing_dir,
-            Path(args.config) if args.config else settings.config_dir)
+    return (
+        Path(args.landing) if args.landing else settings.landing_dir,
+        Path(args.config) if args.config else settings.config_dir,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help="validate the landing folder and every config file without running "
-                                         "the pipeline; exit 1 on errors")
+    check = sub.add_parser(
+        "check", help="validate the landing folder and every config file without running the pipeline; exit 1 on errors"
+    )
     check.add_argument("--landing", default=None, help="landing folder (default: SALESPERF_LANDING_DIR)")
     check.add_argument("--config", default=None, help="config folder (default: SALESPERF_CONFIG_DIR)")
-    check.add_argument("--max-rows", type=int, default=None,
-                       help=f"problems to list (default: {DEFAULT_TABLE_ROWS} in a table, all in csv/json)")
+    check.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        help=f"problems to list (default: {DEFAULT_TABLE_ROWS} in a table, all in csv/json)",
+    )
     check.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    check.add_argument("--no-suites", action="store_true",
-                       help="skip the great-expectations suites (references, keys, ranges; ~0.5 s per entity)")
+    check.add_argument(
+        "--no-suites",
+        action="store_true",
+        help="skip the great-expectations suites (references, keys, ranges; ~0.5 s per entity)",
+    )
     check.set_defaults(func=cmd_check)

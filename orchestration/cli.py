@@ -32,10 +32,17 @@ def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> No
 
     started = time.monotonic()
     with console.status(f"generating the demo company into {out_dir} …") as status:
-        counts = generate_demo_data(out_dir, scale=scale or DEFAULT_SCALE, seed=seed, as_of=as_of,
-                                    progress=lambda message: status.update(f"generating: {message}"))
-    console.print(f"generated {sum(counts.values()):,} rows in {len(counts)} entities into {out_dir} "
-                  f"({time.monotonic() - started:.1f} s)")
+        counts = generate_demo_data(
+            out_dir,
+            scale=scale or DEFAULT_SCALE,
+            seed=seed,
+            as_of=as_of,
+            progress=lambda message: status.update(f"generating: {message}"),
+        )
+    console.print(
+        f"generated {sum(counts.values()):,} rows in {len(counts)} entities into {out_dir} "
+        f"({time.monotonic() - started:.1f} s)"
+    )
 
 
 def _run(settings: Settings) -> None:
@@ -59,10 +66,12 @@ def _print_summary(settings: Settings) -> None:
     for name, rows in counts:
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    console.print(f"files ingested: {files:,}; rejected rows: {rejected:,}"
-                  + (" (see audit.rejected_rows)" if rejected else ""))
-    console.print(f"warehouse: [bold]{settings.warehouse}[/bold]  (open read-only: "
-                  f"duckdb -readonly {settings.warehouse})")
+    console.print(
+        f"files ingested: {files:,}; rejected rows: {rejected:,}" + (" (see audit.rejected_rows)" if rejected else "")
+    )
+    console.print(
+        f"warehouse: [bold]{settings.warehouse}[/bold]  (open read-only: duckdb -readonly {settings.warehouse})"
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -77,8 +86,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     settings = load_settings()
     if not settings.landing_dir.is_dir():
-        raise UserError(f"landing folder {settings.landing_dir} does not exist; set SALESPERF_LANDING_DIR "
-                        "or run `salesperf demo`")
+        raise UserError(
+            f"landing folder {settings.landing_dir} does not exist; set SALESPERF_LANDING_DIR or run `salesperf demo`"
+        )
     _run(settings)
 
 
@@ -94,8 +104,16 @@ def cmd_ui(args: argparse.Namespace) -> None:
     settings = load_settings()
     prepare_instance(settings)
     prepare_manifest()
-    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
-               "-p", str(args.port), "-h", args.host]
+    command = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-p",
+        str(args.port),
+        "-h",
+        args.host,
+    ]
     console.print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home})")
     raise SystemExit(subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy()))
 

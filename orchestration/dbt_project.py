@@ -33,9 +33,18 @@ def prepare_manifest(*, force: bool = False) -> Path:
     # Parsing renders profiles.yml, which names the build database; the configured one will do.
     env = {**load_settings().dbt_env(), **os.environ}
     result = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env, capture_output=True, text=True,
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         detail = (result.stdout + result.stderr).strip().splitlines()

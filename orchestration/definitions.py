@@ -19,8 +19,15 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions wired to `settings` (default: the SALESPERF_* environment)."""
     return Definitions(
-        assets=[*ingestion_assets, calendar_days, *config_assets, salesperf_dbt_models, published_warehouse,
-                commission_exports, *forecasting_assets],
+        assets=[
+            *ingestion_assets,
+            calendar_days,
+            *config_assets,
+            salesperf_dbt_models,
+            published_warehouse,
+            commission_exports,
+            *forecasting_assets,
+        ],
         asset_checks=expectation_checks,
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],

@@ -18,8 +18,7 @@ Snapshot = dict[str, tuple[int, int]]
 def is_landing_candidate(path: Path) -> bool:
     """Data files only: skips hidden files, Excel lock files (~$x.xlsx) and partial downloads."""
     name = path.name
-    return (path.is_file() and not name.startswith((".", "~$"))
-            and path.suffix.lower() in LANDING_SUFFIXES)
+    return path.is_file() and not name.startswith((".", "~$")) and path.suffix.lower() in LANDING_SUFFIXES
 
 
 def snapshot_landing(landing_dir: Path) -> Snapshot:
@@ -33,8 +32,9 @@ def snapshot_landing(landing_dir: Path) -> Snapshot:
     return snapshot
 
 
-def settled_changes(previous: Snapshot, current: Snapshot, now_ns: int,
-                    settle_seconds: float) -> tuple[Snapshot, list[str]]:
+def settled_changes(
+    previous: Snapshot, current: Snapshot, now_ns: int, settle_seconds: float
+) -> tuple[Snapshot, list[str]]:
     """Return (cursor to store, settled paths that are new or changed since `previous`).
 
     Unsettled files keep their previous cursor entry (if any), so they are picked up on a later tick once

@@ -29,8 +29,7 @@ def writer_lock(build_dir: Path, *, timeout_seconds: float = 3600.0) -> Iterator
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise TimeoutError(
-                        f"another salesperf run has held the write lock on {build_dir} for over "
-                        f"{timeout_seconds:.0f} s"
+                        f"another salesperf run has held the write lock on {build_dir} for over {timeout_seconds:.0f} s"
                     ) from None
                 time.sleep(0.5)
         try:

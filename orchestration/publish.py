@@ -69,8 +69,9 @@ def _copy_relation(con: duckdb.DuckDBPyConnection, schema: str, name: str, comme
     return con.execute(f"select count(*) from {target}").fetchone()[0]
 
 
-def publish(build_db: Path, warehouse: Path, *, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
-            as_of: dt.date | None = None) -> PublishReport:
+def publish(
+    build_db: Path, warehouse: Path, *, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS, as_of: dt.date | None = None
+) -> PublishReport:
     """Copy `schemas` of `build_db` into a new file and atomically move it over `warehouse`."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     # Unique per publish, even for two in one process; hidden so BI file pickers do not list it.
@@ -107,5 +108,7 @@ def _write_warehouse_info(con: duckdb.DuckDBPyConnection, build_db: Path, as_of:
         """,
         [as_of, STORAGE_VERSION, build_db.name],
     )
-    con.execute("comment on table pub.audit.warehouse_info is "
-                "'When this file was published, the as-of date its run used, and its storage version.'")
+    con.execute(
+        "comment on table pub.audit.warehouse_info is "
+        "'When this file was published, the as-of date its run used, and its storage version.'"
+    )

@@ -24,14 +24,22 @@ class SalesperfSettings(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SalesperfSettings:
-        return cls(landing_dir=str(settings.landing_dir), config_dir=str(settings.config_dir),
-                   warehouse=str(settings.warehouse), dagster_home=str(settings.dagster_home),
-                   as_of=settings.as_of.isoformat())
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            config_dir=str(settings.config_dir),
+            warehouse=str(settings.warehouse),
+            dagster_home=str(settings.dagster_home),
+            as_of=settings.as_of.isoformat(),
+        )
 
     def resolve(self) -> Settings:
-        return Settings(landing_dir=Path(self.landing_dir), config_dir=Path(self.config_dir),
-                        warehouse=Path(self.warehouse), dagster_home=Path(self.dagster_home),
-                        as_of=dt.date.fromisoformat(self.as_of))
+        return Settings(
+            landing_dir=Path(self.landing_dir),
+            config_dir=Path(self.config_dir),
+            warehouse=Path(self.warehouse),
+            dagster_home=Path(self.dagster_home),
+            as_of=dt.date.fromisoformat(self.as_of),
+        )
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:

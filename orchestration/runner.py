@@ -44,12 +44,19 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
     from dagster import DagsterEventType
 
     seen_steps: set[str] = set()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task("starting", total=total)
         while not stop.wait(0.5):
-            records = instance.all_logs(run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION,
-                                                         DagsterEventType.STEP_START})
+            records = instance.all_logs(
+                run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_START}
+            )
             done = 0
             current = None
             for record in records:
@@ -59,8 +66,9 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
                 elif event.step_key and event.step_key not in seen_steps:
                     seen_steps.add(event.step_key)
                     current = event.step_key
-            progress.update(task, completed=min(done, total),
-                            description=(current or progress.tasks[0].description)[:40])
+            progress.update(
+                task, completed=min(done, total), description=(current or progress.tasks[0].description)[:40]
+            )
         progress.update(task, description="done")
 
 
@@ -89,7 +97,9 @@ def run_everything(settings: Settings, console: Console) -> RunOutcome:
     try:
         with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, raise_on_error=False,
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
                 tags={"salesperf/trigger": "cli"},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
@@ -120,8 +130,10 @@ def warehouse_summary(warehouse: Path) -> tuple[list[tuple[str, int]], int, int]
     """(table, rows) of the published file, rejected rows, files ingested — read-only, as a BI tool would."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = con.execute("select schema_name || '.' || table_name from duckdb_tables() "
-                             "where schema_name in ('marts', 'audit') order by 1").fetchall()
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name in ('marts', 'audit') order by 1"
+        ).fetchall()
         counts = [(name, con.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in tables]
         rejected = con.execute("select count(*) from audit.rejected_rows").fetchone()[0]
         files = con.execute("select count(*) from audit.ingested_files").fetchone()[0]

@@ -84,41 +84,67 @@ assignments:
 
 
 def _rep(rep_id, role="rep", hire_date="2020-01-01", manager_id="M"):
-    return dict(rep_id=rep_id, rep_name=f"Rep {rep_id}", region="East", team="E1", role=role,
-                hire_date=hire_date, manager_id=manager_id)
+    return dict(
+        rep_id=rep_id,
+        rep_name=f"Rep {rep_id}",
+        region="East",
+        team="E1",
+        role=role,
+        hire_date=hire_date,
+        manager_id=manager_id,
+    )
 
 
-REPS = [_rep("M", role="manager", manager_id=None), _rep("A"), _rep("B", hire_date="2025-01-10"), _rep("C"),
-        _rep("G"), {**_rep("H"), "rep_name": "=HYPERLINK(\"http://x\")"}]  # a name a spreadsheet would run
-PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=6000),
-            dict(product_id="NEW", product_name="Gadget", product_line="新品", unit_cost=500)]
+REPS = [
+    _rep("M", role="manager", manager_id=None),
+    _rep("A"),
+    _rep("B", hire_date="2025-01-10"),
+    _rep("C"),
+    _rep("G"),
+    {**_rep("H"), "rep_name": '=HYPERLINK("http://x")'},
+]  # a name a spreadsheet would run
+PRODUCTS = [
+    dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=6000),
+    dict(product_id="NEW", product_name="Gadget", product_line="新品", unit_cost=500),
+]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
 
 def _line(order_id, order_date, rep_id, product_id, quantity, unit_price, status="completed", cancelled_date=None):
-    return dict(order_id=order_id, line_no=1, order_date=order_date, customer_id="K1", rep_id=rep_id,
-                product_id=product_id, quantity=quantity, unit_price=unit_price, discount_amount=0,
-                currency="CNY", status=status, cancelled_date=cancelled_date)
+    return dict(
+        order_id=order_id,
+        line_no=1,
+        order_date=order_date,
+        customer_id="K1",
+        rep_id=rep_id,
+        product_id=product_id,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount_amount=0,
+        currency="CNY",
+        status=status,
+        cancelled_date=cancelled_date,
+    )
 
 
 ORDERS = [
-    _line("O1", "2025-01-15", "A", "HW", 10, 8000),          # 80,000
-    _line("O2", "2025-02-10", "A", "NEW", 20, 1000),         # 20,000 (before the SPIF window)
-    _line("O3", "2025-03-05", "A", "NEW", 10, 1000),         # 10,000, SPIF 10 x 50 = 500
+    _line("O1", "2025-01-15", "A", "HW", 10, 8000),  # 80,000
+    _line("O2", "2025-02-10", "A", "NEW", 20, 1000),  # 20,000 (before the SPIF window)
+    _line("O3", "2025-03-05", "A", "NEW", 10, 1000),  # 10,000, SPIF 10 x 50 = 500
     _line("O4", "2025-03-20", "A", "HW", 1, 5000, status="cancelled", cancelled_date="2025-03-21"),
-    _line("O5", "2025-03-10", "B", "HW", 1, 150000),         # 150,000
-    _line("O6", "2025-01-20", "C", "HW", 1, 30000),          # 30,000 on q_marginal (before 02-15)
-    _line("O7", "2025-03-03", "C", "HW", 1, 11000),          # 11,000 on m_retro (March)
-    _line("O8", "2025-03-15", "C", "HW", 1, 15000),          # split C 60% + B 60% (overlay 120%)
-    _line("O9", "2025-02-01", "G", "HW", 2, 10000),          # 20,000, margin 20,000 - 2 x 6,000 = 8,000
-    _line("O10", "2024-12-20", "H", "HW", 1, 30000),         # paid 12,000 in Q1 and 18,000 in Q2
+    _line("O5", "2025-03-10", "B", "HW", 1, 150000),  # 150,000
+    _line("O6", "2025-01-20", "C", "HW", 1, 30000),  # 30,000 on q_marginal (before 02-15)
+    _line("O7", "2025-03-03", "C", "HW", 1, 11000),  # 11,000 on m_retro (March)
+    _line("O8", "2025-03-15", "C", "HW", 1, 15000),  # split C 60% + B 60% (overlay 120%)
+    _line("O9", "2025-02-01", "G", "HW", 2, 10000),  # 20,000, margin 20,000 - 2 x 6,000 = 8,000
+    _line("O10", "2024-12-20", "H", "HW", 1, 30000),  # paid 12,000 in Q1 and 18,000 in Q2
 ]
 RETURNS = [
-    dict(return_id="RT1", order_id="O1", line_no=1, return_date="2025-03-25", amount=5000),   # same quarter
-    dict(return_id="RT2", order_id="O3", line_no=1, return_date="2025-04-10", amount=2000),   # 36 days: clawback
-    dict(return_id="RT3", order_id="O1", line_no=1, return_date="2025-06-30", amount=1000),   # 166 days: none
+    dict(return_id="RT1", order_id="O1", line_no=1, return_date="2025-03-25", amount=5000),  # same quarter
+    dict(return_id="RT2", order_id="O3", line_no=1, return_date="2025-04-10", amount=2000),  # 36 days: clawback
+    dict(return_id="RT3", order_id="O1", line_no=1, return_date="2025-06-30", amount=1000),  # 166 days: none
     dict(return_id="RT4", order_id="O5", line_no=1, return_date="2025-04-20", amount=15000),  # 41 days: clawback
-    dict(return_id="RT5", order_id="O9", line_no=1, return_date="2025-03-01", amount=5000),   # same quarter
+    dict(return_id="RT5", order_id="O9", line_no=1, return_date="2025-03-01", amount=5000),  # same quarter
 ]
 CREDIT_SPLITS = [dict(order_id="O8", rep_id="C", split_pct=0.6), dict(order_id="O8", rep_id="B", split_pct=0.6)]
 PAYMENTS = [
@@ -126,14 +152,22 @@ PAYMENTS = [
     dict(payment_id="PM2", order_id="O10", customer_id="K1", payment_date="2025-04-02", amount=18000),
     dict(payment_id="PM3", order_id=None, customer_id="K1", payment_date="2025-02-02", amount=999),  # no order
 ]
-TARGETS = [dict(period=p, level="rep", key=k, target_amount=t)
-           for p, k, t in [("2025-Q1", "A", 100000), ("2025-Q2", "A", 100000), ("2025-Q1", "B", 90000),
-                           ("2025-Q2", "B", 90000), ("2025-Q1", "C", 60000)]]
-ADJUSTMENTS = [dict(rep_id="A", period="2025-02", amount=300, reason="=HYPERLINK(\"x\") 大客户奖励")]
+TARGETS = [
+    dict(period=p, level="rep", key=k, target_amount=t)
+    for p, k, t in [
+        ("2025-Q1", "A", 100000),
+        ("2025-Q2", "A", 100000),
+        ("2025-Q1", "B", 90000),
+        ("2025-Q2", "B", 90000),
+        ("2025-Q1", "C", 60000),
+    ]
+]
+ADJUSTMENTS = [dict(rep_id="A", period="2025-02", amount=300, reason='=HYPERLINK("x") 大客户奖励')]
 
 
-def build_raw_database(path: Path, config_dir: Path, extra_orders: list[dict] | None = None,
-                       extra_returns: list[dict] | None = None) -> None:
+def build_raw_database(
+    path: Path, config_dir: Path, extra_orders: list[dict] | None = None, extra_returns: list[dict] | None = None
+) -> None:
     from ingestion.config_specs import all_specs
     from ingestion.config_tables import load_config_tables
 
@@ -157,19 +191,41 @@ def build_raw_database(path: Path, config_dir: Path, extra_orders: list[dict] | 
         raw.file("adjustments", "adjustments/adjustments.csv", ADJUSTMENTS)
         day = dt.date(2024, 1, 1)
         while day.year <= 2025:
-            con.execute("insert into raw.calendar_days values (?, ?, null, 'chinese_calendar')",
-                        [day, day.isoweekday() <= 5])
+            con.execute(
+                "insert into raw.calendar_days values (?, ?, null, 'chinese_calendar')", [day, day.isoweekday() <= 5]
+            )
             day += dt.timedelta(days=1)
     finally:
         con.close()
 
 
-def run_dbt(db_path: Path, work: Path, command: str = "build", select: str | None = None,
-            as_of: str = AS_OF, project_dir: Path = DBT_PROJECT_DIR) -> str:
-    env = {**os.environ, "SALESPERF_BUILD_DB": str(db_path), "SALESPERF_AS_OF": as_of,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    args = [_dbt_executable(), command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+def run_dbt(
+    db_path: Path,
+    work: Path,
+    command: str = "build",
+    select: str | None = None,
+    as_of: str = AS_OF,
+    project_dir: Path = DBT_PROJECT_DIR,
+) -> str:
+    env = {
+        **os.environ,
+        "SALESPERF_BUILD_DB": str(db_path),
+        "SALESPERF_AS_OF": as_of,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
+    args = [
+        _dbt_executable(),
+        command,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
     if select:
         args += ["--select", select, "--indirect-selection", "cautious"]
     result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)

@@ -31,8 +31,18 @@ def duckdb1_path() -> Path:
     target = PROJECT_ROOT / ".venv" / "compat" / f"duckdb-{COMPAT_DUCKDB_VERSION}"
     if not (target / "duckdb").is_dir():
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--target", str(target), f"duckdb=={COMPAT_DUCKDB_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--target",
+                str(target),
+                f"duckdb=={COMPAT_DUCKDB_VERSION}",
+            ],
             check=True,
         )
     return target
@@ -56,16 +66,19 @@ COMPANY_AS_OF = dt.date(2025, 11, 15)
 COMPANY_SCALE = 20_000
 
 
-def fingerprint(db: Path, schemas: tuple[str, ...] = ("raw", "audit", "config", "marts")
-                ) -> dict[str, tuple[int, int]]:
+def fingerprint(db: Path, schemas: tuple[str, ...] = ("raw", "audit", "config", "marts")) -> dict[str, tuple[int, int]]:
     """Row count and an order-independent content hash of every table in `schemas`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = con.execute("select schema_name, table_name from duckdb_tables() "
-                             "where schema_name in (select unnest(?::varchar[])) order by 1, 2",
-                             [list(schemas)]).fetchall()
-        return {f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x')
-                .fetchone() for s, t in tables}
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in (select unnest(?::varchar[])) order by 1, 2",
+            [list(schemas)],
+        ).fetchall()
+        return {
+            f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x').fetchone()
+            for s, t in tables
+        }
     finally:
         con.close()
 
@@ -87,9 +100,13 @@ def company(tmp_path_factory, dbt_manifest):
     from orchestration.settings import Settings
 
     root = tmp_path_factory.mktemp("company")
-    settings = Settings(landing_dir=root / "landing", config_dir=PROJECT_ROOT / "config",
-                        warehouse=root / "warehouse" / "salesperf.duckdb", dagster_home=root / "dagster_home",
-                        as_of=COMPANY_AS_OF)
+    settings = Settings(
+        landing_dir=root / "landing",
+        config_dir=PROJECT_ROOT / "config",
+        warehouse=root / "warehouse" / "salesperf.duckdb",
+        dagster_home=root / "dagster_home",
+        as_of=COMPANY_AS_OF,
+    )
     generate_demo_data(settings.landing_dir, scale=COMPANY_SCALE, seed=7, as_of=COMPANY_AS_OF)
     instance = DagsterInstance.ephemeral()
     run_all_assets(settings, instance)

@@ -41,9 +41,11 @@ for _rep in REPS:
     _rep.setdefault("manager_id", "M1" if _rep["team"] == "E1" and _rep["role"] == "rep" else None)
 BASE = {"R1": 30000, "R2": 20000, "R5": 8000, "R3": 25000, "R4": 15000, "R6": 10000}
 SEASON = {1: 0.9, 2: 0.5, 3: 1.0, 4: 1.0, 5: 1.0, 6: 1.1, 7: 0.9, 8: 0.9, 9: 1.0, 10: 1.0, 11: 1.2, 12: 1.5}
-PRODUCTS = [dict(product_id="P1", product_line="Hardware", unit_cost=50),
-            dict(product_id="P2", product_line="Software", unit_cost=10),
-            dict(product_id="P3", product_line="Services", unit_cost=30)]
+PRODUCTS = [
+    dict(product_id="P1", product_line="Hardware", unit_cost=50),
+    dict(product_id="P2", product_line="Software", unit_cost=10),
+    dict(product_id="P3", product_line="Services", unit_cost=30),
+]
 
 TARGETS_YML = """\
 company_target: {growth: 0.10}
@@ -66,8 +68,11 @@ MANUAL_TARGETS = [
 
 # China 2025 (State Council notice): 春节 01-28..02-04 (+ 01-26 Sun, 02-08 Sat worked);
 # 国庆+中秋 10-01..10-08 (+ 09-28 Sun, 10-11 Sat worked); New Year's Day 01-01.
-HOLIDAYS_2025 = ({dt.date(2025, 1, 1)} | {dt.date(2025, 1, 28) + dt.timedelta(days=i) for i in range(8)}
-                 | {dt.date(2025, 10, 1) + dt.timedelta(days=i) for i in range(8)})
+HOLIDAYS_2025 = (
+    {dt.date(2025, 1, 1)}
+    | {dt.date(2025, 1, 28) + dt.timedelta(days=i) for i in range(8)}
+    | {dt.date(2025, 10, 1) + dt.timedelta(days=i) for i in range(8)}
+)
 ADJUSTED_WORKDAYS_2025 = {dt.date(2025, 1, 26), dt.date(2025, 2, 8), dt.date(2025, 9, 28), dt.date(2025, 10, 11)}
 
 
@@ -91,25 +96,60 @@ def order_lines() -> list[dict]:
             if not employed(rep, day):
                 continue
             amount = round(BASE[rep["rep_id"]] * SEASON[month.month], 2)
-            lines.append(dict(order_id=f"O{day:%Y%m}{rep['rep_id']}", line_no=1, order_date=day.isoformat(),
-                              customer_id=f"C{i % 3}", rep_id=rep["rep_id"],
-                              product_id=PRODUCTS[(month.month + i) % 3]["product_id"], quantity=1,
-                              unit_price=amount, discount_amount=0, status="completed"))
+            lines.append(
+                dict(
+                    order_id=f"O{day:%Y%m}{rep['rep_id']}",
+                    line_no=1,
+                    order_date=day.isoformat(),
+                    customer_id=f"C{i % 3}",
+                    rep_id=rep["rep_id"],
+                    product_id=PRODUCTS[(month.month + i) % 3]["product_id"],
+                    quantity=1,
+                    unit_price=amount,
+                    discount_amount=0,
+                    status="completed",
+                )
+            )
     # after as_of: never counted
-    lines.append(dict(order_id="OLATE", line_no=1, order_date="2025-10-20", customer_id="C0", rep_id="R1",
-                      product_id="P1", quantity=1, unit_price=99999, discount_amount=0, status="completed"))
+    lines.append(
+        dict(
+            order_id="OLATE",
+            line_no=1,
+            order_date="2025-10-20",
+            customer_id="C0",
+            rep_id="R1",
+            product_id="P1",
+            quantity=1,
+            unit_price=99999,
+            discount_amount=0,
+            status="completed",
+        )
+    )
     return lines
 
 
 def monthly_actual(month: dt.date, rep_ids=None) -> float:
-    return sum(float(x["unit_price"]) for x in order_lines()
-               if x["order_date"][:7] == f"{month:%Y-%m}" and x["order_date"] <= AS_OF.isoformat()
-               and (rep_ids is None or x["rep_id"] in rep_ids))
+    return sum(
+        float(x["unit_price"])
+        for x in order_lines()
+        if x["order_date"][:7] == f"{month:%Y-%m}"
+        and x["order_date"] <= AS_OF.isoformat()
+        and (rep_ids is None or x["rep_id"] in rep_ids)
+    )
 
 
-def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, select: str | None = None, *,
-                  targets_yml: str = TARGETS_YML, reps: list[dict] | None = None, products: list[dict] | None = None,
-                  lines: list[dict] | None = None, manual_targets: list[dict] | None = None) -> Path:
+def build_company(
+    work: Path,
+    extra_raw=None,
+    scorecard_yml: str | None = None,
+    select: str | None = None,
+    *,
+    targets_yml: str = TARGETS_YML,
+    reps: list[dict] | None = None,
+    products: list[dict] | None = None,
+    lines: list[dict] | None = None,
+    manual_targets: list[dict] | None = None,
+) -> Path:
     """Raw DB + config tables + `dbt build`; returns the build database path. The keyword arguments replace
     this module's company (another policy, other reps, products, order lines or manual targets)."""
     db_path = work / "build.duckdb"
@@ -125,9 +165,11 @@ def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, 
         load_config_dir(con, config_dir)
         raw = _RawWriter(con)
         raw.file("reps", "reps/reps.csv", REPS if reps is None else reps)
-        raw.file("customers", "customers/customers.csv",
-                 [dict(customer_id=f"C{i}", customer_name=f"Customer {i}", created_date="2022-01-01")
-                  for i in range(3)])
+        raw.file(
+            "customers",
+            "customers/customers.csv",
+            [dict(customer_id=f"C{i}", customer_name=f"Customer {i}", created_date="2022-01-01") for i in range(3)],
+        )
         raw.file("products", "products/products.csv", PRODUCTS if products is None else products)
         raw.file("orders", "orders/orders.csv", order_lines() if lines is None else lines)
         raw.file("targets", "targets/targets.csv", MANUAL_TARGETS if manual_targets is None else manual_targets)
@@ -136,16 +178,33 @@ def build_company(work: Path, extra_raw=None, scorecard_yml: str | None = None, 
         day = dt.date(2022, 1, 1)
         while day.year <= 2025:
             is_workday = (day.isoweekday() <= 5 and day not in HOLIDAYS_2025) or day in ADJUSTED_WORKDAYS_2025
-            con.execute("insert into raw.calendar_days values (?, ?, ?, 'chinese_calendar')",
-                        [day, is_workday, "holiday" if day in HOLIDAYS_2025 else None])
+            con.execute(
+                "insert into raw.calendar_days values (?, ?, ?, 'chinese_calendar')",
+                [day, is_workday, "holiday" if day in HOLIDAYS_2025 else None],
+            )
             day += dt.timedelta(days=1)
     finally:
         con.close()
-    env = {**os.environ, "SALESPERF_BUILD_DB": str(db_path), "SALESPERF_AS_OF": AS_OF.isoformat(),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
+    env = {
+        **os.environ,
+        "SALESPERF_BUILD_DB": str(db_path),
+        "SALESPERF_AS_OF": AS_OF.isoformat(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
     started = time.monotonic()
-    command = [_dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-               str(DBT_PROJECT_DIR), "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    command = [
+        _dbt_executable(),
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
     if select:
         command += ["--select", select, "--indirect-selection", "cautious"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)

@@ -35,8 +35,14 @@ from orchestration.dbt_project import dbt_executable
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The shared copy beside the repository when there is one, else the copy vendored with the example (MIT
 # licence, 1.2 MB), so that the test runs on any checkout.
-DATASET = next(d for d in (PROJECT_ROOT.parent / "shared" / "datasets" / "adventureworks",
-                            PROJECT_ROOT / "examples" / "adventureworks" / "sample") if d.is_dir())
+DATASET = next(
+    d
+    for d in (
+        PROJECT_ROOT.parent / "shared" / "datasets" / "adventureworks",
+        PROJECT_ROOT / "examples" / "adventureworks" / "sample",
+    )
+    if d.is_dir()
+)
 CONFIG_DIR = PROJECT_ROOT / "examples" / "adventureworks" / "config"
 AS_OF = "2014-01-01"
 LAYOUT = {
@@ -45,8 +51,12 @@ LAYOUT = {
     "products": ["DimProduct.parquet"],
     "orders": ["FactResellerSales.parquet"],
     "targets": ["FactSalesQuota.parquet"],
-    "adventureworks": ["DimSalesTerritory.csv", "DimGeography.parquet", "DimProductSubcategory.parquet",
-                       "DimProductCategory.parquet"],
+    "adventureworks": [
+        "DimSalesTerritory.csv",
+        "DimGeography.parquet",
+        "DimProductSubcategory.parquet",
+        "DimProductCategory.parquet",
+    ],
 }
 
 
@@ -71,13 +81,34 @@ def aw(tmp_path_factory) -> dict:
         load_calendar(con, dt.date(2010, 1, 1), dt.date(2014, 12, 31))
     finally:
         con.close()
-    env = {**os.environ, "SALESPERF_BUILD_DB": str(db_path), "SALESPERF_AS_OF": AS_OF,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
+    env = {
+        **os.environ,
+        "SALESPERF_BUILD_DB": str(db_path),
+        "SALESPERF_AS_OF": AS_OF,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
     result = subprocess.run(
-        [dbt_executable(), "run", "--select", "+fct_attainment", "--project-dir", str(PROJECT_ROOT / "dbt_project"),
-         "--profiles-dir", str(PROJECT_ROOT / "dbt_project"), "--target-path", str(work / "target"),
-         "--log-path", str(work / "logs")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            dbt_executable(),
+            "run",
+            "--select",
+            "+fct_attainment",
+            "--project-dir",
+            str(PROJECT_ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(PROJECT_ROOT / "dbt_project"),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"dbt run failed:\n{(result.stdout + result.stderr)[-8000:]}"
     return {"db": db_path, "reports": reports}
 
@@ -103,14 +134,14 @@ def independent_attainment(con: duckdb.DuckDBPyConnection) -> list[tuple]:
                        - round(cast(DiscountAmount as decimal(18, 4)), 2)) as actual,
                    sum(SalesAmount) as sales_amount, count(*) as lines,
                    count(distinct date_trunc('month', OrderDate)) as months
-            from {_source('FactResellerSales.parquet')}
+            from {_source("FactResellerSales.parquet")}
             group by all
         ),
         quotas as (
             select cast(EmployeeKey as varchar) as key,
                    cast(date_trunc('quarter', "Date" + interval 45 day) as date) as quarter,
                    sum(SalesAmountQuota) as target
-            from {_source('FactSalesQuota.parquet')}
+            from {_source("FactSalesQuota.parquet")}
             group by all
         )
         select coalesce(s.key, q.key), coalesce(s.quarter, q.quarter),
@@ -121,11 +152,19 @@ def independent_attainment(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def test_every_file_loads_through_its_profile(aw, db):
-    files = {f.file: (f.status, f.rows_read, f.rows_accepted, f.rows_rejected, f.message)
-             for report in aw["reports"].values() for f in report.files}
+    files = {
+        f.file: (f.status, f.rows_read, f.rows_accepted, f.rows_rejected, f.message)
+        for report in aw["reports"].values()
+        for f in report.files
+    }
     assert files == {
-        "reps/DimEmployee.csv": ("loaded", 18, 18, 0, "profile adventureworks_reps; 278 row(s) outside its "
-                                 "`where` filter were not read"),
+        "reps/DimEmployee.csv": (
+            "loaded",
+            18,
+            18,
+            0,
+            "profile adventureworks_reps; 278 row(s) outside its `where` filter were not read",
+        ),
         "customers/DimReseller.parquet": ("loaded", 701, 701, 0, "profile adventureworks_customers"),
         "products/DimProduct.parquet": ("loaded", 606, 606, 0, "profile adventureworks_products"),
         "orders/FactResellerSales.parquet": ("loaded", 60855, 60855, 0, "profile adventureworks_orders"),
@@ -135,24 +174,29 @@ def test_every_file_loads_through_its_profile(aw, db):
 
 
 def test_reps_regions_and_hierarchy(db):
-    reps = {r[0]: r[1:] for r in db.execute(
-        "select rep_id, rep_name, region, team, manager_id, role from raw.reps").fetchall()}
+    reps = {
+        r[0]: r[1:]
+        for r in db.execute("select rep_id, rep_name, region, team, manager_id, role from raw.reps").fetchall()
+    }
     assert reps["277"] == ("Brian Welcker", "Corporate", None, None, "director")
     assert reps["272"] == ("Stephen Jiang", "Corporate", None, "277", "manager")
     assert reps["281"] == ("Michael Blythe", "Northeast", "North America", "272", "rep")
     assert reps["296"] == ("Lynn Tsoflias", "Australia", "Pacific", "294", "rep")
     assert sorted(k for k, v in reps.items() if v[4] == "manager") == ["272", "290", "294"]
-    assert db.execute("select product_line, count(*) from raw.products where product_line <> 'Unclassified' "
-                      "group by 1 order by 1").fetchall() == [
-        ("Accessories", 35), ("Bikes", 125), ("Clothing", 48), ("Components", 189)]
+    assert db.execute(
+        "select product_line, count(*) from raw.products where product_line <> 'Unclassified' group by 1 order by 1"
+    ).fetchall() == [("Accessories", 35), ("Bikes", 125), ("Clothing", 48), ("Components", 189)]
     # Every order line's product has a category (only never-sold parts are unclassified).
-    assert db.execute("select count(*) from raw.orders o join raw.products p using (product_id) "
-                      "where p.product_line = 'Unclassified'").fetchall() == [(0,)]
+    assert db.execute(
+        "select count(*) from raw.orders o join raw.products p using (product_id) where p.product_line = 'Unclassified'"
+    ).fetchall() == [(0,)]
 
 
 def test_quotas_become_one_target_per_rep_and_quarter(db):
-    periods = db.execute("select period, count(*), count(distinct key), sum(target_amount) from raw.targets "
-                         "where level = 'rep' group by 1 order by 1").fetchall()
+    periods = db.execute(
+        "select period, count(*), count(distinct key), sum(target_amount) from raw.targets "
+        "where level = 'rep' group by 1 order by 1"
+    ).fetchall()
     # 2011 Q1 … 2013 Q4, each quarter once per rep: the 2011-07-01 and 2011-09-29 quotas are Q3 and Q4.
     assert [p[0] for p in periods] == [f"{y}-Q{n}" for y in (2011, 2012, 2013) for n in (1, 2, 3, 4)]
     assert all(count == keys for _, count, keys, _ in periods)
@@ -168,8 +212,7 @@ def test_rep_quarter_attainment_matches_the_sample(db):
     expected = independent_attainment(duckdb.connect())
     assert len(pipeline) == len(expected) == 176
     assert [(k, q, t) for k, q, _, t, _ in pipeline] == [(k, q, t) for k, q, _, t, *_ in expected]
-    for (key, quarter, actual, target, pct), (*_, sales, _, lines, _, contract) in zip(pipeline, expected,
-                                                                                      strict=True):
+    for (key, quarter, actual, target, pct), (*_, sales, _, lines, _, contract) in zip(pipeline, expected, strict=True):
         # Exact to the cent under the contract's rule (net = quantity x unit price - discount, the discount
         # being money in cents); SalesAmount itself nets the 4-decimal discount, so it may differ by at most
         # half a cent per line.
@@ -185,23 +228,31 @@ def test_rep_quarter_attainment_matches_the_sample(db):
     # quota (stamped on their hire date, for the next quarter). They show an actual and no attainment.
     assert sorted((q, k) for k, q, _, t, _ in pipeline if t is None) == [
         *[(dt.date(2010, 10, 1), str(k)) for k in range(281, 290)],
-        (dt.date(2011, 10, 1), "291"), (dt.date(2011, 10, 1), "292"),
-        (dt.date(2012, 10, 1), "295"), (dt.date(2012, 10, 1), "296")]
+        (dt.date(2011, 10, 1), "291"),
+        (dt.date(2011, 10, 1), "292"),
+        (dt.date(2012, 10, 1), "295"),
+        (dt.date(2012, 10, 1), "296"),
+    ]
 
 
-@pytest.mark.parametrize(("key", "quarter", "actual", "target", "pct"), [
-    # Checked by hand against FactResellerSales / FactSalesQuota:
-    # Michael Blythe, 2011 Q3: 551,682.63 sold against the 502,000 quota stamped 2011-07-01.
-    ("281", dt.date(2011, 7, 1), Decimal("551682.63"), Decimal("502000.00"), 1.0990),
-    # Amy Alberts (a manager selling too), 2012 Q2: 12,648.13 against the 15,000 quota stamped 2012-03-30.
-    ("290", dt.date(2012, 4, 1), Decimal("12648.13"), Decimal("15000.00"), 0.8432),
-    # Sales on 2010-12-29, before anyone's first quota (stamped 2010-12-29, for 2011 Q1): no target.
-    ("281", dt.date(2010, 10, 1), Decimal("63762.92"), None, None),
-])
+@pytest.mark.parametrize(
+    ("key", "quarter", "actual", "target", "pct"),
+    [
+        # Checked by hand against FactResellerSales / FactSalesQuota:
+        # Michael Blythe, 2011 Q3: 551,682.63 sold against the 502,000 quota stamped 2011-07-01.
+        ("281", dt.date(2011, 7, 1), Decimal("551682.63"), Decimal("502000.00"), 1.0990),
+        # Amy Alberts (a manager selling too), 2012 Q2: 12,648.13 against the 15,000 quota stamped 2012-03-30.
+        ("290", dt.date(2012, 4, 1), Decimal("12648.13"), Decimal("15000.00"), 0.8432),
+        # Sales on 2010-12-29, before anyone's first quota (stamped 2010-12-29, for 2011 Q1): no target.
+        ("281", dt.date(2010, 10, 1), Decimal("63762.92"), None, None),
+    ],
+)
 def test_hand_checked_attainment(db, key, quarter, actual, target, pct):
-    row = db.execute("select actual_amount, target_amount, attainment_pct from marts.fct_attainment "
-                     "where level = 'rep' and period_type = 'quarter' and key = ? and period_start = ?",
-                     [key, quarter]).fetchall()
+    row = db.execute(
+        "select actual_amount, target_amount, attainment_pct from marts.fct_attainment "
+        "where level = 'rep' and period_type = 'quarter' and key = ? and period_start = ?",
+        [key, quarter],
+    ).fetchall()
     assert len(row) == 1
     got_actual, got_target, got_pct = row[0]
     assert got_actual == actual

@@ -46,5 +46,7 @@ def test_load_calendar_replaces_the_table():
     con = duckdb.connect()
     assert load_calendar(con, dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == 365
     assert load_calendar(con, dt.date(2025, 1, 1), dt.date(2025, 1, 31)) == 31
-    assert con.execute("select count(*), count(*) filter (where is_workday) from raw.calendar_days").fetchone() \
-        == (31, 19)  # January 2025: 23 weekdays, 元旦 1/1 and 春节 1/28–1/31 off, 1/26 (Sunday) worked
+    assert con.execute("select count(*), count(*) filter (where is_workday) from raw.calendar_days").fetchone() == (
+        31,
+        19,
+    )  # January 2025: 23 weekdays, 元旦 1/1 and 春节 1/28–1/31 off, 1/26 (Sunday) worked

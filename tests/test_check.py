@@ -45,7 +45,8 @@ def _landing(root: Path) -> Path:
         + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n"  # row 2: fine
         + "SO2,1,soon,C1,R1,P1,2,100,completed\n"  # row 3: bad date
         + "SO3,1,2025-03-06,C1,R1,P1,,100,shipped\n",  # row 4: blank quantity and an unknown status
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (landing / "reps").mkdir()
     (landing / "reps" / "reps.csv").write_text("rep_id,region\nR1,华东\nR2,华北\n", encoding="utf-8")
     (landing / "order").mkdir()
@@ -69,10 +70,15 @@ def test_landing_problems_name_file_row_column_expected_found(tmp_path):
     landing = _landing(tmp_path)
     problems = check_landing(landing, tmp_path / "no-config")
     rows = [(p.severity, p.file, p.row, p.column, p.expected, p.found) for p in problems]
-    assert rows[0] == (WARN, "order/", None, "", "an entity folder (did you mean orders/?); not read",
-                       "unknown folder")
-    assert rows[1] == (WARN, "orders/2024.xls", None, "", "a .csv, .xlsx or .parquet file (save it as .xlsx); "
-                       "not read", ".xls")
+    assert rows[0] == (WARN, "order/", None, "", "an entity folder (did you mean orders/?); not read", "unknown folder")
+    assert rows[1] == (
+        WARN,
+        "orders/2024.xls",
+        None,
+        "",
+        "a .csv, .xlsx or .parquet file (save it as .xlsx); not read",
+        ".xls",
+    )
     assert rows[2:5] == [
         (ERROR, "orders/2025-03.csv", 3, "order_date", DATE, "soon"),
         (ERROR, "orders/2025-03.csv", 4, "quantity", "a value (required)", "blank"),
@@ -89,7 +95,12 @@ def test_landing_summary_counts_per_entity(tmp_path):
     by_entity = {s.entity: s for s in report.entities}
     orders, reps = by_entity["orders"], by_entity["reps"]
     assert (orders.files, orders.ignored, orders.rows_read, orders.rows_accepted, orders.rows_rejected) == (
-        1, 2, 3, 1, 2)
+        1,
+        2,
+        3,
+        1,
+        2,
+    )
     assert (reps.files, reps.files_rejected, reps.rows_read, reps.rows_rejected) == (1, 1, 2, 2)
 
 
@@ -104,8 +115,10 @@ def test_rows_listed_per_file_are_capped(tmp_path):
 
 
 def test_split_reason_keeps_a_found_value_holding_the_separator():
-    reason = ('order_date: expected a date (2025-03-05, 2025/3/5), found "a; quantity"; '
-              'quantity: required but blank; currency: something new; still currency')
+    reason = (
+        'order_date: expected a date (2025-03-05, 2025/3/5), found "a; quantity"; '
+        "quantity: required but blank; currency: something new; still currency"
+    )
     assert split_reason(reason, "orders") == [
         (ERROR, "order_date", "a date (2025-03-05, 2025/3/5)", "a; quantity"),
         (ERROR, "quantity", "a value (required)", "blank"),
@@ -117,16 +130,19 @@ def test_split_reason_keeps_a_found_value_holding_the_separator():
 def test_rows_set_aside_on_purpose_are_warnings():
     """Totals lines and exact duplicate rows are rejected by a run on purpose (load.py), not by mistake."""
     assert split_reason('totals row ("合计"): not a data row', "orders") == [
-        (WARN, "", "a data row (a totals line is set aside)", 'totals row ("合计"): not a data row')]
+        (WARN, "", "a data row (a totals line is set aside)", 'totals row ("合计"): not a data row')
+    ]
     assert split_reason("exact duplicate of row 7; quantity: required but blank", "orders") == [
         (WARN, "", "a row not repeated in the file (the first copy loads)", "exact duplicate of row 7"),
-        (ERROR, "quantity", "a value (required)", "blank")]
+        (ERROR, "quantity", "a value (required)", "blank"),
+    ]
 
 
 def test_config_problem_names_the_key_path_and_line(tmp_path):
     problems = check_config(_config(tmp_path))
-    assert problems == [Problem(ERROR, "config", "commission_plans.yml", 10, "plans[0].tiers[1].rate",
-                                "must be between 0 and 1", "1.5")]
+    assert problems == [
+        Problem(ERROR, "config", "commission_plans.yml", 10, "plans[0].tiers[1].rate", "must be between 0 and 1", "1.5")
+    ]
 
 
 def test_config_model_level_problems_are_split_by_key_path(tmp_path):
@@ -144,7 +160,9 @@ def test_config_yaml_syntax_and_unknown_files(tmp_path):
     (config / "comission_plans.yaml").write_text("plans: []\n", encoding="utf-8")
     problems = check_config(config)
     assert [(p.severity, p.file, p.column) for p in problems] == [
-        (WARN, "comission_plans.yaml", ""), (ERROR, "commission_plans.yml", "")]
+        (WARN, "comission_plans.yaml", ""),
+        (ERROR, "commission_plans.yml", ""),
+    ]
     assert "did you mean commission_plans.yml?" in problems[0].expected
     assert problems[1].expected == "valid YAML" and problems[1].row is not None
 
@@ -169,7 +187,8 @@ def test_source_profiles_are_checked_and_passed_to_ingestion_when_supported(tmp_
     (tmp_path / "sources" / "crm.yml").write_text("bad\n", encoding="utf-8")
     assert [(p.file, p.column, p.expected) for p in check_config(tmp_path)] == [
         ("sources/crm.yml", "headers.order_id", "must not be blank"),
-        ("sources/crm.yml", "encoding", "unknown 'latin-9'")]
+        ("sources/crm.yml", "encoding", "unknown 'latin-9'"),
+    ]
 
     (tmp_path / "sources" / "crm.yml").write_text("good\n", encoding="utf-8")
     assert check_config(tmp_path) == []
@@ -191,11 +210,13 @@ def test_a_real_source_profile_error_names_file_line_and_key_path(tmp_path):
     pytest.importorskip("ingestion.profiles")
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "vendor.yml").write_text(
-        "profiles:\n  - id: vendor_orders\n    entity: ordres\n    files: ['vendor*']\n"
-        "    columns: {order_id: 单号}\n", encoding="utf-8")
+        "profiles:\n  - id: vendor_orders\n    entity: ordres\n    files: ['vendor*']\n    columns: {order_id: 单号}\n",
+        encoding="utf-8",
+    )
     problems = check_config(tmp_path)
     assert [(p.file, p.row, p.column, p.found) for p in problems] == [
-        ("sources/vendor.yml", 3, "profiles[0].entity", "ordres")]
+        ("sources/vendor.yml", 3, "profiles[0].entity", "ordres")
+    ]
     assert problems[0].expected.startswith("unknown entity 'ordres'")
 
 
@@ -244,8 +265,9 @@ def test_warnings_alone_exit_0(isolated_env, capsys):
     landing = isolated_env / "landing"
     (landing / "archive").mkdir(parents=True)
     (landing / "orders").mkdir()
-    (landing / "orders" / "a.csv").write_text(ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n",
-                                              encoding="utf-8")
+    (landing / "orders" / "a.csv").write_text(
+        ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n", encoding="utf-8"
+    )
     assert main(["check", "--landing", str(landing), "--config", str(isolated_env / "config"), "--no-suites"]) == 0
     out = capsys.readouterr().out
     assert "archive/" in out and "0 errors, 2 warnings" in out  # the unknown folder and the absent config folder
@@ -256,8 +278,10 @@ def test_expectation_suites_report_references_with_their_severity(isolated_env, 
     # nobody) and that C1 / P1 are no known customer / product (WARN: the line still counts in full).
     landing = isolated_env / "landing"
     (landing / "orders").mkdir(parents=True)
-    (landing / "orders" / "a.csv").write_text(ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n"
-                                              + "SO2,1,2025-03-06,C1,R9,P1,1,100,completed\n", encoding="utf-8")
+    (landing / "orders" / "a.csv").write_text(
+        ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n" + "SO2,1,2025-03-06,C1,R9,P1,1,100,completed\n",
+        encoding="utf-8",
+    )
     (landing / "reps").mkdir()
     (landing / "reps" / "reps.csv").write_text("rep_id,region,hire_date\nR1,华东,2024-01-01\n", encoding="utf-8")
     config = isolated_env / "config"
@@ -266,7 +290,10 @@ def test_expectation_suites_report_references_with_their_severity(isolated_env, 
     suites = [(p["severity"], p["file"], p["column"], p["found"]) for p in problems if "expectation" in p["expected"]]
     assert ("ERROR", "orders/", "rep_id", "1 row(s); e.g. R9") in suites
     assert {(s, f, c) for s, f, c, _ in suites} == {
-        ("ERROR", "orders/", "rep_id"), ("WARN", "orders/", "customer_id"), ("WARN", "orders/", "product_id")}
+        ("ERROR", "orders/", "rep_id"),
+        ("WARN", "orders/", "customer_id"),
+        ("WARN", "orders/", "product_id"),
+    }
     assert main(["check", "--landing", str(landing), "--config", str(config), "--no-suites"]) == 0
     capsys.readouterr()
 
@@ -293,7 +320,8 @@ def demo_landing(tmp_path_factory) -> Path:
 
 
 def test_clean_demo_landing_and_repository_config_exit_0_without_touching_the_warehouse(
-        demo_landing, isolated_env, monkeypatch, capsys):
+    demo_landing, isolated_env, monkeypatch, capsys
+):
     monkeypatch.setenv("SALESPERF_LANDING_DIR", str(demo_landing))
     monkeypatch.setenv("SALESPERF_CONFIG_DIR", str(PROJECT_ROOT / "config"))
     before = sorted(p.relative_to(demo_landing) for p in demo_landing.rglob("*"))

@@ -34,11 +34,16 @@ def _load(tmp_path, text: str) -> duckdb.DuckDBPyConnection:
 def test_the_repository_demo_plans_and_the_test_plans_are_valid(tmp_path):
     con = _load(tmp_path, (PROJECT_ROOT / "config" / "commission_plans.yml").read_text(encoding="utf-8"))
     plans = dict(con.execute("select plan_id, tier_method from config.commission_plans").fetchall())
-    assert plans == {"field_2025": "marginal", "hunter_collected": "retroactive", "margin_2025": "marginal",
-                     "manager_2025": "marginal"}
+    assert plans == {
+        "field_2025": "marginal",
+        "hunter_collected": "retroactive",
+        "margin_2025": "marginal",
+        "manager_2025": "marginal",
+    }
     # field_2025: three tiers; 0.0-0.5 at 0 is the threshold
-    assert con.execute("select tier_no, tier_from, tier_to, rate from config.commission_tiers "
-                       "where plan_id = 'field_2025' order by 1").fetchall()[0][1:] == (0, 0.5, 0)
+    assert con.execute(
+        "select tier_no, tier_from, tier_to, rate from config.commission_tiers where plan_id = 'field_2025' order by 1"
+    ).fetchall()[0][1:] == (0, 0.5, 0)
     assert con.execute("select count(*) from config.commission_spifs where product_line = '新品'").fetchone()[0] >= 1
     assert _load(tmp_path, PLANS_YML).execute("select count(*) from config.commission_assignments").fetchone()[0] == 5
 
@@ -46,30 +51,46 @@ def test_the_repository_demo_plans_and_the_test_plans_are_valid(tmp_path):
 def test_absent_file_means_no_commissions(tmp_path):
     con = duckdb.connect()
     counts = load_config_tables(con, tmp_path, COMMISSION_PLANS_SPEC)
-    assert set(counts) == {"commission_plans", "commission_tiers", "commission_spifs", "commission_ramp",
-                           "commission_assignments"} and set(counts.values()) == {0}
+    assert set(counts) == {
+        "commission_plans",
+        "commission_tiers",
+        "commission_spifs",
+        "commission_ramp",
+        "commission_assignments",
+    } and set(counts.values()) == {0}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("rate: 0.03}", "rate: 1.5}"), r"plans\[0\]\.tiers\[1\]\.rate: must be between 0 and 1"),
-    (("{from: 0.5, rate", "{from: 0.6, rate"), r"plans\[0\]\.tiers: .*tier 0 ends at 0.5 but tier 1 starts at 0.6"),
-    (("{from: 0.0, to: 0.5", "{from: 0.1, to: 0.5"), r"plans\[0\]\.tiers: the first tier must start at 0"),
-    (("period: quarter", "period: week"), r"plans\[0\]\.period: "),
-    (("measure: net_sales", "measure: revenue"), r"plans\[0\]\.measure: "),
-    (("tier_method: marginal", "tier_method: marginal\n    clawback_days: -3"), r"plans\[0\]\.clawback_days: "),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("rate: 0.03}", "rate: 1.5}"), r"plans\[0\]\.tiers\[1\]\.rate: must be between 0 and 1"),
+        (("{from: 0.5, rate", "{from: 0.6, rate"), r"plans\[0\]\.tiers: .*tier 0 ends at 0.5 but tier 1 starts at 0.6"),
+        (("{from: 0.0, to: 0.5", "{from: 0.1, to: 0.5"), r"plans\[0\]\.tiers: the first tier must start at 0"),
+        (("period: quarter", "period: week"), r"plans\[0\]\.period: "),
+        (("measure: net_sales", "measure: revenue"), r"plans\[0\]\.measure: "),
+        (("tier_method: marginal", "tier_method: marginal\n    clawback_days: -3"), r"plans\[0\]\.clawback_days: "),
+    ],
+)
 def test_invalid_plans_name_the_key_path(tmp_path, change, message):
     with pytest.raises(ConfigError, match=r"^commission_plans\.yml: " + message):
         _load(tmp_path, PLAN.replace(*change))
 
 
-@pytest.mark.parametrize(("assignments", "message"), [
-    ("  - {rep_id: R1, plan: nope}", r"assignments\[0\]\.plan: unknown plan 'nope'"),
-    ("  - {rep_id: R1, role: rep, plan: p}", r"assignments\[0\]: give exactly one of rep_id and role"),
-    ("  - {rep_id: R1, plan: p, from: 2025-01-01, to: 2025-06-30}\n"
-     "  - {rep_id: R1, plan: p, from: 2025-06-01}", r"assignments\[1\]: overlaps assignments\[0\] for rep R1"),
-    ("  - {role: rep, plan: p, from: 2025-03-01, to: 2025-02-01}", r"assignments\[0\]: `to` \(2025-02-01\) is before"),
-])
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        ("  - {rep_id: R1, plan: nope}", r"assignments\[0\]\.plan: unknown plan 'nope'"),
+        ("  - {rep_id: R1, role: rep, plan: p}", r"assignments\[0\]: give exactly one of rep_id and role"),
+        (
+            "  - {rep_id: R1, plan: p, from: 2025-01-01, to: 2025-06-30}\n  - {rep_id: R1, plan: p, from: 2025-06-01}",
+            r"assignments\[1\]: overlaps assignments\[0\] for rep R1",
+        ),
+        (
+            "  - {role: rep, plan: p, from: 2025-03-01, to: 2025-02-01}",
+            r"assignments\[0\]: `to` \(2025-02-01\) is before",
+        ),
+    ],
+)
 def test_invalid_assignments_name_the_row(tmp_path, assignments, message):
     with pytest.raises(ConfigError, match=message):
         _load(tmp_path, PLAN + "assignments:\n" + assignments + "\n")

@@ -23,21 +23,32 @@ def pub(company):
 def test_every_rep_with_a_plan_has_statements_for_every_period(company, pub):
     build = duckdb.connect(str(company[0].build_db), read_only=True)
     try:
-        assigned = set(build.execute("""
+        assigned = set(
+            build.execute(
+                """
             select distinct rep_id, plan_id, period_start from intermediate.int_commission_assignment_days
-            where period_start <= ?""", [company[0].as_of]).fetchall())
+            where period_start <= ?""",
+                [company[0].as_of],
+            ).fetchall()
+        )
     finally:
         build.close()
-    statements = set(pub.execute("select rep_id, plan_id, period_start from marts.fct_commission_statements"
-                                 ).fetchall())
+    statements = set(
+        pub.execute("select rep_id, plan_id, period_start from marts.fct_commission_statements").fetchall()
+    )
     assert len(assigned) > 100
     assert assigned <= statements
     # reps on a role default: every seller (role rep) has a 2025 field_2025 or rep-specific statement
-    sellers = {r for (r,) in pub.execute("select rep_id from marts.dim_rep where role = 'rep' "
-                                         "and (termination_date is null or termination_date >= '2025-01-01')"
-                                         ).fetchall()}
-    with_statements = {r for (r,) in pub.execute("select distinct rep_id from marts.fct_commission_statements"
-                                                 ).fetchall()}
+    sellers = {
+        r
+        for (r,) in pub.execute(
+            "select rep_id from marts.dim_rep where role = 'rep' "
+            "and (termination_date is null or termination_date >= '2025-01-01')"
+        ).fetchall()
+    }
+    with_statements = {
+        r for (r,) in pub.execute("select distinct rep_id from marts.fct_commission_statements").fetchall()
+    }
     assert sellers <= with_statements
 
 
@@ -51,8 +62,12 @@ def test_statements_sum_exactly_to_their_lines(pub):
            or s.payable <> s.tier_commission + s.spif - s.cap_reduction + s.override + s.clawback
                            + s.adjustments + s.restatement""").fetchall()
     assert bad == []
-    assert pub.execute("select count(*) from marts.fct_commission_lines where amount <> round(amount, 2) "
-                       "or explanation is null").fetchone()[0] == 0
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_lines where amount <> round(amount, 2) or explanation is null"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_demo_plan_exercises_every_mechanic(pub):
@@ -60,16 +75,33 @@ def test_demo_plan_exercises_every_mechanic(pub):
     for line_type in ("tier", "spif", "cap", "clawback", "override", "adjustment"):
         assert present.get(line_type, 0) > 0, line_type
     # the threshold tier (0% below 50%), a retroactive plan, a collected and a gross-margin measure
-    assert pub.execute("select count(*) from marts.fct_commission_lines where line_type = 'tier' "
-                       "and explanation like '%tier 0%–50% at 0%'").fetchone()[0] > 0
-    measures = {m for (m,) in pub.execute("select distinct measure from marts.fct_commission_statements "
-                                          "where measure_amount <> 0").fetchall()}
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_lines where line_type = 'tier' "
+            "and explanation like '%tier 0%–50% at 0%'"
+        ).fetchone()[0]
+        > 0
+    )
+    measures = {
+        m
+        for (m,) in pub.execute(
+            "select distinct measure from marts.fct_commission_statements where measure_amount <> 0"
+        ).fetchall()
+    }
     assert measures == {"net_sales", "collected", "gross_margin"}
-    assert pub.execute("select count(*) from marts.fct_commission_lines where explanation like '%retroactive%'"
-                       ).fetchone()[0] > 0
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_lines where explanation like '%retroactive%'"
+        ).fetchone()[0]
+        > 0
+    )
     # SPIF on 新品 only
-    assert {e.split()[1] for (e,) in pub.execute("select explanation from marts.fct_commission_lines "
-                                                 "where line_type = 'spif'").fetchall()} == {"新品"}
+    assert {
+        e.split()[1]
+        for (e,) in pub.execute(
+            "select explanation from marts.fct_commission_lines where line_type = 'spif'"
+        ).fetchall()
+    } == {"新品"}
     # R0008 changes plan on 2025-05-16: its field_2025 Q2 2025 target is prorated to 45 of 91 days
     [(prorated,)] = pub.execute("""select target_amount from marts.fct_commission_statements
         where rep_id = 'R0008' and plan_id = 'field_2025' and period_start = '2025-04-01'""").fetchall()
@@ -77,11 +109,21 @@ def test_demo_plan_exercises_every_mechanic(pub):
         where level = 'rep' and key = 'R0008' and period_type = 'quarter' and period_start = '2025-04-01'
         order by source = 'manual' desc limit 1""").fetchall()
     assert prorated == (quarter_target * Decimal(45) / Decimal(91)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    assert pub.execute("select count(*) from marts.fct_commission_statements where rep_id = 'R0008' "
-                       "and plan_id = 'hunter_collected' and period_start = '2025-05-01'").fetchone()[0] == 1
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_statements where rep_id = 'R0008' "
+            "and plan_id = 'hunter_collected' and period_start = '2025-05-01'"
+        ).fetchone()[0]
+        == 1
+    )
     # open periods are provisional
-    assert pub.execute("select count(*) from marts.fct_commission_statements where period_status = 'open' "
-                       "and statement_status <> 'provisional'").fetchone()[0] == 0
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_statements where period_status = 'open' "
+            "and statement_status <> 'provisional'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_capped_statements_pay_exactly_the_cap(pub):
@@ -95,8 +137,10 @@ def test_capped_statements_pay_exactly_the_cap(pub):
 def test_exports_of_the_demo_company_read_back(company, pub, tmp_path):
     from orchestration.commissions.export import export_commissions
 
-    total = pub.execute("select sum(payable) from marts.fct_commission_statements "
-                        "where period_start between '2025-01-01' and '2025-03-31'").fetchone()[0]
+    total = pub.execute(
+        "select sum(payable) from marts.fct_commission_statements "
+        "where period_start between '2025-01-01' and '2025-03-31'"
+    ).fetchone()[0]
     csv_report = export_commissions(company[0].warehouse, tmp_path, "2025-Q1", "csv")
     with open(csv_report.files[0], encoding="utf-8-sig", newline="") as handle:
         summary = list(csv.DictReader(handle))

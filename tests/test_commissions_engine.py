@@ -39,8 +39,10 @@ def db(built):
 
 
 def statement(db, rep, plan, period_start) -> dict:
-    cursor = db.execute("select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? "
-                        "and period_start = ?", [rep, plan, period_start])
+    cursor = db.execute(
+        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
+        [rep, plan, period_start],
+    )
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     assert len(rows) == 1, (rep, plan, period_start, rows)
@@ -48,18 +50,22 @@ def statement(db, rep, plan, period_start) -> dict:
 
 
 def lines(db, rep, period_start, line_type) -> list[tuple]:
-    return db.execute("select order_id, amount, explanation from marts.fct_commission_lines where rep_id = ? "
-                      "and period_start = ? and line_type = ? order by source_id, order_id",
-                      [rep, period_start, line_type]).fetchall()
+    return db.execute(
+        "select order_id, amount, explanation from marts.fct_commission_lines where rep_id = ? "
+        "and period_start = ? and line_type = ? order by source_id, order_id",
+        [rep, period_start, line_type],
+    ).fetchall()
 
 
 def test_build_is_clean_and_commission_unit_tests_ran(built):
     summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", built["output"])
     assert summary and summary.group(3) == "0" and summary.group(4) == "0", built["output"][-4000:]
-    for name in ("test_commission_tiers_marginal_bands_and_bound_belongs_to_higher_tier",
-                 "test_commission_tiers_retroactive_whole_measure_at_highest_tier",
-                 "test_commission_cap_applies_to_tier_plus_spif_after_rounding",
-                 "test_commission_clawback_at_the_rate_the_line_earned"):
+    for name in (
+        "test_commission_tiers_marginal_bands_and_bound_belongs_to_higher_tier",
+        "test_commission_tiers_retroactive_whole_measure_at_highest_tier",
+        "test_commission_cap_applies_to_tier_plus_spif_after_rounding",
+        "test_commission_clawback_at_the_rate_the_line_earned",
+    ):
         assert re.search(rf"PASS \S+::{name}", built["output"]), name
 
 
@@ -72,13 +78,20 @@ def test_marginal_tiers_threshold_spif_adjustment(db):
     s = statement(db, "A", "q_marginal", "2025-01-01")
     assert (s["measure_amount"], s["target_amount"]) == (D("105000.00"), D("100000.00"))
     assert s["attainment_pct"] == pytest.approx(1.05)
-    assert (s["tier_commission"], s["spif"], s["cap_reduction"], s["adjustments"], s["payable"]) == \
-        (D("1750.00"), D("500.00"), D("0.00"), D("300.00"), D("2550.00"))
+    assert (s["tier_commission"], s["spif"], s["cap_reduction"], s["adjustments"], s["payable"]) == (
+        D("1750.00"),
+        D("500.00"),
+        D("0.00"),
+        D("300.00"),
+        D("2550.00"),
+    )
     assert s["statement_status"] == "provisional"
     tiers = {e: a for _, a, e in lines(db, "A", "2025-01-01", "tier")}
-    assert tiers == {"2025-Q1 tier 0%–50% at 0% on ¥50,000.00": D("0.00"),
-                     "2025-Q1 tier 50%–100% at 3% on ¥50,000.00": D("1500.00"),
-                     "2025-Q1 tier 100%+ at 5% on ¥5,000.00": D("250.00")}
+    assert tiers == {
+        "2025-Q1 tier 0%–50% at 0% on ¥50,000.00": D("0.00"),
+        "2025-Q1 tier 50%–100% at 3% on ¥50,000.00": D("1500.00"),
+        "2025-Q1 tier 100%+ at 5% on ¥5,000.00": D("250.00"),
+    }
     assert [(o, a) for o, a, _ in lines(db, "A", "2025-01-01", "spif")] == [("O3", D("500.00"))]
 
 
@@ -100,8 +113,11 @@ def test_mid_period_plan_change_prorates_target_and_retroactive_bound(db):
     # 31 + 14 = 45 of 90 days: target 60,000 x 45 / 90 = 30,000. O6 (01-20) 30,000 -> attainment exactly
     # 100%: bands 0-15,000 at 0, 15,000-30,000 at 3% = 450, and the 100% bound belongs to the 5% tier (on 0).
     s = statement(db, "C", "q_marginal", "2025-01-01")
-    assert (s["target_amount"], s["measure_amount"], s["tier_commission"]) == \
-        (D("30000.00"), D("30000.00"), D("450.00"))
+    assert (s["target_amount"], s["measure_amount"], s["tier_commission"]) == (
+        D("30000.00"),
+        D("30000.00"),
+        D("450.00"),
+    )
     assert s["attainment_pct"] == pytest.approx(1.0)
     assert "2025-Q1 tier 100%+ at 5% on ¥0.00" in [e for _, _, e in lines(db, "C", "2025-01-01", "tier")]
     # March on m_retro: O7 11,000 + 60% of O8 15,000 = 9,000 -> 20,000, exactly the 20,000 bound:
@@ -153,17 +169,26 @@ def test_every_statement_is_the_sum_of_its_lines(db):
         left join marts.fct_commission_lines l using (rep_id, plan_id, period_start)
         group by all having s.payable <> coalesce(sum(l.amount), 0)""").fetchall()
     assert mismatches == []
-    assert db.execute("select count(*) from marts.fct_commission_lines where explanation is null "
-                      "or explanation = ''").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from marts.fct_commission_lines where explanation is null or explanation = ''"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_no_statement_without_a_plan_assignment(db):
     # Reps are assigned from 2025-01-01: the 2024 order O10 earns nothing on a sales plan.
-    assert db.execute("select count(*) from marts.fct_commission_statements where period_start < '2025-01-01'"
-                      ).fetchone()[0] == 0
+    assert (
+        db.execute("select count(*) from marts.fct_commission_statements where period_start < '2025-01-01'").fetchone()[
+            0
+        ]
+        == 0
+    )
 
 
 # --- properties of the tier SQL itself, run on synthetic measures --------------------------------------
+
 
 def _tier_sql(built, measures: str, tiers: str) -> str:
     compiled = next(Path(built["work"] / "target" / "compiled").rglob("int_commission_tier_lines.sql")).read_text()
@@ -187,7 +212,7 @@ def test_payout_never_decreases_when_sales_increase_without_cap(built, tier_meth
               from (select unnest(range(0, 300000, 997)) as m union select 50000 union select 100000))""")
     payouts = con.execute(f"""
         select m.measure_amount, coalesce(sum(t.amount), 0)
-        from measures m left join ({_tier_sql(built, 'measures', 'tiers')}) t using (period_start)
+        from measures m left join ({_tier_sql(built, "measures", "tiers")}) t using (period_start)
         group by all order by 1""").fetchall()
     assert len(payouts) > 300
     for (m1, p1), (m2, p2) in itertools.pairwise(payouts):

@@ -22,15 +22,21 @@ from tests.test_dbt_models import _RawWriter
 
 D = Decimal
 
-ALTERNATIVE_PLANS = PLANS_YML.replace("rate: 0.03}", "rate: 0.02}").replace(
-    "{from: 1.0, rate: 0.05}", "{from: 1.0, rate: 0.04}").replace("    cap: 5000\n", "")
+ALTERNATIVE_PLANS = (
+    PLANS_YML.replace("rate: 0.03}", "rate: 0.02}")
+    .replace("{from: 1.0, rate: 0.05}", "{from: 1.0, rate: 0.04}")
+    .replace("    cap: 5000\n", "")
+)
 
 
 def _payable_by_rep(db: Path) -> dict[str, Decimal]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return dict(con.execute("select rep_id, sum(amount) from intermediate.int_commission_lines_computed "
-                                "group by 1").fetchall())
+        return dict(
+            con.execute(
+                "select rep_id, sum(amount) from intermediate.int_commission_lines_computed group by 1"
+            ).fetchall()
+        )
     finally:
         con.close()
 
@@ -50,9 +56,13 @@ def _fingerprint(db: Path) -> dict:
 class Story:
     def __init__(self, root: Path):
         self.root = root
-        self.settings = Settings(landing_dir=root / "landing", config_dir=root / "config",
-                                 warehouse=root / "warehouse" / "salesperf.duckdb", dagster_home=root / "dh",
-                                 as_of=dt.date.fromisoformat(AS_OF))
+        self.settings = Settings(
+            landing_dir=root / "landing",
+            config_dir=root / "config",
+            warehouse=root / "warehouse" / "salesperf.duckdb",
+            dagster_home=root / "dh",
+            as_of=dt.date.fromisoformat(AS_OF),
+        )
         self.db = self.settings.build_db
         self.file_seq = 100
 
@@ -114,12 +124,18 @@ def test_2_close_period_freezes_statements(story):
     report = close_period(story.settings, "2025-Q1")
     # quarterly Q1 statements of A, B, C, G, H, M plus C's monthly m_retro statements of Feb and March
     assert report.statements == 8
-    statuses = _query(story.settings.warehouse, """
+    statuses = _query(
+        story.settings.warehouse,
+        """
         select statement_status, count(*) from marts.fct_commission_statements
-        where period_start between '2025-01-01' and '2025-03-31' group by 1""")
+        where period_start between '2025-01-01' and '2025-03-31' group by 1""",
+    )
     assert statuses == [("final", 8)]
-    assert _query(story.settings.warehouse, "select count(*) from marts.fct_commission_statements "
-                  "where period_start >= '2025-04-01' and statement_status = 'final'") == [(0,)]
+    assert _query(
+        story.settings.warehouse,
+        "select count(*) from marts.fct_commission_statements "
+        "where period_start >= '2025-04-01' and statement_status = 'final'",
+    ) == [(0,)]
     with pytest.raises(ValueError, match="already closed"):
         close_period(story.settings, "2025-Q1")
     with pytest.raises(ValueError, match="has not ended"):
@@ -131,8 +147,11 @@ def test_3_exports_reread_and_reconcile(story, fmt, tmp_path):
     from orchestration.commissions.export import export_commissions
 
     report = export_commissions(story.settings.warehouse, tmp_path, "2025-Q1", fmt)
-    statements_total = _query(story.settings.warehouse, "select sum(payable) from marts.fct_commission_statements "
-                              "where period_start between '2025-01-01' and '2025-03-31'")[0][0]
+    statements_total = _query(
+        story.settings.warehouse,
+        "select sum(payable) from marts.fct_commission_statements "
+        "where period_start between '2025-01-01' and '2025-03-31'",
+    )[0][0]
     assert report.payable == statements_total
     if fmt == "csv":
         summary_path, lines_path = report.files
@@ -171,27 +190,55 @@ def test_4_late_order_is_restated_not_changed(story):
     # A late Q1 order of A arrives after the close: O11 2025-03-28 20,000. Recomputed Q1 for A: measure
     # 125,000 -> 1,500 + 25,000 x 5% = 1,250 -> tier 2,750 + SPIF 500 + adjustment 300 = 3,550 vs 2,550 paid:
     # +1,000. M's override on A's Q1 grows by 1% x 20,000 = +200.
-    story.land("orders", "orders/late.csv", [dict(order_id="O11", line_no=1, order_date="2025-03-28",
-                                                  customer_id="K1", rep_id="A", product_id="HW", quantity=1,
-                                                  unit_price=20000, discount_amount=0, status="completed")])
+    story.land(
+        "orders",
+        "orders/late.csv",
+        [
+            dict(
+                order_id="O11",
+                line_no=1,
+                order_date="2025-03-28",
+                customer_id="K1",
+                rep_id="A",
+                product_id="HW",
+                quantity=1,
+                unit_price=20000,
+                discount_amount=0,
+                status="completed",
+            )
+        ],
+    )
     story.rebuild()
     wh = story.settings.warehouse
-    a_q1 = _query(wh, "select payable, statement_status, measure_amount from marts.fct_commission_statements "
-                  "where rep_id = 'A' and plan_id = 'q_marginal' and period_start = '2025-01-01'")
+    a_q1 = _query(
+        wh,
+        "select payable, statement_status, measure_amount from marts.fct_commission_statements "
+        "where rep_id = 'A' and plan_id = 'q_marginal' and period_start = '2025-01-01'",
+    )
     assert a_q1 == [(D("2550.00"), "final", D("105000.00"))]  # the closed statement did not move
-    restated = {r[0]: r[1:] for r in _query(wh, """
+    restated = {
+        r[0]: r[1:]
+        for r in _query(
+            wh,
+            """
         select rep_id, before_payable, after_payable, open_difference, restated_in_period_start, changed_source_rows
-        from marts.fct_commission_restatements where open_difference <> 0""")}
+        from marts.fct_commission_restatements where open_difference <> 0""",
+        )
+    }
     assert set(restated) == {"A", "M"}
     assert restated["A"][:4] == (D("2550.00"), D("3550.00"), D("1000.00"), dt.date(2025, 7, 1))
     assert "O11/1: absent -> 20000.00 (orders/late.csv row 2)" in restated["A"][4]
     assert restated["M"][2] == D("200.00")
     # booked as a restatement line in the open Q3 statement, which sums to its lines
-    a_q3 = _query(wh, "select restatement, payable from marts.fct_commission_statements "
-                  "where rep_id = 'A' and period_start = '2025-07-01'")
+    a_q3 = _query(
+        wh,
+        "select restatement, payable from marts.fct_commission_statements "
+        "where rep_id = 'A' and period_start = '2025-07-01'",
+    )
     assert a_q3 == [(D("1000.00"), D("1000.00"))]
-    [(explanation,)] = _query(wh, "select explanation from marts.fct_commission_lines "
-                              "where rep_id = 'A' and line_type = 'restatement'")
+    [(explanation,)] = _query(
+        wh, "select explanation from marts.fct_commission_lines where rep_id = 'A' and line_type = 'restatement'"
+    )
     assert "restatement of closed 2025-Q1" in explanation
 
 
@@ -199,8 +246,11 @@ def test_5_a_return_never_increases_commission(story):
     before = _payable_by_rep(story.db)
     # C returns 6,000 of O6 (Q1, q_marginal) on 2025-03-31, inside the order's quarter: C's Q1 measure drops
     # to 24,000 (80% of the 30,000 target): 9,000 x 3% = 270 instead of 450; M's override drops 1% x 6,000.
-    story.land("returns", "returns/late.csv", [dict(return_id="RT6", order_id="O6", line_no=1,
-                                                    return_date="2025-03-31", amount=6000)])
+    story.land(
+        "returns",
+        "returns/late.csv",
+        [dict(return_id="RT6", order_id="O6", line_no=1, return_date="2025-03-31", amount=6000)],
+    )
     story.rebuild()
     after = _payable_by_rep(story.db)
     assert all(after.get(rep, D(0)) <= amount for rep, amount in before.items())
@@ -229,5 +279,7 @@ def test_7_dagster_asset_writes_every_closed_period(story):
     folder = story.settings.export_dir / "commissions"
     # Q1 is closed: the quarterly Q1 statements and C's monthly February and March statements
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f"commissions_{label}{suffix}" for label in ("2025-02", "2025-03", "2025-Q1")
-        for suffix in (".xlsx", "_summary.csv", "_lines.csv", "_summary.parquet", "_lines.parquet"))
+        f"commissions_{label}{suffix}"
+        for label in ("2025-02", "2025-03", "2025-Q1")
+        for suffix in (".xlsx", "_summary.csv", "_lines.csv", "_summary.parquet", "_lines.parquet")
+    )

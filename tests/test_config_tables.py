@@ -15,7 +15,9 @@ class Demo(BaseModel):
 
 
 SPEC = ConfigSpec(
-    file_name="demo.yml", model=Demo, tables={"demo_rates": "position INTEGER, rate DOUBLE"},
+    file_name="demo.yml",
+    model=Demo,
+    tables={"demo_rates": "position INTEGER, rate DOUBLE"},
     rows=lambda m: {"demo_rates": [(i, r) for i, r in enumerate(m.rates)]},
 )
 

@@ -33,6 +33,7 @@ def reads(monkeypatch) -> list[int]:
 
 def one_at_a_time(monkeypatch) -> None:
     """Every queued file is written on its own (_write_file), as before batches existed."""
+
     def refuse(*args, **kwargs):
         raise LazyReadError("batches disabled by the test")
 
@@ -54,12 +55,33 @@ def _land_mixed(landing) -> None:
     land(landing, "orders", "a.csv", _csv(_line("A-1"), _line("A-2"), _line("A-3")))
     land(landing, "orders", "b.csv", _csv(_line("B-1"), _line("B-2")))
     land(landing, "orders", "c.csv", _csv(*(_line(f"C-{k}") for k in range(50))))
-    land(landing, "orders", "d.csv", _csv(_line("D-1"), _line("D-2", date="soon"), _line("D-3"), "",
-                                          _line("D-1"), _line("D-4", qty=""), "合计,,,,,,,999,,"))
+    land(
+        landing,
+        "orders",
+        "d.csv",
+        _csv(
+            _line("D-1"),
+            _line("D-2", date="soon"),
+            _line("D-3"),
+            "",
+            _line("D-1"),
+            _line("D-4", qty=""),
+            "合计,,,,,,,999,,",
+        ),
+    )
     land(landing, "orders", "e.csv", _csv(_line("E-1"), _line("E-2", date="bad"), end="\r\n"))
     land(landing, "orders", "f.csv", _csv(_line("F-1") + ",n1", _line("F-2") + ",n2", header=ORDERS_HEADER + ",note"))
-    land(landing, "orders", "g.csv", _csv(_line("G-1", customer="北京华联商厦"), _line("G-2", customer="上海百货公司"),
-                                          _line("G-3", customer="广州天河城")), encoding="gbk")
+    land(
+        landing,
+        "orders",
+        "g.csv",
+        _csv(
+            _line("G-1", customer="北京华联商厦"),
+            _line("G-2", customer="上海百货公司"),
+            _line("G-3", customer="广州天河城"),
+        ),
+        encoding="gbk",
+    )
     land(landing, "orders", "h.csv", "销售订单明细表\n" + _csv(_line("H-1"), _line("H-2", date="never"), _line("H-3")))
     land(landing, "orders", "i.csv", _csv(_line("I-1", customer='"C,1"'), _line("I-2")))
 
@@ -76,24 +98,42 @@ def test_mixed_files_read_together_give_what_one_at_a_time_gives(tmp_path, monke
     together, report = _ingest(landing)
     assert reads == [4, 1, 1, 2, 1]  # a-d; e (CRLF); f (its own header); g, h (temporary copies); i (quotes)
     assert report == {
-        "orders/a.csv": ("loaded", 3, 3, 0), "orders/b.csv": ("loaded", 2, 2, 0),
-        "orders/c.csv": ("loaded", 50, 50, 0), "orders/d.csv": ("loaded", 6, 2, 4),
-        "orders/e.csv": ("loaded", 2, 1, 1), "orders/f.csv": ("loaded", 2, 2, 0),
-        "orders/g.csv": ("loaded", 3, 3, 0), "orders/h.csv": ("loaded", 3, 2, 1), "orders/i.csv": ("loaded", 2, 2, 0)}
+        "orders/a.csv": ("loaded", 3, 3, 0),
+        "orders/b.csv": ("loaded", 2, 2, 0),
+        "orders/c.csv": ("loaded", 50, 50, 0),
+        "orders/d.csv": ("loaded", 6, 2, 4),
+        "orders/e.csv": ("loaded", 2, 1, 1),
+        "orders/f.csv": ("loaded", 2, 2, 0),
+        "orders/g.csv": ("loaded", 3, 3, 0),
+        "orders/h.csv": ("loaded", 3, 2, 1),
+        "orders/i.csv": ("loaded", 2, 2, 0),
+    }
     # row numbers are the file's own: DuckDB skips d.csv's empty line, h.csv's title row counts
     assert q(together, "SELECT file, row_number, reason FROM audit.rejected_rows ORDER BY file, row_number") == [
-        ("orders/d.csv", 3, 'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), '
-                            'found "soon"'),
+        (
+            "orders/d.csv",
+            3,
+            'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found "soon"',
+        ),
         ("orders/d.csv", 5, "exact duplicate of row 2"),
         ("orders/d.csv", 6, "quantity: required but blank"),
         ("orders/d.csv", 7, 'totals row ("合计"): not a data row'),
-        ("orders/e.csv", 3, 'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), '
-                            'found "bad"'),
-        ("orders/h.csv", 4, 'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), '
-                            'found "never"')]
-    assert q(together, "SELECT order_id, _source_row, customer_id FROM raw.orders WHERE order_id IN "
-                       "('C-49', 'D-3', 'G-1', 'H-3', 'I-1') ORDER BY 1") == [
-        ("C-49", 51, "C1"), ("D-3", 4, "C1"), ("G-1", 2, "北京华联商厦"), ("H-3", 5, "C1"), ("I-1", 2, "C,1")]
+        (
+            "orders/e.csv",
+            3,
+            'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found "bad"',
+        ),
+        (
+            "orders/h.csv",
+            4,
+            'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found "never"',
+        ),
+    ]
+    assert q(
+        together,
+        "SELECT order_id, _source_row, customer_id FROM raw.orders WHERE order_id IN "
+        "('C-49', 'D-3', 'G-1', 'H-3', 'I-1') ORDER BY 1",
+    ) == [("C-49", 51, "C1"), ("D-3", 4, "C1"), ("G-1", 2, "北京华联商厦"), ("H-3", 5, "C1"), ("I-1", 2, "C,1")]
     assert_row_accounting(together)
 
     one_at_a_time(monkeypatch)
@@ -121,10 +161,15 @@ def test_a_second_run_replaces_changed_files_and_skips_copies_as_before(tmp_path
     together, report = _two_runs(tmp_path / "together", monkeypatch, together=True)
     assert reads[5:] == [2]  # the second run: b.csv and j.csv; "j again.csv" waits for j.csv to be written
     assert {f: report[f] for f in ("orders/b.csv", "orders/a copy.csv", "orders/j.csv", "orders/j again.csv")} == {
-        "orders/b.csv": ("loaded", 2, 2, 0), "orders/a copy.csv": ("skipped", 0, 0, 0),
-        "orders/j.csv": ("loaded", 1, 1, 0), "orders/j again.csv": ("skipped", 0, 0, 0)}
+        "orders/b.csv": ("loaded", 2, 2, 0),
+        "orders/a copy.csv": ("skipped", 0, 0, 0),
+        "orders/j.csv": ("loaded", 1, 1, 0),
+        "orders/j again.csv": ("skipped", 0, 0, 0),
+    }
     assert q(together, "SELECT order_id, quantity FROM raw.orders WHERE order_id LIKE 'B-%' ORDER BY 1") == [
-        ("B-1", 5), ("B-9", 2)]
+        ("B-1", 5),
+        ("B-9", 2),
+    ]
     assert_row_accounting(together)
     alone, alone_report = _two_runs(tmp_path / "alone", monkeypatch, together=False)
     assert alone_report == report
@@ -176,10 +221,14 @@ def test_rows_of_an_interrupted_run_are_deleted_first(tmp_path, caplog):
     land(landing, "orders", "a.csv", _csv(_line("A-1"), _line("A-2")))
     con, _ = _ingest(landing)
     before = snapshot(con)
-    con.execute("INSERT INTO raw.orders SELECT * REPLACE ('orders/z.csv' AS _source_file, 1 AS _source_row, "
-                "2 AS _file_seq) FROM raw.orders")
-    con.execute("INSERT INTO raw.orders SELECT * REPLACE ('orders/z.csv' AS _source_file, -1 AS _source_row, "
-                "3 AS _file_seq) FROM raw.orders WHERE _file_seq = 1")
+    con.execute(
+        "INSERT INTO raw.orders SELECT * REPLACE ('orders/z.csv' AS _source_file, 1 AS _source_row, "
+        "2 AS _file_seq) FROM raw.orders"
+    )
+    con.execute(
+        "INSERT INTO raw.orders SELECT * REPLACE ('orders/z.csv' AS _source_file, -1 AS _source_row, "
+        "3 AS _file_seq) FROM raw.orders WHERE _file_seq = 1"
+    )
     with caplog.at_level(logging.WARNING, logger="ingestion.load"):
         report = ingest_entity(con, "orders", landing, now=NOW)
     assert by_file(report) == {"orders/a.csv": ("skipped", 0, 0, 0)}
@@ -196,6 +245,8 @@ def test_batches_keep_to_their_file_limit(tmp_path, monkeypatch, reads):
     assert reads == [2, 2, 1]
     assert [r[1:] for r in report.values()] == [(2, 2, 0)] * 5
     assert q(con, "SELECT file_seq, file FROM audit.ingested_files ORDER BY 1") == [
-        (k + 1, f"orders/{k}.csv") for k in range(5)]
+        (k + 1, f"orders/{k}.csv") for k in range(5)
+    ]
     assert q(con, "SELECT DISTINCT _file_seq, _source_file, _source_row FROM raw.orders ORDER BY ALL") == [
-        (k + 1, f"orders/{k}.csv", row) for k in range(5) for row in (2, 3)]
+        (k + 1, f"orders/{k}.csv", row) for k in range(5) for row in (2, 3)
+    ]

@@ -52,22 +52,56 @@ AS_OF = "2025-04-10"
 REPS = [
     dict(rep_id="R1", rep_name="Li Lei", region="East", team="E1", role="rep", hire_date="2023-01-01"),
     dict(rep_id="R2", rep_name="Han Meimei", region="East", team="E1", role="rep", hire_date="2023-06-01"),
-    dict(rep_id="R3", rep_name="Wang Fang", region="West", team="W1", role="rep", hire_date="2022-03-01",
-         termination_date="2025-04-01"),
+    dict(
+        rep_id="R3",
+        rep_name="Wang Fang",
+        region="West",
+        team="W1",
+        role="rep",
+        hire_date="2022-03-01",
+        termination_date="2025-04-01",
+    ),
     dict(rep_id="R4", rep_name="Zhang Wei", region="West", team="W1", role="rep", hire_date="2024-09-01"),
 ]
-CUSTOMERS = [dict(customer_id="C1", customer_name="Acme", region="East"),
-             dict(customer_id="C2", customer_name="Globex", region="West")]
-PRODUCTS = [dict(product_id="P1", product_name="Router", product_line="Hardware", unit_cost=60),
-            dict(product_id="P2", product_name="License", product_line="Software", unit_cost=20)]
+CUSTOMERS = [
+    dict(customer_id="C1", customer_name="Acme", region="East"),
+    dict(customer_id="C2", customer_name="Globex", region="West"),
+]
+PRODUCTS = [
+    dict(product_id="P1", product_name="Router", product_line="Hardware", unit_cost=60),
+    dict(product_id="P2", product_name="License", product_line="Software", unit_cost=20),
+]
 
 
-def _line(order_id, line_no, order_date, customer_id, rep_id, product_id, quantity, unit_price,
-          discount_amount=0, status="completed", cancelled_date=None, updated_at=None):
-    return dict(order_id=order_id, line_no=line_no, order_date=order_date, customer_id=customer_id,
-                rep_id=rep_id, product_id=product_id, quantity=quantity, unit_price=unit_price,
-                discount_amount=discount_amount, currency="CNY", status=status,
-                cancelled_date=cancelled_date, updated_at=updated_at)
+def _line(
+    order_id,
+    line_no,
+    order_date,
+    customer_id,
+    rep_id,
+    product_id,
+    quantity,
+    unit_price,
+    discount_amount=0,
+    status="completed",
+    cancelled_date=None,
+    updated_at=None,
+):
+    return dict(
+        order_id=order_id,
+        line_no=line_no,
+        order_date=order_date,
+        customer_id=customer_id,
+        rep_id=rep_id,
+        product_id=product_id,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount_amount=discount_amount,
+        currency="CNY",
+        status=status,
+        cancelled_date=cancelled_date,
+        updated_at=updated_at,
+    )
 
 
 # file name -> rows; files are ingested in this order (_file_seq 1, 2, ...).
@@ -100,22 +134,28 @@ RETURNS = [
     dict(return_id="RT4", order_id="O6", line_no=1, return_date="2025-04-05", amount=200),
 ]
 CREDIT_SPLITS = [
-    dict(order_id="O2", rep_id="R2", split_pct=0.6), dict(order_id="O2", rep_id="R1", split_pct=0.6),
-    dict(order_id="O4", rep_id="R3", split_pct=0.7), dict(order_id="O4", rep_id="R4", split_pct=0.3),
+    dict(order_id="O2", rep_id="R2", split_pct=0.6),
+    dict(order_id="O2", rep_id="R1", split_pct=0.6),
+    dict(order_id="O4", rep_id="R3", split_pct=0.7),
+    dict(order_id="O4", rep_id="R4", split_pct=0.3),
 ]
-TARGETS = (
-    [dict(period=f"2025-{m:02d}", level="rep", key=rep, target_amount=amount)
-     for rep, amount in [("R1", 1500), ("R2", 1000), ("R3", 800)] for m in (1, 2, 3)]
-    + [dict(period="2025-01", level="rep", key="R4", target_amount=0),
-       dict(period="2025-02", level="rep", key="R4", target_amount=700),
-       dict(period="2025-3", level="rep", key="R4", target_amount=700),  # short month label on purpose
-       dict(period="2025", level="company", key=None, target_amount=50000),
-       dict(period="2025-Q1", level="product_line", key="Hardware", target_amount=3000),
-       dict(period="2026-01", level="rep", key="R1", target_amount=2000)]
-)
+TARGETS = [
+    dict(period=f"2025-{m:02d}", level="rep", key=rep, target_amount=amount)
+    for rep, amount in [("R1", 1500), ("R2", 1000), ("R3", 800)]
+    for m in (1, 2, 3)
+] + [
+    dict(period="2025-01", level="rep", key="R4", target_amount=0),
+    dict(period="2025-02", level="rep", key="R4", target_amount=700),
+    dict(period="2025-3", level="rep", key="R4", target_amount=700),  # short month label on purpose
+    dict(period="2025", level="company", key=None, target_amount=50000),
+    dict(period="2025-Q1", level="product_line", key="Hardware", target_amount=3000),
+    dict(period="2026-01", level="rep", key="R1", target_amount=2000),
+]
 # China's 2025 Spring Festival: holidays 01-28..02-04, adjusted working weekend days 01-26 and 02-08.
-HOLIDAYS = {dt.date(2025, 1, 1): "New Year's Day",
-            **{dt.date(2025, 1, 28) + dt.timedelta(days=i): "Spring Festival" for i in range(8)}}
+HOLIDAYS = {
+    dt.date(2025, 1, 1): "New Year's Day",
+    **{dt.date(2025, 1, 28) + dt.timedelta(days=i): "Spring Festival" for i in range(8)},
+}
 ADJUSTED_WORKDAYS = {dt.date(2025, 1, 26), dt.date(2025, 2, 8)}
 
 
@@ -127,8 +167,7 @@ def dbt_raw_ddl() -> list[str]:
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
         ddl.append(f"create table raw.{entity.name} ({', '.join(columns)})")
     ddl += [
-        "create table raw.calendar_days (date DATE, is_workday BOOLEAN, holiday_name VARCHAR, "
-        "calendar_source VARCHAR)",
+        "create table raw.calendar_days (date DATE, is_workday BOOLEAN, holiday_name VARCHAR, calendar_source VARCHAR)",
         "create table audit.ingested_files (file_seq BIGINT, file VARCHAR, entity VARCHAR, sha256 VARCHAR, "
         "rows_read BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, status VARCHAR, message VARCHAR, "
         "ingested_at TIMESTAMP)",
@@ -158,7 +197,8 @@ class _RawWriter:
             self.con.execute(f"insert into raw.{entity} ({quoted}) values ({placeholders})", values)
         self.con.execute(
             "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, 0, 'loaded', null, now())",
-            [self.file_seq, source_file, entity, f"sha-{self.file_seq}", len(rows), len(rows)])
+            [self.file_seq, source_file, entity, f"sha-{self.file_seq}", len(rows), len(rows)],
+        )
 
 
 def load_config_dir(con: duckdb.DuckDBPyConnection, config_dir: Path) -> None:
@@ -188,8 +228,10 @@ def dbt_build_raw_database(path: Path) -> None:
         day = dt.date(2025, 1, 1)
         while day.year == 2025:  # the calendar covers 2025 only: dim_date fills 2026 itself
             is_workday = (day.isoweekday() <= 5 and day not in HOLIDAYS) or day in ADJUSTED_WORKDAYS
-            con.execute("insert into raw.calendar_days values (?, ?, ?, 'chinese_calendar')",
-                        [day, is_workday, HOLIDAYS.get(day)])
+            con.execute(
+                "insert into raw.calendar_days values (?, ?, ?, 'chinese_calendar')",
+                [day, is_workday, HOLIDAYS.get(day)],
+            )
             day += dt.timedelta(days=1)
     finally:
         con.close()
@@ -206,14 +248,33 @@ def dbt_built(tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("dbt_models")
     db_path = work / "build.duckdb"
     dbt_build_raw_database(db_path)
-    env = {**os.environ, "SALESPERF_BUILD_DB": str(db_path), "SALESPERF_AS_OF": AS_OF,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
+    env = {
+        **os.environ,
+        "SALESPERF_BUILD_DB": str(db_path),
+        "SALESPERF_AS_OF": AS_OF,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
     started = time.monotonic()
     result = subprocess.run(
-        [_dbt_executable(), "build",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            _dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     duration = time.monotonic() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"dbt build failed:\n{output[-8000:]}"
@@ -229,8 +290,9 @@ def db(dbt_built):
 
 def _attainment(db, period_type: str, period_start: str, level: str, key: str) -> dict:
     cursor = db.execute(
-        "select * from marts.fct_attainment where period_type = ? and period_start = ? and level = ? "
-        "and key = ?", [period_type, period_start, level, key])
+        "select * from marts.fct_attainment where period_type = ? and period_start = ? and level = ? and key = ?",
+        [period_type, period_start, level, key],
+    )
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     assert len(rows) == 1, f"expected one attainment row for {period_type} {period_start} {level} {key!r}"
@@ -240,7 +302,9 @@ def _attainment(db, period_type: str, period_start: str, level: str, key: str) -
 def _target(db, period_type: str, period_start: str, level: str, key: str) -> tuple:
     return db.execute(
         "select target_amount, derivation from marts.fct_targets where period_type = ? and period_start = ? "
-        "and level = ? and key = ?", [period_type, period_start, level, key]).fetchone()
+        "and level = ? and key = ?",
+        [period_type, period_start, level, key],
+    ).fetchone()
 
 
 def test_dbt_build_is_clean(dbt_built):
@@ -274,25 +338,37 @@ def test_fct_sales_totals_and_lineage(db):
     o5 = db.execute("""select quantity, gross_amount, discount_amount, net_amount, region, team, product_line,
                               _source_file, _source_row
                        from marts.fct_sales where order_id = 'O5'""").fetchone()
-    assert o5 == (Decimal("8"), Decimal("800"), Decimal("50"), Decimal("750"), "West", "W1", "Hardware",
-                  "orders/2025-03-corrected.csv", 2)
+    assert o5 == (
+        Decimal("8"),
+        Decimal("800"),
+        Decimal("50"),
+        Decimal("750"),
+        "West",
+        "W1",
+        "Hardware",
+        "orders/2025-03-corrected.csv",
+        2,
+    )
 
     o3 = db.execute("select status, is_creditable, net_amount from marts.fct_sales where order_id = 'O3'").fetchone()
     assert o3 == ("cancelled", False, Decimal("300"))  # visible, but credits nothing
 
 
-@pytest.mark.parametrize(("level", "key", "actual", "target"), [
-    # January: sales 1000 + 400 + 1000 = 2400, less same-month returns RT1 150 + RT3 100 = 2150
-    # (RT2 is recorded in February: January is unchanged).
-    ("company", "", "2150", "3300"),  # target: sum of regions 2500 + 800
-    ("region", "East", "2150", "2500"),  # all January lines are East's
-    ("team", "E1", "2150", "2500"),  # R1 1500 + R2 1000
-    ("region", "West", "0", "800"),  # no January sales; R3 800 + R4 0
-    # R1: O1 1000 + 400 + 60% of O2 1000 = 2000, less RT1 150 + 60% of RT3 100 = 60 -> 1790
-    ("rep", "R1", "1790", "1500"),
-    # R2: 60% of O2 = 600, less 60% of RT3 = 60 -> 540 (R1 + R2 = 2330 > 2150: overlay credit)
-    ("rep", "R2", "540", "1000"),
-])
+@pytest.mark.parametrize(
+    ("level", "key", "actual", "target"),
+    [
+        # January: sales 1000 + 400 + 1000 = 2400, less same-month returns RT1 150 + RT3 100 = 2150
+        # (RT2 is recorded in February: January is unchanged).
+        ("company", "", "2150", "3300"),  # target: sum of regions 2500 + 800
+        ("region", "East", "2150", "2500"),  # all January lines are East's
+        ("team", "E1", "2150", "2500"),  # R1 1500 + R2 1000
+        ("region", "West", "0", "800"),  # no January sales; R3 800 + R4 0
+        # R1: O1 1000 + 400 + 60% of O2 1000 = 2000, less RT1 150 + 60% of RT3 100 = 60 -> 1790
+        ("rep", "R1", "1790", "1500"),
+        # R2: 60% of O2 = 600, less 60% of RT3 = 60 -> 540 (R1 + R2 = 2330 > 2150: overlay credit)
+        ("rep", "R2", "540", "1000"),
+    ],
+)
 def test_attainment_january(db, level, key, actual, target):
     row = _attainment(db, "month", "2025-01-01", level, key)
     assert row["actual_amount"] == Decimal(actual)
@@ -312,30 +388,33 @@ def test_attainment_zero_target_and_counts(db):
     assert _attainment(db, "month", "2025-01-01", "rep", "R1")["later_returns_amount"] == Decimal("280")
 
 
-@pytest.mark.parametrize(("level", "key", "actual", "target"), [
-    # Q1 sales: Jan 2400 + Feb 2000 (O3 cancelled) + Mar 750 + 1200 = 6350; returns recorded in Q1
-    # against Q1 lines: RT1 150 + RT2 280 + RT3 100 = 530 (RT4 is April) -> 5820.
-    # Target: East 7500 + West 3800 = 11300 (rolled up from the rep months).
-    ("company", "", "5820", "11300"),
-    # East: 2400 + 1200 - 530 = 3070; target R1 4500 + R2 3000 = 7500
-    ("region", "East", "3070", "7500"),
-    ("team", "E1", "3070", "7500"),
-    # West: 2000 + 750 = 2750; target R3 2400 + R4 1400 = 3800
-    ("region", "West", "2750", "3800"),
-    ("team", "W1", "2750", "3800"),
-    # R1: 1000 + 400 + 600 - (150 + 280 + 60) = 1510; target 3 x 1500
-    ("rep", "R1", "1510", "4500"),
-    # R2: 600 + 1200 - 60 = 1740; target 3 x 1000
-    ("rep", "R2", "1740", "3000"),
-    # R3: 70% of O4 2000 = 1400 (O3 cancelled); target 3 x 800
-    ("rep", "R3", "1400", "2400"),
-    # R4: 30% of O4 = 600 + O5 750 = 1350; target 0 + 700 + 700
-    ("rep", "R4", "1350", "1400"),
-    # Hardware: O1/1 1000 + O2 1000 + O5 750 - (RT2 200 + RT3 100) = 2450; given 3000
-    ("product_line", "Hardware", "2450", "3000"),
-    # Software: O1/2 400 + O4 2000 + O6 1200 - (RT1 150 + RT2 80) = 3370; no target
-    ("product_line", "Software", "3370", None),
-])
+@pytest.mark.parametrize(
+    ("level", "key", "actual", "target"),
+    [
+        # Q1 sales: Jan 2400 + Feb 2000 (O3 cancelled) + Mar 750 + 1200 = 6350; returns recorded in Q1
+        # against Q1 lines: RT1 150 + RT2 280 + RT3 100 = 530 (RT4 is April) -> 5820.
+        # Target: East 7500 + West 3800 = 11300 (rolled up from the rep months).
+        ("company", "", "5820", "11300"),
+        # East: 2400 + 1200 - 530 = 3070; target R1 4500 + R2 3000 = 7500
+        ("region", "East", "3070", "7500"),
+        ("team", "E1", "3070", "7500"),
+        # West: 2000 + 750 = 2750; target R3 2400 + R4 1400 = 3800
+        ("region", "West", "2750", "3800"),
+        ("team", "W1", "2750", "3800"),
+        # R1: 1000 + 400 + 600 - (150 + 280 + 60) = 1510; target 3 x 1500
+        ("rep", "R1", "1510", "4500"),
+        # R2: 600 + 1200 - 60 = 1740; target 3 x 1000
+        ("rep", "R2", "1740", "3000"),
+        # R3: 70% of O4 2000 = 1400 (O3 cancelled); target 3 x 800
+        ("rep", "R3", "1400", "2400"),
+        # R4: 30% of O4 = 600 + O5 750 = 1350; target 0 + 700 + 700
+        ("rep", "R4", "1350", "1400"),
+        # Hardware: O1/1 1000 + O2 1000 + O5 750 - (RT2 200 + RT3 100) = 2450; given 3000
+        ("product_line", "Hardware", "2450", "3000"),
+        # Software: O1/2 400 + O4 2000 + O6 1200 - (RT1 150 + RT2 80) = 3370; no target
+        ("product_line", "Software", "3370", None),
+    ],
+)
 def test_attainment_first_quarter(db, level, key, actual, target):
     row = _attainment(db, "quarter", "2025-01-01", level, key)
     assert row["actual_amount"] == Decimal(actual)
@@ -351,12 +430,19 @@ def test_attainment_first_quarter(db, level, key, actual, target):
 def test_attainment_open_and_future_periods(db):
     # April is open: O8 600 counts, O7 (dated after as_of) does not; RT4 is against a March order.
     april = _attainment(db, "month", "2025-04-01", "company", "")
-    assert (april["actual_amount"], april["period_status"], april["days_elapsed"], april["days_in_period"]) \
-        == (Decimal("600"), "open", 10, 30)
+    assert (april["actual_amount"], april["period_status"], april["days_elapsed"], april["days_in_period"]) == (
+        Decimal("600"),
+        "open",
+        10,
+        30,
+    )
     # Year: 6350 + 600 - (530 + RT4 200, same year) = 6220 against the given 50000
     year = _attainment(db, "year", "2025-01-01", "company", "")
-    assert (year["actual_amount"], year["target_amount"], year["period_status"]) \
-        == (Decimal("6220"), Decimal("50000"), "open")
+    assert (year["actual_amount"], year["target_amount"], year["period_status"]) == (
+        Decimal("6220"),
+        Decimal("50000"),
+        "open",
+    )
     # The 2026 target is beyond the as-of year: in fct_targets, not in fct_attainment.
     assert db.execute("select count(*) from marts.fct_attainment where period_start >= '2026-01-01'").fetchone()[0] == 0
     assert _target(db, "month", "2026-01-01", "rep", "R1") == (Decimal("2000"), "given")
@@ -394,23 +480,31 @@ def test_rolled_up_targets(db):
 
 def test_dimensions(db):
     assert db.execute("select rep_id, is_active from marts.dim_rep order by rep_id").fetchall() == [
-        ("R1", True), ("R2", True), ("R3", False), ("R4", True)]  # R3 left on 2025-04-01
+        ("R1", True),
+        ("R2", True),
+        ("R3", False),
+        ("R4", True),
+    ]  # R3 left on 2025-04-01
     sunday = db.execute("""select is_workday, is_weekend, day_of_week, iso_week, quarter_start
                            from marts.dim_date where date = '2025-01-26'""").fetchone()
     assert sunday == (True, True, 7, 4, dt.date(2025, 1, 1))  # adjusted working Sunday
-    assert db.execute("select holiday_name from marts.dim_date where date = '2025-01-29'").fetchone() \
-        == ("Spring Festival",)
+    assert db.execute("select holiday_name from marts.dim_date where date = '2025-01-29'").fetchone() == (
+        "Spring Festival",
+    )
     # 2026 is not in raw.calendar_days (covers 2025): filled weekends-only because a 2026 target exists
     assert db.execute("""select count(*), count(*) filter (where is_workday),
                                 min(calendar_source), max(calendar_source)
-                         from marts.dim_date where year = 2026""").fetchone() \
-        == (365, 261, "weekends_only_gap_fill", "weekends_only_gap_fill")
+                         from marts.dim_date where year = 2026""").fetchone() == (
+        365,
+        261,
+        "weekends_only_gap_fill",
+        "weekends_only_gap_fill",
+    )
 
 
 def test_marts_have_comments(db):
     tables = ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets", "fct_attainment"]
-    found = dict(db.execute(
-        "select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall())
+    found = dict(db.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall())
     for table in tables:
         assert found.get(table), f"marts.{table} has no table comment"
     missing = db.execute("""

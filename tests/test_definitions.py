@@ -6,8 +6,7 @@ from dagster import AssetKey
 
 from ingestion.entities import ENTITY_NAMES
 
-CONTRACT_MARTS = ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets",
-                  "fct_attainment"]
+CONTRACT_MARTS = ["dim_rep", "dim_customer", "dim_product", "dim_date", "fct_sales", "fct_targets", "fct_attainment"]
 
 
 def test_definitions_load_with_every_asset_and_automation(dbt_manifest, isolated_env):
@@ -31,10 +30,12 @@ def test_definitions_load_with_every_asset_and_automation(dbt_manifest, isolated
     # Singular tests reading several models name the one they check (meta.dagster.ref), so they are checks
     # too rather than bare observations.
     singular = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys if k.name.startswith("assert_")}
-    assert {("marts/fct_sales", "assert_fct_sales_reconciles_to_staging"),
-            ("intermediate/int_returns_allocated", "assert_returns_fully_allocated"),
-            ("marts/fct_targets", "assert_target_children_sum_to_parent"),
-            ("marts/fct_targets", "assert_rolled_up_targets_equal_sum_of_parts")} <= singular
+    assert {
+        ("marts/fct_sales", "assert_fct_sales_reconciles_to_staging"),
+        ("intermediate/int_returns_allocated", "assert_returns_fully_allocated"),
+        ("marts/fct_targets", "assert_target_children_sum_to_parent"),
+        ("marts/fct_targets", "assert_rolled_up_targets_equal_sum_of_parts"),
+    } <= singular
     job = defs.resolve_job_def("salesperf_all")
     assert job.executor_def.name == "in_process"
     assert defs.resolve_schedule_def("salesperf_daily").cron_schedule == "0 6 * * *"

@@ -26,8 +26,11 @@ FIRST_YEAR = AS_OF.year - 3
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +100,10 @@ def test_every_entity_is_written_and_counted(demo):
     assert f"orders: {SCALE:,} lines + 200 corrections" in messages
     expected = [f"orders_{y}.csv" for y in range(FIRST_YEAR, AS_OF.year + 1)] + ["orders_corrections.csv"]
     assert sorted(p.name for p in (root / "orders").iterdir()) == sorted(expected)
-    assert sorted(p.name for p in (root / "targets").iterdir()) == [f"targets_{AS_OF.year - 1}.csv",
-                                                                    f"targets_{AS_OF.year}.csv"]
+    assert sorted(p.name for p in (root / "targets").iterdir()) == [
+        f"targets_{AS_OF.year - 1}.csv",
+        f"targets_{AS_OF.year}.csv",
+    ]
 
 
 def test_customers_is_gbk_with_chinese_headers_and_slash_dates(demo):
@@ -132,8 +137,17 @@ def test_products_is_an_xlsx_with_chinese_headers_numbers_and_dates(demo):
 
 def test_plain_csvs_have_canonical_headers_and_payments_are_parquet(demo):
     root = demo[0]
-    for entity in ("orders", "returns", "credit_splits", "opportunities", "activities", "surveys", "trainings",
-                   "targets", "adjustments"):
+    for entity in (
+        "orders",
+        "returns",
+        "credit_splits",
+        "opportunities",
+        "activities",
+        "surveys",
+        "trainings",
+        "targets",
+        "adjustments",
+    ):
         for path in (root / entity).glob("*.csv"):
             header = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
             assert header.split(",") == ENTITIES[entity].column_names, path.name
@@ -164,8 +178,14 @@ def test_history_spans_three_years_and_stops_at_as_of(con):
 def test_about_three_percent_of_lines_are_cancelled_after_ordering(con):
     share = _one(con, "SELECT avg((status = 'cancelled')::INT) FROM orders")
     assert 0.02 <= share <= 0.04
-    assert _one(con, """SELECT count(*) FROM orders WHERE status = 'cancelled'
-                        AND (cancelled_date IS NULL OR cancelled_date < order_date)""") == 0
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM orders WHERE status = 'cancelled'
+                        AND (cancelled_date IS NULL OR cancelled_date < order_date)""",
+        )
+        == 0
+    )
     assert _one(con, "SELECT count(*) FROM orders WHERE status = 'completed' AND cancelled_date IS NOT NULL") == 0
 
 
@@ -180,28 +200,55 @@ def test_corrections_restate_earlier_lines_later(con):
 
 
 def test_new_line_never_sells_before_its_launch(con):
-    assert _one(con, f"""SELECT count(*) FROM orders o JOIN products p USING (product_id)
-                         WHERE p.product_line = '{NEW_LINE}' AND o.order_date < p.launch_date::DATE""") == 0
-    assert _one(con, f"""SELECT count(*) FROM orders o JOIN products p USING (product_id)
-                         WHERE p.product_line = '{NEW_LINE}'""") > 0
+    assert (
+        _one(
+            con,
+            f"""SELECT count(*) FROM orders o JOIN products p USING (product_id)
+                         WHERE p.product_line = '{NEW_LINE}' AND o.order_date < p.launch_date::DATE""",
+        )
+        == 0
+    )
+    assert (
+        _one(
+            con,
+            f"""SELECT count(*) FROM orders o JOIN products p USING (product_id)
+                         WHERE p.product_line = '{NEW_LINE}'""",
+        )
+        > 0
+    )
     launch = _one(con, f"SELECT min(launch_date)::DATE FROM products WHERE product_line = '{NEW_LINE}'")
     assert dt.date(FIRST_YEAR + 1, 1, 1) <= launch <= AS_OF - dt.timedelta(days=180)  # mid-history
 
 
 def test_every_order_is_booked_by_a_rep_employed_that_day(con):
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         SELECT count(*) FROM (SELECT * FROM orders UNION ALL SELECT * FROM corrections) o
         LEFT JOIN reps r USING (rep_id)
         WHERE r.rep_id IS NULL OR r.role <> 'rep' OR o.order_date < r.hire_date
-           OR o.order_date > coalesce(r.termination_date, DATE '9999-12-31')""") == 0
+           OR o.order_date > coalesce(r.termination_date, DATE '9999-12-31')""",
+        )
+        == 0
+    )
     # leavers did sell before they left
-    assert _one(con, """SELECT count(DISTINCT rep_id) FROM orders JOIN reps USING (rep_id)
-                        WHERE termination_date IS NOT NULL""") > 0
+    assert (
+        _one(
+            con,
+            """SELECT count(DISTINCT rep_id) FROM orders JOIN reps USING (rep_id)
+                        WHERE termination_date IS NOT NULL""",
+        )
+        > 0
+    )
 
 
 def test_customers_are_mostly_in_their_reps_region(con):
-    share = _one(con, """SELECT avg((c.区域 = r.region)::INT) FROM orders o
-                         JOIN customers c ON c.客户编号 = o.customer_id JOIN reps r USING (rep_id)""")
+    share = _one(
+        con,
+        """SELECT avg((c.区域 = r.region)::INT) FROM orders o
+                         JOIN customers c ON c.客户编号 = o.customer_id JOIN reps r USING (rep_id)""",
+    )
     assert 0.9 <= share < 1.0
     assert _one(con, "SELECT count(*) FROM orders WHERE customer_id NOT IN (SELECT 客户编号 FROM customers)") == 0
 
@@ -249,14 +296,26 @@ def test_organisation_has_five_regions_directors_managers_and_teams(con):
     assert {r for (r,) in con.execute("SELECT DISTINCT 区域 FROM customers").fetchall()} == set(REGIONS)
     roles = dict(con.execute("SELECT role, count(*) FROM reps GROUP BY 1").fetchall())
     assert roles["director"] == 5 and sum(roles.values()) == 120
-    assert _one(con, """SELECT count(*) FROM reps r JOIN reps m ON m.rep_id = r.manager_id
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM reps r JOIN reps m ON m.rep_id = r.manager_id
                         WHERE NOT ((r.role = 'rep' AND m.role = 'manager' AND m.team = r.team)
-                                OR (r.role = 'manager' AND m.role = 'director' AND m.region = r.region))""") == 0
+                                OR (r.role = 'manager' AND m.role = 'director' AND m.region = r.region))""",
+        )
+        == 0
+    )
     assert _one(con, "SELECT count(*) FROM reps WHERE role <> 'director' AND manager_id IS NULL") == 0
     sizes = [n for (n,) in con.execute("SELECT count(*) FROM reps WHERE role = 'rep' GROUP BY team").fetchall()]
     assert min(sizes) >= 5 and max(sizes) <= 11
-    assert _one(con, "SELECT count(*) FROM reps WHERE team IS NOT NULL AND NOT regexp_full_match(team, "
-                     "'(华东|华南|华北|华中|西南)[一二三四五六七八九十百零]+组')") == 0
+    assert (
+        _one(
+            con,
+            "SELECT count(*) FROM reps WHERE team IS NOT NULL AND NOT regexp_full_match(team, "
+            "'(华东|华南|华北|华中|西南)[一二三四五六七八九十百零]+组')",
+        )
+        == 0
+    )
     hired_last_year = _one(con, f"SELECT count(*) FROM reps WHERE hire_date > DATE '{AS_OF}' - 365")
     leavers = _one(con, "SELECT count(*) FROM reps WHERE termination_date IS NOT NULL")
     assert hired_last_year > 0 and leavers > 0
@@ -265,8 +324,14 @@ def test_organisation_has_five_regions_directors_managers_and_teams(con):
 def test_customers_about_25_per_rep_and_leavers_accounts_handed_over(con):
     per_rep = _one(con, "SELECT count(*) / (SELECT count(*) FROM reps WHERE role = 'rep') FROM customers")
     assert 20 <= per_rep <= 30
-    assert _one(con, """SELECT count(*) FROM customers c JOIN reps r ON r.rep_id = c.负责人编号
-                        WHERE r.termination_date IS NOT NULL OR r.role <> 'rep'""") == 0
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM customers c JOIN reps r ON r.rep_id = c.负责人编号
+                        WHERE r.termination_date IS NOT NULL OR r.role <> 'rep'""",
+        )
+        == 0
+    )
     assert {s for (s,) in con.execute("SELECT DISTINCT 客户分级 FROM customers").fetchall()} == {"战略", "重点", "普通"}
 
 
@@ -320,7 +385,9 @@ def test_credit_splits_share_orders_and_overlay_above_one(con):
 
 def test_targets_cover_every_employed_rep_each_month_of_both_years(con):
     for year in (AS_OF.year - 1, AS_OF.year):
-        missing = _one(con, f"""
+        missing = _one(
+            con,
+            f"""
             WITH months AS (SELECT unnest(generate_series(DATE '{year}-01-01', DATE '{year}-12-01',
                                                           INTERVAL 1 MONTH))::DATE AS m),
                  employed AS (SELECT strftime(m, '%Y-%m') AS period, rep_id FROM months JOIN reps
@@ -328,18 +395,28 @@ def test_targets_cover_every_employed_rep_each_month_of_both_years(con):
                              AND coalesce(termination_date, DATE '9999-12-31') >= m)
             SELECT count(*) FROM employed e
             LEFT JOIN targets t ON t.level = 'rep' AND t.key = e.rep_id AND t.period = e.period
-            WHERE t.period IS NULL""")
+            WHERE t.period IS NULL""",
+        )
         assert missing == 0, year
-    assert _one(con, """SELECT count(*) FROM targets t JOIN reps r ON r.rep_id = t.key
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM targets t JOIN reps r ON r.rep_id = t.key
                          WHERE t.level = 'rep' AND (r.hire_date > last_day((t.period || '-01')::DATE)
-                            OR r.termination_date < (t.period || '-01')::DATE)""") == 0
+                            OR r.termination_date < (t.period || '-01')::DATE)""",
+        )
+        == 0
+    )
     lines = con.execute(f"""SELECT key, count(*) FROM targets WHERE level = 'product_line'
                             AND period LIKE '{AS_OF.year}-%' GROUP BY 1""").fetchall()
     assert dict(lines) == dict.fromkeys(PRODUCT_LINES, 12)
 
 
 def test_plan_year_targets_are_history_times_growth(con):
-    ratio = _one(con, f"""
+    ratio = _one(
+        con,
+        f"""
         SELECT (SELECT sum(target_amount) FROM targets WHERE level = 'rep' AND period LIKE '{AS_OF.year}-%')
-             / (SELECT sum(net) FROM sales WHERE year(order_date) = {AS_OF.year - 1})""")
+             / (SELECT sum(net) FROM sales WHERE year(order_date) = {AS_OF.year - 1})""",
+    )
     assert 1.05 < ratio < 1.2

@@ -36,17 +36,24 @@ def test_find_header_rules():
     assert find_header(preamble, score) == 1 and find_header(preamble) == 0
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a,b,c\n1,2,3\n", ","), ("a;b;c\n1,5;2;3\n4,5;6;7\n", ";"), ("a\tb\n1\t2\n", "\t"), ("a|b\n1|2\n", "|"),
-    ("title\na;b\n1;2\n", ";"), ("just one column\nx\n", ","),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a,b,c\n1,2,3\n", ","),
+        ("a;b;c\n1,5;2;3\n4,5;6;7\n", ";"),
+        ("a\tb\n1\t2\n", "\t"),
+        ("a|b\n1|2\n", "|"),
+        ("title\na;b\n1;2\n", ";"),
+        ("just one column\nx\n", ","),
+    ],
+)
 def test_detect_delimiter(text, expected):
     assert detect_delimiter(text.splitlines(keepends=True)) == expected
 
 
 def test_csv_title_rows_gbk_and_row_numbers(tmp_path, con):
     path = tmp_path / "t.csv"
-    text = "销售订单明细表\n\n导出时间：2025-03-01\n订单编号;数量\nSO-1;2\n\"SO\n2\";3\n4;5;6\n合计;10\n"
+    text = '销售订单明细表\n\n导出时间：2025-03-01\n订单编号;数量\nSO-1;2\n"SO\n2";3\n4;5;6\n合计;10\n'
     path.write_bytes(text.encode("gbk"))
     staged = stage_file(con, path, "stg", header_score=header_scorer(ENTITIES["orders"]))
     assert isinstance(staged, StagedFile) and staged[:2] == ["订单编号", "数量"]
@@ -90,8 +97,12 @@ def test_xlsx_merged_cells_and_sheets(tmp_path, con):
     assert staged == ["订单编号", "行号", "客户编号"]
     assert (staged.header_row, staged.sheets) == (2, ["明细", "二月"])
     assert staged.skipped_sheets == [("说明", "its columns differ from 明细's")]
-    assert rows(con) == [("SO-1", "1", "C1", 3), ("SO-1", "2", "C1", 4), ("合计", "合计", None, 5),
-                         ("SO-9", "1", "C2", 10_000_002)]
+    assert rows(con) == [
+        ("SO-1", "1", "C1", 3),
+        ("SO-1", "2", "C1", 4),
+        ("合计", "合计", None, 5),
+        ("SO-9", "1", "C2", 10_000_002),
+    ]
 
 
 def test_xlsx_sheet_by_name_or_index(tmp_path, con):
@@ -116,19 +127,29 @@ def test_a_csv_mixing_crlf_and_lf_line_ends_loads_with_a_note(tmp_path):
     header = "order_id,order_date,customer_id,rep_id,product_id,quantity,unit_price"
     (folder / "mixed.csv").write_bytes(
         (header + "\r\nSO1,2025-03-05,C1,R1,P1,2,100\r\nSO2,2025-03-06,C1,R1,P1,1,50\r\n").encode()
-        + b"SO3,2025-03-07,C1,R1,P1,3,10\n")
+        + b"SO3,2025-03-07,C1,R1,P1,3,10\n"
+    )
     con = duckdb.connect()
     report = ingest_entity(con, "orders", tmp_path / "landing")
     (result,) = report.files
     assert (result.status, result.rows_read, result.rows_accepted, result.rows_rejected) == ("loaded", 3, 3, 0)
     assert "line ends normalised" in result.message
-    assert con.execute("select order_id, quantity * unit_price, _source_row from raw.orders order by 1").fetchall() \
-        == [("SO1", 200, 2), ("SO2", 50, 3), ("SO3", 30, 4)]
+    assert con.execute("select order_id, quantity * unit_price, _source_row from raw.orders order by 1").fetchall() == [
+        ("SO1", 200, 2),
+        ("SO2", 50, 3),
+        ("SO3", 30, 4),
+    ]
 
 
-@pytest.mark.parametrize(("data", "mixed"), [
-    (b"a,b\r\n1,2\r\n", False), (b"a,b\n1,2\n", False), (b"a,b\r\n1,2\n", True), (b"a\r\nb\r\n\n", True),
-])
+@pytest.mark.parametrize(
+    ("data", "mixed"),
+    [
+        (b"a,b\r\n1,2\r\n", False),
+        (b"a,b\n1,2\n", False),
+        (b"a,b\r\n1,2\n", True),
+        (b"a\r\nb\r\n\n", True),
+    ],
+)
 def test_mixed_line_ends_are_found_across_chunk_edges(tmp_path, monkeypatch, data, mixed):
     from ingestion import readers
 

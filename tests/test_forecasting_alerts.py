@@ -48,11 +48,14 @@ def con():
     con.close()
 
 
-def _sale(con, n: int, day: dt.date, rep: str = "R2", customer: str = "CX", amount: float = 100.0,
-          status: str = "completed") -> None:
-    con.execute("insert into marts.fct_sales values (?, 1, ?, date_trunc('month', ?::date), ?, ?, 'L', 'East', ?, "
-                "?, ? and ? <= ?)", [f"O{n}", day, day, rep, customer, amount, status, status == "completed",
-                                      day, AS_OF])
+def _sale(
+    con, n: int, day: dt.date, rep: str = "R2", customer: str = "CX", amount: float = 100.0, status: str = "completed"
+) -> None:
+    con.execute(
+        "insert into marts.fct_sales values (?, 1, ?, date_trunc('month', ?::date), ?, ?, 'L', 'East', ?, "
+        "?, ? and ? <= ?)",
+        [f"O{n}", day, day, rep, customer, amount, status, status == "completed", day, AS_OF],
+    )
 
 
 def _alerts(con, settings: AlertSettings | None = None, alert_type: str | None = None) -> dict:
@@ -79,8 +82,9 @@ def test_churn_risk_silence_beyond_the_usual_gap_and_falling_trend(con):
     for day in _days(D(2025, 5, 20), D(2025, 11, 14), 30):
         n += 1
         _sale(con, n, day, customer="C_FALLING", amount=30_000)
-    con.execute("insert into marts.dim_customer values ('C_SILENT', '华瑞', 'East', 'R2'), "
-                "('C_FALLING', '恒通', 'East', 'R2')")
+    con.execute(
+        "insert into marts.dim_customer values ('C_SILENT', '华瑞', 'East', 'R2'), ('C_FALLING', '恒通', 'East', 'R2')"
+    )
     alerts = _alerts(con, alert_type="customer_churn_risk")
     assert set(alerts) == {("customer", "C_SILENT", None), ("customer", "C_FALLING", None)}
     silent = alerts[("customer", "C_SILENT", None)]
@@ -118,14 +122,17 @@ def test_cancellation_spike_against_the_entitys_own_baseline(con):
 
 def test_attainment_at_risk_by_forecast_and_by_run_rate(con):
     q = (D(2025, 10, 1), D(2025, 12, 31))
-    con.execute("""insert into marts.fct_attainment values
+    con.execute(
+        """insert into marts.fct_attainment values
         ('quarter', ?, ?, 'company', '', 300, 1000, 'open'),
         ('quarter', ?, ?, 'region', 'East', 150, 500, 'open'),
         ('quarter', ?, ?, 'team', 'T1', 100, 500, 'open'),
         ('month', '2025-10-01', '2025-10-31', 'company', '', 200, 330, 'closed'),
         ('month', '2025-11-01', '2025-11-30', 'company', '', 100, 330, 'open'),
         ('month', '2025-10-01', '2025-10-31', 'region', 'East', 100, 160, 'closed'),
-        ('month', '2025-11-01', '2025-11-30', 'region', 'East', 50, 160, 'open')""", [*q, *q, *q])
+        ('month', '2025-11-01', '2025-11-30', 'region', 'East', 50, 160, 'open')""",
+        [*q, *q, *q],
+    )
     con.execute("""insert into marts.fct_sales_forecast values
         ('company', '', '2025-11-01', 250), ('company', '', '2025-12-01', 300), ('company', '', '2026-01-01', 999),
         ('region', 'East', '2025-11-01', 200), ('region', 'East', '2025-12-01', 250)""")
@@ -147,9 +154,10 @@ def test_visit_drop_against_the_trailing_average(con):
         rows += [(rep, d) for d in _days(D(2025, 7, 18), D(2025, 10, 16), 3)]  # baseline: 1 per 3 days
         rows += [(rep, d) for d in _days(D(2025, 10, 17), AS_OF, recent_step)]
     rows += [("R1", d) for d in _days(D(2025, 10, 17), AS_OF, 1)]  # calls do not count as visits
-    con.executemany("insert into staging.stg_raw__activities values (?, ?, ?, ?)",
-                    [(f"A{i}", rep, "visit" if i < len(rows) - 30 else "call", d)
-                     for i, (rep, d) in enumerate(rows)])
+    con.executemany(
+        "insert into staging.stg_raw__activities values (?, ?, ?, ?)",
+        [(f"A{i}", rep, "visit" if i < len(rows) - 30 else "call", d) for i, (rep, d) in enumerate(rows)],
+    )
     alerts = _alerts(con, alert_type="visit_drop")
     assert set(alerts) == {("rep", "R1", None)}
     r1 = alerts[("rep", "R1", None)]
@@ -159,9 +167,12 @@ def test_visit_drop_against_the_trailing_average(con):
 
 def test_thin_pipeline_below_the_remaining_target(con):
     q = (D(2025, 10, 1), D(2025, 12, 31))
-    con.execute("""insert into marts.fct_attainment values
+    con.execute(
+        """insert into marts.fct_attainment values
         ('quarter', ?, ?, 'rep', 'R1', 400, 1000, 'open'), ('quarter', ?, ?, 'rep', 'R2', 400, 1000, 'open'),
-        ('quarter', ?, ?, 'rep', 'R9', 0, 1000, 'open')""", [*q, *q, *q])
+        ('quarter', ?, ?, 'rep', 'R9', 0, 1000, 'open')""",
+        [*q, *q, *q],
+    )
     con.execute("""insert into staging.stg_raw__opportunities values
         ('O1', 'R1', 'open', 200, '2025-12-10'),
         ('O2', 'R1', 'open', 5000, '2025-10-01'),   -- overdue: stale, not coverage

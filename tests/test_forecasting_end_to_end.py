@@ -31,20 +31,31 @@ def test_every_level_is_forecast_with_ordered_intervals(pub):
         assert first.isoformat() == "2025-11-01" and last.isoformat() == "2026-10-01", level
     assert by_level["company"][0] == 1 and by_level["region"][0] == 5 and by_level["rep"][0] > 50
     # every active rep with sales has a forecast; leavers have none
-    assert pub.execute("""select count(*) from marts.fct_sales_forecast f join marts.dim_rep r on r.rep_id = f.key
-                          where f.level = 'rep' and not r.is_active""").fetchone()[0] == 0
+    assert (
+        pub.execute("""select count(*) from marts.fct_sales_forecast f join marts.dim_rep r on r.rep_id = f.key
+                          where f.level = 'rep' and not r.is_active""").fetchone()[0]
+        == 0
+    )
     assert {m for (m,) in pub.execute("select distinct model from marts.fct_sales_forecast").fetchall()} <= {
-        "snaive", "ets", "sarimax"}
+        "snaive",
+        "ets",
+        "sarimax",
+    }
 
 
 def test_backtest_is_populated_and_the_published_models_beat_seasonal_naive_overall(pub):
     statuses = dict(pub.execute("select status, count(*) from marts.fct_forecast_backtest group by 1").fetchall())
     assert statuses.get("ok", 0) > 100
     # Each series publishes exactly one model, its backtest winner unless that one fell back.
-    assert pub.execute("""select count(*) from (select level, key from marts.fct_forecast_backtest
-                          group by all having count(*) filter (where is_published) <> 1)""").fetchone()[0] == 0
-    company = dict(pub.execute("""select model, mase from marts.fct_forecast_backtest
-                                  where level = 'company' and status = 'ok'""").fetchall())
+    assert (
+        pub.execute("""select count(*) from (select level, key from marts.fct_forecast_backtest
+                          group by all having count(*) filter (where is_published) <> 1)""").fetchone()[0]
+        == 0
+    )
+    company = dict(
+        pub.execute("""select model, mase from marts.fct_forecast_backtest
+                                  where level = 'company' and status = 'ok'""").fetchall()
+    )
     assert set(company) == {"snaive", "ets", "sarimax"}
     published, baseline = pub.execute("""
         select median(b.mase), median(b.snaive_mase) from marts.fct_forecast_backtest b
@@ -62,18 +73,34 @@ def test_anomalies_and_alerts_are_well_formed(pub):
                             from marts.fct_risk_alerts group by 1""").fetchall()
     assert alerts, "no alerts at all on the demo company"
     for alert_type, _n, first, last, malformed in alerts:
-        assert alert_type in {"customer_churn_risk", "cancellation_spike", "attainment_at_risk", "visit_drop",
-                              "thin_pipeline"}
+        assert alert_type in {
+            "customer_churn_risk",
+            "cancellation_spike",
+            "attainment_at_risk",
+            "visit_drop",
+            "thin_pipeline",
+        }
         assert first == last == AS_OF and malformed == 0
 
 
 def test_forecasting_tables_are_documented_in_the_published_warehouse(pub):
     for table in FORECASTING_TABLES:
-        assert pub.execute("select comment from duckdb_tables() where schema_name = 'marts' and table_name = ?",
-                           [table]).fetchone()[0]
-        assert pub.execute("""select count(*) from duckdb_columns() where schema_name = 'marts'
+        assert pub.execute(
+            "select comment from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+        ).fetchone()[0]
+        assert (
+            pub.execute(
+                """select count(*) from duckdb_columns() where schema_name = 'marts'
                               and table_name = ? and (comment is null or comment = '')""",
-                           [table]).fetchone()[0] == 0
-        types = {t for (t,) in pub.execute("select distinct data_type from duckdb_columns() where schema_name = "
-                                            "'marts' and table_name = ?", [table]).fetchall()}
+                [table],
+            ).fetchone()[0]
+            == 0
+        )
+        types = {
+            t
+            for (t,) in pub.execute(
+                "select distinct data_type from duckdb_columns() where schema_name = 'marts' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
         assert types <= {"VARCHAR", "DATE", "DOUBLE", "BIGINT", "BOOLEAN"}, (table, types)

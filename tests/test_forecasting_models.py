@@ -94,8 +94,11 @@ def test_short_series_fall_back_to_seasonal_naive_or_the_recent_mean():
     y, months = synthetic_series(15, seed=5)
     result = forecast_series("rep", "R1", y, months, horizon=6)
     assert result.model == "snaive" and result.forecast.detail == "seasonal naive"
-    assert {s.model: s.status for s in result.scores} == {"snaive": "ineligible", "ets": "ineligible",
-                                                          "sarimax": "ineligible"}
+    assert {s.model: s.status for s in result.scores} == {
+        "snaive": "ineligible",
+        "ets": "ineligible",
+        "sarimax": "ineligible",
+    }
     np.testing.assert_allclose(result.forecast.mean, y[3:9])
     short = forecast_series("rep", "R2", np.array([10.0, 20.0, 30.0]), months[:3], horizon=2)
     np.testing.assert_allclose(short.forecast.mean, [20.0, 20.0])
@@ -139,8 +142,9 @@ def test_convergence_warnings_are_counted_per_series(monkeypatch):
 
 
 def test_error_measures():
-    np.testing.assert_allclose(smape(np.array([100.0, 0.0, 50.0]), np.array([50.0, 0.0, 50.0])),
-                               [200 * 50 / 150, 0.0, 0.0])
+    np.testing.assert_allclose(
+        smape(np.array([100.0, 0.0, 50.0]), np.array([50.0, 0.0, 50.0])), [200 * 50 / 150, 0.0, 0.0]
+    )
 
 
 def test_parallel_map_matches_the_serial_result():
@@ -163,15 +167,17 @@ def test_closed_form_airline_model_matches_statsmodels_sarimax():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reference = SARIMAX(y, exog=sf[:, None], simple_differencing=True, **spec).fit(
-            disp=False, maxiter=200, cov_type="none")
+            disp=False, maxiter=200, cov_type="none"
+        )
         levels = SARIMAX(y, exog=sf[:, None], **spec).filter(reference.params)
         ours = sarimax(y, months, 12, 0.8)
     dy, dx = models._difference(y), models._difference(sf)
     assert models._airline_profile(ours.params[1:], dy, dx)[0] >= reference.llf - 1e-6
     prediction = levels.get_forecast(steps=12, exog=sf_future[:, None])
     bounds = np.asarray(prediction.conf_int(alpha=0.2))
-    mean, lower, upper = models._airline_forecast(y, sf, sf_future, reference.params[0], reference.params[1:], 12,
-                                                  0.8, point_only=False)
+    mean, lower, upper = models._airline_forecast(
+        y, sf, sf_future, reference.params[0], reference.params[1:], 12, 0.8, point_only=False
+    )
     np.testing.assert_allclose(mean, prediction.predicted_mean, rtol=1e-5)
     np.testing.assert_allclose(lower, bounds[:, 0], rtol=1e-5)
     np.testing.assert_allclose(upper, bounds[:, 1], rtol=1e-5)

@@ -22,7 +22,9 @@ REASON_PART = re.compile(
     r'[a-z_]+: (expected .+, found ".*"|expected one of .+, found ".*"|required but blank)'
     r'|totals row \(".+"\): not a data row'
     r'|exact duplicate of row \d+( of sheet ".+")?'
-    r"|file rejected: missing required column\(s\) .+; expected columns .+, found .+", re.S)
+    r"|file rejected: missing required column\(s\) .+; expected columns .+, found .+",
+    re.S,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,12 @@ def test_the_corpus_is_hostile_enough(ingested):
 
 def test_every_file_reads_exactly_what_the_builder_wrote(ingested):
     con, corpus, _ = ingested
-    audit = {r[0]: r[1:] for r in q(con, "SELECT file, entity, status, rows_read, rows_accepted, rows_rejected "
-                                         "FROM audit.ingested_files")}
+    audit = {
+        r[0]: r[1:]
+        for r in q(
+            con, "SELECT file, entity, status, rows_read, rows_accepted, rows_rejected FROM audit.ingested_files"
+        )
+    }
     for rel, expect in corpus.files.items():
         if expect.status == "skipped":
             assert rel not in audit, rel
@@ -79,15 +85,18 @@ def test_reasons_name_column_expected_and_found(ingested):
         parts = [reason] if reason.startswith("file rejected") else reason.split("; ")
         assert all(REASON_PART.fullmatch(p) for p in parts), reason
     bad = dict(q(con, "SELECT row_number, reason FROM audit.rejected_rows WHERE file = 'orders/09 bad cells.csv'"))
-    assert bad[2].startswith('order_date: expected a date') and bad[2].endswith('found "soon"')
+    assert bad[2].startswith("order_date: expected a date") and bad[2].endswith('found "soon"')
     assert bad[5].split("; ")[0] == 'line_no: expected a whole number, found "1.5"'
     assert "quantity: required but blank" in bad[5] and 'found "abc"' in bad[5]
 
 
 def test_title_rows_full_width_and_units(ingested):
     con, _, _ = ingested
-    rows = q(con, "SELECT order_id, line_no, order_date, quantity, unit_price, _source_row FROM raw.orders "
-                  "WHERE _source_file IN ('orders/01 title and totals.csv', 'orders/08 full-width.csv') ORDER BY 1, 2")
+    rows = q(
+        con,
+        "SELECT order_id, line_no, order_date, quantity, unit_price, _source_row FROM raw.orders "
+        "WHERE _source_file IN ('orders/01 title and totals.csv', 'orders/08 full-width.csv') ORDER BY 1, 2",
+    )
     assert rows == [
         ("F1", 1, dt.date(2025, 3, 9), Decimal("2"), Decimal("123.5"), 2),
         ("F2", 1, dt.date(2025, 3, 9), Decimal("1"), Decimal("12000"), 3),
@@ -100,22 +109,36 @@ def test_title_rows_full_width_and_units(ingested):
     message = q(con, "SELECT message FROM audit.ingested_files WHERE file = 'orders/01 title and totals.csv'")[0][0]
     assert "header on row 3" in message and "1 totals row" in message
     assert q(con, "SELECT split_pct FROM raw.credit_splits ORDER BY _source_row") == [
-        (Decimal("0.5"),), (Decimal("0.125"),), (Decimal("0.5"),), (Decimal("0.25"),)]
+        (Decimal("0.5"),),
+        (Decimal("0.125"),),
+        (Decimal("0.5"),),
+        (Decimal("0.25"),),
+    ]
     assert q(con, "SELECT payment_id, amount, _source_row FROM raw.payments ORDER BY 1") == [
-        ("PM1", Decimal("1000"), 3), ("PM2", Decimal("15000"), 4)]
+        ("PM1", Decimal("1000"), 3),
+        ("PM2", Decimal("15000"), 4),
+    ]
 
 
 def test_merged_cells_and_sheets(ingested):
     con, _, _ = ingested
-    assert q(con, "SELECT order_id, line_no, customer_id, product_id, _source_row FROM raw.orders "
-                  "WHERE _source_file = 'orders/18 merged.xlsx' ORDER BY line_no") == [
-        ("XL1", 1, "C009", "P01", 3), ("XL1", 2, "C009", "P02", 4), ("XL1", 3, "C009", "P03", 5)]
-    assert q(con, "SELECT order_id, _source_row FROM raw.orders WHERE _source_file = 'orders/19 multi sheet.xlsx' "
-                  "ORDER BY 1") == [("MS1", 2), ("MS2", 3), ("MS3", 10_000_002)]
-    assert q(con, "SELECT sheet, row_number, reason FROM audit.rejected_rows "
-                  "WHERE file = 'orders/19 multi sheet.xlsx'") == [
-        ("二月", 3, 'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), '
-                  'found "someday"')]
+    assert q(
+        con,
+        "SELECT order_id, line_no, customer_id, product_id, _source_row FROM raw.orders "
+        "WHERE _source_file = 'orders/18 merged.xlsx' ORDER BY line_no",
+    ) == [("XL1", 1, "C009", "P01", 3), ("XL1", 2, "C009", "P02", 4), ("XL1", 3, "C009", "P03", 5)]
+    assert q(
+        con, "SELECT order_id, _source_row FROM raw.orders WHERE _source_file = 'orders/19 multi sheet.xlsx' ORDER BY 1"
+    ) == [("MS1", 2), ("MS2", 3), ("MS3", 10_000_002)]
+    assert q(
+        con, "SELECT sheet, row_number, reason FROM audit.rejected_rows WHERE file = 'orders/19 multi sheet.xlsx'"
+    ) == [
+        (
+            "二月",
+            3,
+            'order_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found "someday"',
+        )
+    ]
     message = q(con, "SELECT message FROM audit.ingested_files WHERE file = 'orders/19 multi sheet.xlsx'")[0][0]
     assert "sheets read: 一月, 二月" in message
     assert "sheets skipped: 说明 (its columns differ from 一月's), 汇总 (its columns differ from 一月's)" in message
@@ -125,11 +148,18 @@ def test_exact_duplicates_are_loaded_once_and_reported(ingested):
     con, _, _ = ingested
     f = "orders/17 duplicates.csv"
     assert q(con, "SELECT row_number, reason FROM audit.rejected_rows WHERE file = ? ORDER BY 1", [f]) == [
-        (4, "exact duplicate of row 2"), (6, "exact duplicate of row 2")]
+        (4, "exact duplicate of row 2"),
+        (6, "exact duplicate of row 2"),
+    ]
     assert q(con, "SELECT order_id, quantity FROM raw.orders WHERE _source_file = ? ORDER BY _source_row", [f]) == [
-        ("X1", Decimal("2")), ("X2", Decimal("1")), ("X1", Decimal("3"))]
-    assert "2 exact duplicate rows rejected" in q(con, "SELECT message FROM audit.ingested_files WHERE file = ?",
-                                                   [f])[0][0]
+        ("X1", Decimal("2")),
+        ("X2", Decimal("1")),
+        ("X1", Decimal("3")),
+    ]
+    assert (
+        "2 exact duplicate rows rejected"
+        in q(con, "SELECT message FROM audit.ingested_files WHERE file = ?", [f])[0][0]
+    )
 
 
 def test_second_ingest_and_renamed_copy_change_nothing(ingested):

@@ -25,8 +25,9 @@ def _orders(rows: int, bad: dict[int, str], copies: dict[int, int]) -> str:
     note = "n" * 200  # ~80 MB in all: DuckDB reads the file in several buffers, in parallel
     for k in range(rows):
         date = bad.get(k, "2025-03-05")
-        lines.append(f"SO{k:07d},1,{date},C{k % 97:03d},R{k % 13:02d},P01,{1 + k % 5},{k % 1000}.25,CNY,completed,"
-                     f"{note}")
+        lines.append(
+            f"SO{k:07d},1,{date},C{k % 97:03d},R{k % 13:02d},P01,{1 + k % 5},{k % 1000}.25,CNY,completed,{note}"
+        )
     for position, k in sorted(copies.items()):
         lines.insert(position - 1, lines[k + 1])  # list index = file row - 1
     return "\n".join(lines) + "\n"
@@ -48,7 +49,8 @@ def test_rows_numbered_in_file_order(con, tmp_path):
     misplaced = q(con, "SELECT count(*) FROM raw.orders WHERE _source_row <> CAST(order_id[3:] AS BIGINT) + 2")
     assert misplaced == [(0,)]
     assert q(con, "SELECT min(_source_row), max(_source_row), count(DISTINCT _source_row) FROM raw.orders") == [
-        (2, ROWS + 1, ROWS)]
+        (2, ROWS + 1, ROWS)
+    ]
     assert not q(con, NO_VIEWS)  # the file's view is gone
 
 
@@ -63,8 +65,12 @@ def test_failing_rows_and_copies_keep_their_row_numbers(con, tmp_path):
     assert [(f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files] == [(ROWS + 1, ROWS - 3, 4)]
     rejected = q(con, "SELECT row_number, raw->>'order_id', reason FROM audit.rejected_rows ORDER BY row_number")
     assert [(r[0], r[1]) for r in rejected] == [
-        (9, "SO0000007"), (150_002, "SO0150000"), (ROWS + 1, f"SO{ROWS - 1:07d}"), (copy_row, "SO0000042")]
-    assert rejected[0][2].startswith('order_date: expected a date') and rejected[0][2].endswith('found "soon"')
+        (9, "SO0000007"),
+        (150_002, "SO0150000"),
+        (ROWS + 1, f"SO{ROWS - 1:07d}"),
+        (copy_row, "SO0000042"),
+    ]
+    assert rejected[0][2].startswith("order_date: expected a date") and rejected[0][2].endswith('found "soon"')
     assert rejected[3][2] == "exact duplicate of row 44"
     misplaced = q(con, "SELECT count(*) FROM raw.orders WHERE _source_row <> CAST(order_id[3:] AS BIGINT) + 2")
     assert misplaced == [(0,)]
@@ -74,17 +80,24 @@ def test_parallel_reader_refusal_falls_back_to_a_staging_table(con, tmp_path, ca
     """DuckDB's parallel reader refuses a short row once it has met a quoted line break, but only while
     reading (after the view was made): the file is then staged single-threaded and loads as it would have."""
     landing = tmp_path / "landing"
-    land(landing, "orders", "notes.csv", "\n".join([
-        ORDERS_HEADER + ",note",
-        'SO-1,1,2025-03-05,C001,R01,P01,2,100.5,CNY,completed,"two\nlines"',
-        "SO-2,1,2025-03-05,C001,R01",  # short: padded with NULLs, then rejected for its blank columns
-        "SO-3,1,2025-03-06,C002,R02,P01,1,10,CNY,completed,",
-    ]) + "\n")
+    land(
+        landing,
+        "orders",
+        "notes.csv",
+        "\n".join(
+            [
+                ORDERS_HEADER + ",note",
+                'SO-1,1,2025-03-05,C001,R01,P01,2,100.5,CNY,completed,"two\nlines"',
+                "SO-2,1,2025-03-05,C001,R01",  # short: padded with NULLs, then rejected for its blank columns
+                "SO-3,1,2025-03-06,C002,R02,P01,1,10,CNY,completed,",
+            ]
+        )
+        + "\n",
+    )
     with caplog.at_level(logging.INFO, logger="ingestion.load"):
         report = ingest_entity(con, "orders", landing, now=NOW)
     assert any("reading it again through a staging table" in r.getMessage() for r in caplog.records)
-    assert [(f.status, f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files] == [
-        ("loaded", 3, 2, 1)]
+    assert [(f.status, f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files] == [("loaded", 3, 2, 1)]
     assert q(con, "SELECT order_id, _source_row FROM raw.orders ORDER BY 2") == [("SO-1", 2), ("SO-3", 4)]
     assert q(con, "SELECT row_number FROM audit.rejected_rows") == [(3,)]
 
@@ -101,7 +114,9 @@ def test_temporary_copies_are_deleted(con, tmp_path, monkeypatch):
     land(landing, "orders", "gbk_missing.csv", "销售订单明细表\norder_id,备注\nSO-9,无\n", encoding="gbk")
     report = ingest_entity(con, "orders", landing, now=NOW)
     assert [(f.file, f.status, f.rows_accepted, f.rows_rejected) for f in report.files] == [
-        ("orders/gbk.csv", "loaded", 1, 0), ("orders/gbk_missing.csv", "rejected_file", 0, 1)]
+        ("orders/gbk.csv", "loaded", 1, 0),
+        ("orders/gbk_missing.csv", "rejected_file", 0, 1),
+    ]
     assert q(con, "SELECT status FROM raw.orders") == [("completed",)]
     assert list(scratch.iterdir()) == []
 
@@ -136,8 +151,11 @@ def test_a_quoted_cell_after_the_sniffers_sample_is_read_with_quoting(con, tmp_p
     assert [(f.status, f.rows_read, f.rows_accepted) for f in report.files] == [("loaded", 25_001, 25_001)]
     assert "read with double-quoted cells" in report.files[0].message
     assert q(con, "SELECT customer_id, _source_row FROM raw.orders WHERE order_id = 'SO-Q'") == [("C,9", 24_001)]
-    assert q(con, "SELECT count(*) FROM raw.orders WHERE _source_row <> CAST(order_id[3:] AS BIGINT) + 2 "
-                  "AND order_id <> 'SO-Q' AND _source_row < 24_001") == [(0,)]
+    assert q(
+        con,
+        "SELECT count(*) FROM raw.orders WHERE _source_row <> CAST(order_id[3:] AS BIGINT) + 2 "
+        "AND order_id <> 'SO-Q' AND _source_row < 24_001",
+    ) == [(0,)]
     staged = readers.stage_file(con, landing / "orders" / "late quotes.csv", "t")  # the table path too
     assert "read with double-quoted cells" in staged.notes
     assert q(con, "SELECT customer_id FROM temp.t WHERE _row = 24_001") == [("C,9",)]

@@ -21,22 +21,38 @@ import pytest
 
 from tests.targets_fixture import build_company
 
-EXTRA_ORDERS = [dict(order_id="OX1", line_no=1, order_date="2025-09-25", customer_id="C0", rep_id="R1",
-                     product_id="P1", quantity=1, unit_price=6000, discount_amount=0, status="completed")]
-EXTRA_TARGETS = (
-    [dict(period="2025-09", level="rep", key=rep, target_amount=amount)
-     for rep, amount in [("R1", 24000), ("R2", 20000), ("R5", 16000), ("R4", 15000), ("R6", 0)]]
-    + [dict(period=f"2025-Q{q}", level="region", key=region, target_amount=amount)
-       for region, amounts in [("East", (150000, 300000, 154000)), ("West", (120000, 170500, 154000))]
-       for q, amount in enumerate(amounts, start=1)]
-)
+EXTRA_ORDERS = [
+    dict(
+        order_id="OX1",
+        line_no=1,
+        order_date="2025-09-25",
+        customer_id="C0",
+        rep_id="R1",
+        product_id="P1",
+        quantity=1,
+        unit_price=6000,
+        discount_amount=0,
+        status="completed",
+    )
+]
+EXTRA_TARGETS = [
+    dict(period="2025-09", level="rep", key=rep, target_amount=amount)
+    for rep, amount in [("R1", 24000), ("R2", 20000), ("R5", 16000), ("R4", 15000), ("R6", 0)]
+] + [
+    dict(period=f"2025-Q{q}", level="region", key=region, target_amount=amount)
+    for region, amounts in [("East", (150000, 300000, 154000)), ("West", (120000, 170500, 154000))]
+    for q, amount in enumerate(amounts, start=1)
+]
 SELECT = "+fct_sales_comparison +fct_target_fairness +fct_target_difficulty"
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = build_company(tmp_path_factory.mktemp("performance"), select=SELECT,
-                         extra_raw={"orders": EXTRA_ORDERS, "targets": EXTRA_TARGETS})
+    path = build_company(
+        tmp_path_factory.mktemp("performance"),
+        select=SELECT,
+        extra_raw={"orders": EXTRA_ORDERS, "targets": EXTRA_TARGETS},
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
@@ -51,21 +67,32 @@ def _row(db, table: str, where: str, params) -> dict:
 
 
 def _comparison(db, period_type: str, period_start: str, level: str, key: str) -> dict:
-    return _row(db, "fct_sales_comparison", "period_type = ? and period_start = ? and level = ? and key = ?",
-                (period_type, period_start, level, key))
+    return _row(
+        db,
+        "fct_sales_comparison",
+        "period_type = ? and period_start = ? and level = ? and key = ?",
+        (period_type, period_start, level, key),
+    )
 
 
 def test_month_on_month_and_year_on_year_of_a_closed_month(db):
     r1 = _comparison(db, "month", "2025-09-01", "rep", "R1")
     # September 2025: 30,000 (BASE 30,000 x season 1.0) + 6,000 = 36,000; August 30,000 x 0.9 = 27,000;
     # September 2024: 30,000. MoM +9,000 = +33.3%; YoY +6,000 = +20%.
-    assert (r1["actual_amount"], r1["pop_comparison"], r1["previous_period_amount"],
-            r1["previous_period_base_amount"]) == (Decimal("36000"), "MoM", Decimal("27000"), Decimal("27000"))
+    assert (
+        r1["actual_amount"],
+        r1["pop_comparison"],
+        r1["previous_period_amount"],
+        r1["previous_period_base_amount"],
+    ) == (Decimal("36000"), "MoM", Decimal("27000"), Decimal("27000"))
     assert r1["pop_change_amount"] == Decimal("9000") and r1["pop_change_pct"] == pytest.approx(9000 / 27000)
     assert (r1["last_year_amount"], r1["yoy_change_amount"]) == (Decimal("30000"), Decimal("6000"))
     assert r1["yoy_change_pct"] == pytest.approx(0.2)
-    assert (r1["is_period_to_date"], r1["previous_period_base_end"], r1["last_year_base_end"]) == \
-        (False, dt.date(2025, 8, 31), dt.date(2024, 9, 30))
+    assert (r1["is_period_to_date"], r1["previous_period_base_end"], r1["last_year_base_end"]) == (
+        False,
+        dt.date(2025, 8, 31),
+        dt.date(2024, 9, 30),
+    )
 
 
 def test_quarter_on_quarter(db):
@@ -74,8 +101,11 @@ def test_quarter_on_quarter(db):
     # R5 7,200 + 7,200 + 8,000 = 22,400 -> 168,400.  Q2 2025: R1 30,000 + 30,000 + 33,000 = 93,000;
     # R2 20,000 + 20,000 + 22,000 = 62,000; R5 8,000 + 8,000 + 8,800 = 24,800 -> 179,800.
     # QoQ -11,400 / 179,800 = -6.34%.  Q3 2024 (R5 not hired yet): 84,000 + 56,000 = 140,000 -> YoY +20.3%.
-    assert (e1["actual_amount"], e1["pop_comparison"], e1["previous_period_amount"]) == \
-        (Decimal("168400"), "QoQ", Decimal("179800"))
+    assert (e1["actual_amount"], e1["pop_comparison"], e1["previous_period_amount"]) == (
+        Decimal("168400"),
+        "QoQ",
+        Decimal("179800"),
+    )
     assert e1["pop_change_amount"] == Decimal("-11400")
     assert e1["pop_change_pct"] == pytest.approx(-11400 / 179800)
     assert e1["last_year_amount"] == Decimal("140000") and e1["yoy_change_pct"] == pytest.approx(28400 / 140000)
@@ -89,42 +119,66 @@ def test_open_month_is_compared_like_for_like(db):
     assert (company["period_status"], company["is_period_to_date"], company["days_covered"]) == ("open", True, 15)
     assert company["actual_amount"] == Decimal("83000")
     assert company["previous_period_amount"] == Decimal("89000")
-    assert (company["previous_period_base_amount"], company["previous_period_base_end"]) == \
-        (Decimal("83000"), dt.date(2025, 9, 15))
+    assert (company["previous_period_base_amount"], company["previous_period_base_end"]) == (
+        Decimal("83000"),
+        dt.date(2025, 9, 15),
+    )
     assert (company["pop_change_amount"], company["pop_change_pct"]) == (Decimal("0"), 0.0)
     # a year earlier to 15 October 2024: R1 + R2 + R3 + R4 + R6 = 100,000 (R3 has left since, R5 joined)
-    assert (company["last_year_base_amount"], company["last_year_base_end"]) == \
-        (Decimal("100000"), dt.date(2024, 10, 15))
+    assert (company["last_year_base_amount"], company["last_year_base_end"]) == (
+        Decimal("100000"),
+        dt.date(2024, 10, 15),
+    )
     assert company["yoy_change_pct"] == pytest.approx(-0.17)
 
 
 def test_zero_base_gives_no_percentage(db):
     # R5 is hired on 2025-03-10: March 2025 8,000 against nothing in February and nothing in March 2024.
     r5 = _comparison(db, "month", "2025-03-01", "rep", "R5")
-    assert (r5["previous_period_base_amount"], r5["pop_change_amount"], r5["pop_change_pct"]) == \
-        (Decimal("0"), Decimal("8000"), None)
-    assert (r5["last_year_base_amount"], r5["yoy_change_amount"], r5["yoy_change_pct"]) == \
-        (Decimal("0"), Decimal("8000"), None)
+    assert (r5["previous_period_base_amount"], r5["pop_change_amount"], r5["pop_change_pct"]) == (
+        Decimal("0"),
+        Decimal("8000"),
+        None,
+    )
+    assert (r5["last_year_base_amount"], r5["yoy_change_amount"], r5["yoy_change_pct"]) == (
+        Decimal("0"),
+        Decimal("8000"),
+        None,
+    )
     # R3 leaves on 2025-06-15: July shows the drop to nothing (-100%), and R3 is no longer a peer.
     r3 = _comparison(db, "month", "2025-07-01", "rep", "R3")
-    assert (r3["actual_amount"], r3["pop_change_pct"], r3["is_active"], r3["rank_in_peers"]) == \
-        (Decimal("0"), -1.0, False, None)
+    assert (r3["actual_amount"], r3["pop_change_pct"], r3["is_active"], r3["rank_in_peers"]) == (
+        Decimal("0"),
+        -1.0,
+        False,
+        None,
+    )
     # the first month of data (July 2022) has no previous month: unknown, not zero
     first = _comparison(db, "month", "2022-07-01", "company", "")
     assert first["previous_period_amount"] is None and first["pop_change_pct"] is None
 
 
 def test_rep_against_team_average_and_shares(db):
-    rows = {r[0]: r[1:] for r in db.execute("""
+    rows = {
+        r[0]: r[1:]
+        for r in db.execute("""
         select key, actual_amount, peer_count, rank_in_peers, peer_average_amount, diff_to_peer_average_amount,
                pct_vs_peer_average, parent_key
         from marts.fct_sales_comparison
-        where period_type = 'month' and period_start = '2025-09-01' and level = 'rep'""").fetchall()}
+        where period_type = 'month' and period_start = '2025-09-01' and level = 'rep'""").fetchall()
+    }
     # E1's reps in September: R1 36,000, R2 20,000, R5 8,000 -> team average 64,000 / 3 = 21,333.33.
     # R1: +14,666.67 = +68.75%; M1 (manager, no sales, no target) has no row.
     assert "M1" not in rows
-    assert rows["R1"] == (Decimal("36000"), 3, 1, Decimal("21333.33"), Decimal("14666.67"),
-                          pytest.approx(36000 / (64000 / 3) - 1), "E1")
+    assert rows["R1"] == (
+        Decimal("36000"),
+        3,
+        1,
+        Decimal("21333.33"),
+        Decimal("14666.67"),
+        pytest.approx(36000 / (64000 / 3) - 1),
+        "E1",
+    )
     assert [rows[r][2] for r in ("R1", "R2", "R5")] == [1, 2, 3]
     # W1 = R4 alone (R3 has left); R6 has no team: its peers are the region's teamless reps (itself).
     assert rows["R4"][1:4] == (1, 1, Decimal("15000")) and rows["R6"][1:3] == (1, 1) and rows["R6"][6] == "West"
@@ -154,13 +208,20 @@ def test_comparison_properties(db):
     open_periods = db.execute("""select period_type, min(period_start), count(distinct period_start)
                                  from marts.fct_sales_comparison where is_period_to_date group by all order by 1""")
     assert open_periods.fetchall() == [
-        ("month", dt.date(2025, 10, 1), 1), ("quarter", dt.date(2025, 10, 1), 1), ("year", dt.date(2025, 1, 1), 1)]
+        ("month", dt.date(2025, 10, 1), 1),
+        ("quarter", dt.date(2025, 10, 1), 1),
+        ("year", dt.date(2025, 1, 1), 1),
+    ]
     assert db.execute("select max(period_start) from marts.fct_sales_comparison").fetchone()[0] == dt.date(2025, 10, 1)
 
 
 def test_attainment_distribution_and_gini_by_hand(db):
-    company = _row(db, "fct_target_fairness", "period_type = 'month' and period_start = '2025-09-01' "
-                   "and scope_level = 'company'", ())
+    company = _row(
+        db,
+        "fct_target_fairness",
+        "period_type = 'month' and period_start = '2025-09-01' and scope_level = 'company'",
+        (),
+    )
     # Reps with a positive September target: R1 1.5, R2 1.0, R5 0.5, R4 1.0 (R6's target is 0, R3 has left).
     # Sorted x = 0.5, 1.0, 1.0, 1.5; n = 4; mean 1.0.
     # Gini = sum_i sum_j |xi - xj| / (2 n^2 mean): the pairs differ by 0.5 (four pairs), 1.0 (one pair), 0
@@ -177,12 +238,20 @@ def test_attainment_distribution_and_gini_by_hand(db):
     # population standard deviation: sqrt((0.25 + 0 + 0 + 0.25) / 4)
     assert company["stddev_attainment"] == pytest.approx(math.sqrt(0.125))
     # team E1: 0.5, 1.0, 1.5 -> 2 (0.5 + 2 + 4.5) / 9 - 4 / 3 = 2 / 9
-    e1 = _row(db, "fct_target_fairness", "period_type = 'month' and period_start = '2025-09-01' "
-              "and scope_level = 'team' and scope_key = 'E1'", ())
+    e1 = _row(
+        db,
+        "fct_target_fairness",
+        "period_type = 'month' and period_start = '2025-09-01' and scope_level = 'team' and scope_key = 'E1'",
+        (),
+    )
     assert e1["gini_attainment"] == pytest.approx(2 / 9) and e1["reps_with_target"] == 3
     # region West: R4 alone -> no inequality
-    west = _row(db, "fct_target_fairness", "period_type = 'month' and period_start = '2025-09-01' "
-                "and scope_level = 'region' and scope_key = 'West'", ())
+    west = _row(
+        db,
+        "fct_target_fairness",
+        "period_type = 'month' and period_start = '2025-09-01' and scope_level = 'region' and scope_key = 'West'",
+        (),
+    )
     assert (west["reps_with_target"], west["gini_attainment"], west["stddev_attainment"]) == (1, 0.0, 0.0)
     # the open month is judged on the run-rate projection
     assert db.execute("""select distinct attainment_basis from marts.fct_target_fairness
@@ -190,12 +259,15 @@ def test_attainment_distribution_and_gini_by_hand(db):
 
 
 def test_a_region_with_systematically_harder_targets_is_flagged(db):
-    rows = {(r[0].month, r[1]): r[2:] for r in db.execute("""
+    rows = {
+        (r[0].month, r[1]): r[2:]
+        for r in db.execute("""
         select period_start, key, difficulty_ratio, peer_median_ratio, relative_difficulty, period_assessment,
                difficulty_flag
         from marts.fct_target_difficulty
         where period_type = 'quarter' and level = 'region' and year(period_start) = 2025 and quarter(period_start) <= 3
-        """).fetchall()}
+        """).fetchall()
+    }
     # Q1: East 150,000 / 120,000 = 1.25, West 120,000 / 120,000 = 1.0; median 1.125;
     #     East 1.25 / 1.125 = 1.111 (> 1.10: harder), West 0.889 (< 0.90: easier).
     assert rows[(1, "East")][:4] == (pytest.approx(1.25), pytest.approx(1.125), pytest.approx(1.25 / 1.125), "harder")

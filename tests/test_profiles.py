@@ -54,8 +54,13 @@ def one_file(report) -> tuple:
 def test_shipped_profiles_load_and_leave_the_demo_files_alone(shipped, tmp_path):
     from ingestion.demo_data import MIN_SCALE, generate_demo_data
 
-    assert {p.id for p in shipped} == {"canonical_orders", "xiaoshouyi_opportunities", "fxiaoke_orders",
-                                       "fxiaoke_targets", "salesforce_opportunities"}
+    assert {p.id for p in shipped} == {
+        "canonical_orders",
+        "xiaoshouyi_opportunities",
+        "fxiaoke_orders",
+        "fxiaoke_targets",
+        "salesforce_opportunities",
+    }
     aw = load_profiles(PROJECT_ROOT / "examples" / "adventureworks" / "config")
     assert [p.entity for p in aw] == ["reps", "customers", "products", "orders", "targets"]
     # The repo's config/ is the demo's: no shipped profile may change how a demo export loads.
@@ -86,21 +91,54 @@ def test_salesforce_opportunity_report(con, landing, shipped):
     # The footer lines are outside the profile's `where`: not rows of the report at all.
     assert (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) == ("loaded", 5, 3, 2)
     assert f.message.startswith("profile salesforce_opportunities; 3 row(s) outside its `where` filter")
-    rows = q(con, "SELECT opportunity_id, customer_id, owner_rep_id, stage, amount, created_date, "
-                  "expected_close_date, closed_date, status FROM raw.opportunities ORDER BY _source_row")
+    rows = q(
+        con,
+        "SELECT opportunity_id, customer_id, owner_rep_id, stage, amount, created_date, "
+        "expected_close_date, closed_date, status FROM raw.opportunities ORDER BY _source_row",
+    )
     assert rows == [
-        ("Acme Corp / Acme - 200 licences", "Acme Corp", "Wei Zhang", "Closed Won", Decimal("12345.50"),
-         dt.date(2025, 1, 15), dt.date(2025, 3, 31), dt.date(2025, 3, 31), "won"),
-        ("Globex / Globex renewal", "Globex", "Wei Zhang", "Closed Lost", Decimal("8000.00"),
-         dt.date(2024, 12, 1), dt.date(2025, 2, 28), dt.date(2025, 2, 28), "lost"),
-        ("Initech / Initech pilot", "Initech", "Li Na", "Negotiation/Review", Decimal("4500.00"),
-         dt.date(2025, 3, 2), dt.date(2025, 6, 30), None, "open"),
+        (
+            "Acme Corp / Acme - 200 licences",
+            "Acme Corp",
+            "Wei Zhang",
+            "Closed Won",
+            Decimal("12345.50"),
+            dt.date(2025, 1, 15),
+            dt.date(2025, 3, 31),
+            dt.date(2025, 3, 31),
+            "won",
+        ),
+        (
+            "Globex / Globex renewal",
+            "Globex",
+            "Wei Zhang",
+            "Closed Lost",
+            Decimal("8000.00"),
+            dt.date(2024, 12, 1),
+            dt.date(2025, 2, 28),
+            dt.date(2025, 2, 28),
+            "lost",
+        ),
+        (
+            "Initech / Initech pilot",
+            "Initech",
+            "Li Na",
+            "Negotiation/Review",
+            Decimal("4500.00"),
+            dt.date(2025, 3, 2),
+            dt.date(2025, 6, 30),
+            None,
+            "open",
+        ),
     ]
     reasons = q(con, "SELECT row_number, reason, raw->>'Stage' FROM audit.rejected_rows ORDER BY row_number")
     assert reasons == [
         (5, 'status: expected one of open, won, lost, found "Closed Duplicate"', "Closed Duplicate"),
-        (6, "created_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found \"soon\"",
-         "Prospecting"),
+        (
+            6,
+            'created_date: expected a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial), found "soon"',
+            "Prospecting",
+        ),
     ]
     assert_row_accounting(con)
 
@@ -120,13 +158,16 @@ def test_fxiaoke_wide_targets_xlsx_are_unpivoted(con, landing, shipped):
     # Rows read count filled month cells: 12 + 3 + 2; the total column is not a month.
     assert (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) == ("loaded", 17, 16, 1)
     rows = q(con, "SELECT period, level, key, target_amount, _source_row FROM raw.targets ORDER BY _source_row, period")
-    assert rows[:2] == [("2025-01", "rep", "R001", Decimal("10000.00"), 2), ("2025-02", "rep", "R001",
-                                                                            Decimal("10000.00"), 2)]
+    assert rows[:2] == [
+        ("2025-01", "rep", "R001", Decimal("10000.00"), 2),
+        ("2025-02", "rep", "R001", Decimal("10000.00"), 2),
+    ]
     assert ("2025-03", "company", None, Decimal("600000.00"), 3) in rows
     assert ("2025-01", "team", "华东一组", Decimal("30000.00"), 4) in rows
     # A bad month cell is rejected and points at its spreadsheet row.
     assert q(con, "SELECT row_number, reason FROM audit.rejected_rows") == [
-        (4, 'target_amount: expected an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^16, found "三万"')]
+        (4, 'target_amount: expected an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^16, found "三万"')
+    ]
     assert_row_accounting(con)
 
 
@@ -144,8 +185,11 @@ def test_chinese_crm_gbk_export(con, landing, shipped):
     f = one_file(ingest_entity(con, "opportunities", landing, now=NOW, profiles=shipped))
     assert (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) == ("loaded", 4, 4, 0)
     assert f.message == "profile xiaoshouyi_opportunities"
-    assert q(con, "SELECT opportunity_id, owner_rep_id, amount, created_date, expected_close_date, status, "
-                  "lost_reason FROM raw.opportunities ORDER BY 1") == [
+    assert q(
+        con,
+        "SELECT opportunity_id, owner_rep_id, amount, created_date, expected_close_date, status, "
+        "lost_reason FROM raw.opportunities ORDER BY 1",
+    ) == [
         ("OPP-1", "R001", Decimal("1200000.00"), dt.date(2025, 1, 5), dt.date(2025, 3, 31), "won", None),
         ("OPP-2", "R002", Decimal("350000.00"), dt.date(2025, 2, 1), dt.date(2025, 6, 30), "open", None),
         ("OPP-3", "R002", Decimal("80000.00"), dt.date(2025, 1, 20), dt.date(2025, 2, 28), "lost", "价格"),
@@ -154,15 +198,20 @@ def test_chinese_crm_gbk_export(con, landing, shipped):
 
 
 def test_fxiaoke_orders_with_parenthesised_headers(con, landing, shipped):
-    land(landing, "orders", "纷享销客销售订单_2025Q1.csv",
-         "销售订单编号,产品明细行号,下单日期,客户编号,负责人工号,产品编码,数量,销售单价(元),折扣额(元),订单状态,最后修改时间\n"
-         "SO-1,1,2025-03-01,C001,R001,P01,2,\"1,000.00\",100,已确认,2025-03-02 08:00\n"
-         "SO-1,2,2025-03-01,C001,R001,P02,1,500,,已作废,2025-03-03 08:00\n"
-         "SO-2,,2025-03-05,C002,R002,P01,3,990,0,已发货,2025-03-05 08:00\n")
+    land(
+        landing,
+        "orders",
+        "纷享销客销售订单_2025Q1.csv",
+        "销售订单编号,产品明细行号,下单日期,客户编号,负责人工号,产品编码,数量,销售单价(元),折扣额(元),订单状态,最后修改时间\n"
+        'SO-1,1,2025-03-01,C001,R001,P01,2,"1,000.00",100,已确认,2025-03-02 08:00\n'
+        "SO-1,2,2025-03-01,C001,R001,P02,1,500,,已作废,2025-03-03 08:00\n"
+        "SO-2,,2025-03-05,C002,R002,P01,3,990,0,已发货,2025-03-05 08:00\n",
+    )
     f = one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=shipped))
     assert (f.status, f.rows_accepted, f.rows_rejected) == ("loaded", 3, 0)
-    assert q(con, "SELECT order_id, line_no, unit_price, discount_amount, currency, status FROM raw.orders "
-                  "ORDER BY 1, 2") == [
+    assert q(
+        con, "SELECT order_id, line_no, unit_price, discount_amount, currency, status FROM raw.orders ORDER BY 1, 2"
+    ) == [
         ("SO-1", 1, Decimal("1000.0000"), Decimal("100.00"), "CNY", "completed"),
         ("SO-1", 2, Decimal("500.0000"), Decimal("0.00"), "CNY", "cancelled"),
         ("SO-2", 1, Decimal("990.0000"), Decimal("0.00"), "CNY", "completed"),
@@ -170,11 +219,15 @@ def test_fxiaoke_orders_with_parenthesised_headers(con, landing, shipped):
 
 
 def test_canonical_profile_is_strict_and_maps_its_values(con, landing, shipped):
-    land(landing, "orders", "canonical/2025-03.csv",
-         "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,discount_amount,"
-         "currency,status,cancelled_date,updated_at\n"
-         "A1,1,2025-03-01,C1,R1,P1,1,10,,,DONE,,\n"
-         "A2,1,2025-03-02,C1,R1,P1,1,10,,USD,Void,2025-03-03,\n")
+    land(
+        landing,
+        "orders",
+        "canonical/2025-03.csv",
+        "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,discount_amount,"
+        "currency,status,cancelled_date,updated_at\n"
+        "A1,1,2025-03-01,C1,R1,P1,1,10,,,DONE,,\n"
+        "A2,1,2025-03-02,C1,R1,P1,1,10,,USD,Void,2025-03-03,\n",
+    )
     # Chinese labels are the built-in loader's business: in orders/canonical/ they are an error.
     land(landing, "orders", "canonical/cn.csv", "订单编号,下单日期\nA3,2025-03-01\n")
     report = ingest_entity(con, "orders", landing, now=NOW, profiles=shipped)
@@ -182,7 +235,9 @@ def test_canonical_profile_is_strict_and_maps_its_values(con, landing, shipped):
     assert files["orders/canonical/2025-03.csv"] == ("loaded", 2, 2, 0)
     assert files["orders/canonical/cn.csv"] == ("rejected_file", 1, 0, 1)
     assert q(con, "SELECT order_id, currency, status FROM raw.orders ORDER BY 1") == [
-        ("A1", "CNY", "completed"), ("A2", "USD", "cancelled")]
+        ("A1", "CNY", "completed"),
+        ("A2", "USD", "cancelled"),
+    ]
     message = next(f.message for f in report.files if f.file.endswith("cn.csv"))
     assert "cn.csv: profile canonical_orders: column order_id: Binder Error: Referenced column" in message
     assert_row_accounting(con)
@@ -214,23 +269,32 @@ profiles:
 
 def test_expression_features(con, landing, tmp_path):
     profiles = write_profiles(tmp_path / "config", FEATURES)
-    land(landing, "orders", "erp_march.csv",
-         "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,Doc Status\n"
-         "SO,1001,10,2025-03-01, c9 ,R1,M1,2,10.5,booked\n"
-         "SO,1001,20,2025-03-01,c9,R1,M2,1,3,storno\n"
-         "CR,7,10,2025-03-02,c8,R2,M1,1,4,parked\n")
+    land(
+        landing,
+        "orders",
+        "erp_march.csv",
+        "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,Doc Status\n"
+        "SO,1001,10,2025-03-01, c9 ,R1,M1,2,10.5,booked\n"
+        "SO,1001,20,2025-03-01,c9,R1,M2,1,3,storno\n"
+        "CR,7,10,2025-03-02,c8,R2,M1,1,4,parked\n",
+    )
     f = one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles))
     assert (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) == ("loaded", 3, 2, 1)
     assert q(con, "SELECT order_id, line_no, customer_id, currency, status FROM raw.orders ORDER BY 1, 2") == [
-        ("SO-1001", 1, "C9", "EUR", "completed"), ("SO-1001", 2, "C9", "EUR", "cancelled")]
+        ("SO-1001", 1, "C9", "EUR", "completed"),
+        ("SO-1001", 2, "C9", "EUR", "cancelled"),
+    ]
     # The unmapped value is rejected by the loader's own check, the raw JSON shows the file's own cells.
     assert q(con, "SELECT row_number, reason, raw->>'Doc Status' FROM audit.rejected_rows") == [
-        (4, 'status: expected one of completed, cancelled, found "parked"', "parked")]
+        (4, 'status: expected one of completed, cancelled, found "parked"', "parked")
+    ]
     assert_row_accounting(con)
 
 
 def test_lookup_and_where(con, landing, tmp_path):
-    profiles = write_profiles(tmp_path / "config", """\
+    profiles = write_profiles(
+        tmp_path / "config",
+        """\
         profiles:
           - id: crm_customers
             entity: customers
@@ -242,14 +306,18 @@ def test_lookup_and_where(con, landing, tmp_path):
               customer_id: id
               customer_name: name
               region: coalesce(area."region", 'Unknown')
-        """)
+        """,
+    )
     land(landing, "ref", "areas.csv", "code,region\nE,华东\nS,华南\nE,华东(重复)\n")  # duplicate key: first wins
     land(landing, "customers", "accounts.csv", "id,name,area,deleted\nC1,甲,E,N\nC2,乙,S,N\nC3,丙,X,N\nC4,丁,E,Y\n")
     f = one_file(ingest_entity(con, "customers", landing, now=NOW, profiles=profiles))
     assert (f.rows_read, f.rows_accepted, f.rows_rejected) == (3, 3, 0)
     assert "1 row(s) outside its `where` filter" in f.message
     assert q(con, "SELECT customer_id, region FROM raw.customers ORDER BY 1") == [
-        ("C1", "华东"), ("C2", "华南"), ("C3", "Unknown")]
+        ("C1", "华东"),
+        ("C2", "华南"),
+        ("C3", "Unknown"),
+    ]
     # A changed lookup file is a new version of the file that used it: re-ingested.
     assert one_file(ingest_entity(con, "customers", landing, now=NOW, profiles=profiles)).status == "skipped"
     land(landing, "ref", "areas.csv", "code,region\nE,East\nS,South\n")
@@ -261,12 +329,18 @@ def test_lookup_and_where(con, landing, tmp_path):
 def test_changed_profile_reingests_its_files(con, landing, tmp_path):
     text = FEATURES
     profiles = write_profiles(tmp_path / "config", text)
-    land(landing, "orders", "erp_march.csv", "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
-                                             "Doc Status\nSO,1,10,2025-03-01,c9,R1,M1,2,10.5,parked\n")
+    land(
+        landing,
+        "orders",
+        "erp_march.csv",
+        "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
+        "Doc Status\nSO,1,10,2025-03-01,c9,R1,M1,2,10.5,parked\n",
+    )
     assert one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles)).rows_rejected == 1
     assert one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles)).status == "skipped"
-    profiles = write_profiles(tmp_path / "config", text.replace("STORNO: cancelled", "STORNO: cancelled, parked: "
-                                                                                     "completed"))
+    profiles = write_profiles(
+        tmp_path / "config", text.replace("STORNO: cancelled", "STORNO: cancelled, parked: completed")
+    )
     f = one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles))
     assert (f.status, f.rows_accepted, f.rows_rejected) == ("loaded", 1, 0)
     assert q(con, "SELECT count(*) FROM audit.rejected_rows") == [(0,)]
@@ -276,7 +350,9 @@ def test_changed_profile_reingests_its_files(con, landing, tmp_path):
 
 
 def test_reading_options_reach_the_reader(con, landing, tmp_path):
-    profiles = write_profiles(tmp_path / "config", """\
+    profiles = write_profiles(
+        tmp_path / "config",
+        """\
         profiles:
           - id: semicolon_export
             entity: products
@@ -290,7 +366,8 @@ def test_reading_options_reach_the_reader(con, landing, tmp_path):
             sheet: 明细
             header_row: 3
             columns: {product_id: code, product_line: line}
-        """)
+        """,
+    )
     land(landing, "products", "p.csv", "编号;产品线\nP1;新品\n", encoding="gb18030")
     wb = openpyxl.Workbook()
     wb.active.title = "说明"
@@ -306,7 +383,9 @@ def test_reading_options_reach_the_reader(con, landing, tmp_path):
     report = ingest_entity(con, "products", landing, now=NOW, profiles=profiles)
     assert {f.file: f.status for f in report.files} == {"products/p.csv": "loaded", "products/p.xlsx": "loaded"}
     assert q(con, "SELECT product_id, product_line, _source_row FROM raw.products ORDER BY 1") == [
-        ("P1", "新品", 2), ("P2", "老品", 4)]
+        ("P1", "新品", 2),
+        ("P2", "老品", 4),
+    ]
 
 
 # -- safety -------------------------------------------------------------------------------------------
@@ -315,22 +394,35 @@ def test_reading_options_reach_the_reader(con, landing, tmp_path):
 def test_bad_expression_rejects_the_file_naming_profile_column_and_error(con, landing, tmp_path):
     text = FEATURES.replace('upper(trim("Sold-to"))', 'nosuchfunc("Sold-to")')
     profiles = write_profiles(tmp_path / "config", text)
-    land(landing, "orders", "erp_march.csv", "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
-                                             "Doc Status\nSO,1,10,2025-03-01,c9,R1,M1,2,10.5,booked\n")
+    land(
+        landing,
+        "orders",
+        "erp_march.csv",
+        "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
+        "Doc Status\nSO,1,10,2025-03-01,c9,R1,M1,2,10.5,booked\n",
+    )
     f = one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles))
     assert (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) == ("rejected_file", 1, 0, 1)
-    assert f.message.startswith("erp_march.csv: profile erp_lines: column customer_id: Catalog Error: Scalar "
-                                "Function with name nosuchfunc does not exist")
-    assert q(con, "SELECT reason LIKE 'file rejected: profile erp_lines: column customer_id: %' "
-                  "FROM audit.rejected_rows") == [(True,)]
+    assert f.message.startswith(
+        "erp_march.csv: profile erp_lines: column customer_id: Catalog Error: Scalar "
+        "Function with name nosuchfunc does not exist"
+    )
+    assert q(
+        con, "SELECT reason LIKE 'file rejected: profile erp_lines: column customer_id: %' FROM audit.rejected_rows"
+    ) == [(True,)]
     assert_row_accounting(con)
 
 
 def test_failing_cast_names_its_column(con, landing, tmp_path):
     text = FEATURES.replace('CAST(try_cast("Pos" AS INTEGER) / 10 AS INTEGER)', 'CAST("Pos" AS INTEGER) // 10')
     profiles = write_profiles(tmp_path / "config", text)
-    land(landing, "orders", "erp_march.csv", "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
-                                             "Doc Status\nSO,1,ten,2025-03-01,c9,R1,M1,2,10.5,booked\n")
+    land(
+        landing,
+        "orders",
+        "erp_march.csv",
+        "Doc Type,Doc No,Pos,Posting Date,Sold-to,Rep,Material,Qty,Net Price,"
+        "Doc Status\nSO,1,ten,2025-03-01,c9,R1,M1,2,10.5,booked\n",
+    )
     f = one_file(ingest_entity(con, "orders", landing, now=NOW, profiles=profiles))
     assert f.status == "rejected_file"
     assert "profile erp_lines: column line_no: Conversion Error" in f.message
@@ -339,7 +431,9 @@ def test_failing_cast_names_its_column(con, landing, tmp_path):
 
 def test_injection_in_a_header_stays_a_name(con, landing, tmp_path):
     evil = 'id"); DROP TABLE raw.customers; --'
-    profiles = write_profiles(tmp_path / "config", """\
+    profiles = write_profiles(
+        tmp_path / "config",
+        """\
         profiles:
           - id: evil_headers
             entity: customers
@@ -347,21 +441,25 @@ def test_injection_in_a_header_stays_a_name(con, landing, tmp_path):
             columns:
               customer_id: '"id""); DROP TABLE raw.customers; --"'
               customer_name: '"''; DROP TABLE x; --"'
-        """)
+        """,
+    )
     land(landing, "customers", "evil.csv", f'"{evil.replace(chr(34), chr(34) * 2)}","\'; DROP TABLE x; --"\nC1,n\n')
     f = one_file(ingest_entity(con, "customers", landing, now=NOW, profiles=profiles))
     assert (f.status, f.rows_accepted) == ("loaded", 1)
     assert q(con, "SELECT customer_id, customer_name FROM raw.customers") == [("C1", "n")]
 
 
-@pytest.mark.parametrize("expr", [
-    "1); DROP TABLE raw.orders; SELECT (1",
-    "(SELECT max(order_id) FROM raw.orders)",
-    "1) FROM raw.orders, (SELECT 1",
-    "1) LIMIT (1",
-    "1), (2",
-    "x IN (SELECT * FROM read_csv('/etc/passwd'))",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "1); DROP TABLE raw.orders; SELECT (1",
+        "(SELECT max(order_id) FROM raw.orders)",
+        "1) FROM raw.orders, (SELECT 1",
+        "1) LIMIT (1",
+        "1), (2",
+        "x IN (SELECT * FROM read_csv('/etc/passwd'))",
+    ],
+)
 def test_expressions_that_are_not_one_plain_expression_are_refused(expr, tmp_path):
     assert check_expression(expr) is not None
     profile = {"id": "p", "entity": "customers", "files": ["a.csv"], "columns": {"customer_id": expr}}
@@ -370,32 +468,48 @@ def test_expressions_that_are_not_one_plain_expression_are_refused(expr, tmp_pat
 
 
 def test_a_trailing_comment_cannot_swallow_the_rest(con, landing, tmp_path):
-    profiles = write_profiles(tmp_path / "config", """\
+    profiles = write_profiles(
+        tmp_path / "config",
+        """\
         profiles:
           - {id: p, entity: customers, files: [a.csv], columns: {customer_id: 'upper("id") -- shout', region: "'X'"}}
-        """)
+        """,
+    )
     land(landing, "customers", "a.csv", "id\nc1\n")
     assert one_file(ingest_entity(con, "customers", landing, now=NOW, profiles=profiles)).rows_accepted == 1
     assert q(con, "SELECT customer_id, region FROM raw.customers") == [("C1", "X")]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("- {id: p, entity: order, files: [a.csv]}", "profiles[0].entity: Value error, unknown entity 'order'"),
-    ("- {id: p, entity: orders, files: [a.csv], sheeet: 1}", "profiles[0].sheeet: Extra inputs are not permitted"),
-    ('- {id: p, entity: customers, files: [a.csv], columns: {customer_id: id, \'x") FROM t; --\': a}}',
-     "not a column of customers"),
-    ("- {id: p, entity: customers, files: [a.csv], columns: {customer_name: name}}",
-     "columns: missing required column(s) customer_id of customers"),
-    ("- {id: p, entity: customers, files: [../a.csv]}", "profiles[0].files: Value error, a file pattern must be a "
-     "relative path without '..'"),
-    ("- {id: p, entity: customers, files: [a.csv], lookups: [{name: t, file: /etc/x.csv, key: k, match: k}]}",
-     "profiles[0].lookups[0].file"),
-    ("- {id: p, entity: customers, files: [a.csv], lookups: [{name: src, file: b.csv, key: k, match: k}]}",
-     "profiles[0].lookups[0].name"),
-    ("- {id: p, entity: customers, files: [a.csv], where: '1; DROP TABLE x'}", "profiles[0].where"),
-    ("- {id: p, entity: customers, files: [a.csv], header_row: 0}", "profiles[0].header_row"),
-    ("- {id: p, entity: customers, files: [a.csv], encoding: klingon}", "profiles[0].encoding"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("- {id: p, entity: order, files: [a.csv]}", "profiles[0].entity: Value error, unknown entity 'order'"),
+        ("- {id: p, entity: orders, files: [a.csv], sheeet: 1}", "profiles[0].sheeet: Extra inputs are not permitted"),
+        (
+            "- {id: p, entity: customers, files: [a.csv], columns: {customer_id: id, 'x\") FROM t; --': a}}",
+            "not a column of customers",
+        ),
+        (
+            "- {id: p, entity: customers, files: [a.csv], columns: {customer_name: name}}",
+            "columns: missing required column(s) customer_id of customers",
+        ),
+        (
+            "- {id: p, entity: customers, files: [../a.csv]}",
+            "profiles[0].files: Value error, a file pattern must be a relative path without '..'",
+        ),
+        (
+            "- {id: p, entity: customers, files: [a.csv], lookups: [{name: t, file: /etc/x.csv, key: k, match: k}]}",
+            "profiles[0].lookups[0].file",
+        ),
+        (
+            "- {id: p, entity: customers, files: [a.csv], lookups: [{name: src, file: b.csv, key: k, match: k}]}",
+            "profiles[0].lookups[0].name",
+        ),
+        ("- {id: p, entity: customers, files: [a.csv], where: '1; DROP TABLE x'}", "profiles[0].where"),
+        ("- {id: p, entity: customers, files: [a.csv], header_row: 0}", "profiles[0].header_row"),
+        ("- {id: p, entity: customers, files: [a.csv], encoding: klingon}", "profiles[0].encoding"),
+    ],
+)
 def test_config_errors_name_the_key_path(body, message, tmp_path):
     with pytest.raises(ConfigError) as err:
         write_profiles(tmp_path / "config", "profiles:\n  " + body + "\n")
@@ -413,7 +527,9 @@ def test_duplicate_profile_ids_across_files(tmp_path):
 
 
 def test_profile_precedence(tmp_path, con, landing):
-    profiles = write_profiles(tmp_path / "config", """\
+    profiles = write_profiles(
+        tmp_path / "config",
+        """\
         profiles:
           - {id: any_csv, entity: orders, files: ["*.csv"], columns: {}}
           - {id: vendor, entity: orders, files: ["vendor_*.csv"]}
@@ -422,8 +538,9 @@ def test_profile_precedence(tmp_path, con, landing):
           - {id: deep, entity: customers, files: ["**/x.csv"]}
           - {id: twin_a, entity: products, files: ["p?.csv"]}
           - {id: twin_b, entity: products, files: ["?1.csv"]}
-        """)
-    pick = lambda entity, rel: (p.id if (p := match_profile(profiles, entity, rel)) else None)  # noqa: E731
+        """,
+    )
+    pick = lambda entity, rel: p.id if (p := match_profile(profiles, entity, rel)) else None  # noqa: E731
     assert pick("orders", "orders/vendor_1.csv") == "urgent"  # priority first
     assert pick("customers", "customers/crm/a.csv") == "sub"
     assert pick("customers", "customers/a.csv") is None  # a '/' glob matches the path below the entity folder
@@ -437,6 +554,9 @@ def test_profile_precedence(tmp_path, con, landing):
     land(landing, "products", "产品.csv", "产品编号,产品线\nP2,L\n")
     report = ingest_entity(con, "products", landing, now=NOW, profiles=profiles)
     files = {f.file: (f.status, f.message) for f in report.files}
-    assert files["products/p1.csv"] == ("rejected_file", "products/p1.csv matches profiles twin_a and twin_b "
-                                        "equally; give one of them a higher priority or a more specific file pattern")
+    assert files["products/p1.csv"] == (
+        "rejected_file",
+        "products/p1.csv matches profiles twin_a and twin_b "
+        "equally; give one of them a higher priority or a more specific file pattern",
+    )
     assert files["products/产品.csv"] == ("loaded", "")

@@ -47,8 +47,9 @@ def test_reader_holding_the_file_neither_blocks_publish_nor_sees_a_partial_file(
     _build(build_db, version=1, rows=1_000)
     publish(build_db, warehouse)
 
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert reader.stdout.readline().split() == ["open", "1", "1000"]
         _build(build_db, version=2, rows=250_000)
@@ -65,8 +66,9 @@ def test_reader_holding_the_file_neither_blocks_publish_nor_sees_a_partial_file(
     con = duckdb.connect(str(warehouse), read_only=True)
     schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
     assert schemas == {"marts", "audit"}
-    comment = con.execute("select comment from duckdb_columns() where table_name = 'fct_demo' "
-                          "and column_name = 'version'").fetchone()[0]
+    comment = con.execute(
+        "select comment from duckdb_columns() where table_name = 'fct_demo' and column_name = 'version'"
+    ).fetchone()[0]
     assert comment == "which build wrote the row"
     con.close()
     assert not list(warehouse.parent.glob(".*publishing*")), "no temporary file left behind"
@@ -93,8 +95,9 @@ def test_readers_opening_during_repeated_publishes_always_see_a_whole_version(tm
     _build(build_db, version=0, rows=10)
     publish(build_db, warehouse)
     stop_file = tmp_path / "stop"
-    poller = subprocess.Popen([sys.executable, "-c", POLLER, str(warehouse), str(stop_file)],
-                              stdout=subprocess.PIPE, text=True)
+    poller = subprocess.Popen(
+        [sys.executable, "-c", POLLER, str(warehouse), str(stop_file)], stdout=subprocess.PIPE, text=True
+    )
     try:
         for version in range(1, 6):
             _build(build_db, version=version, rows=50_000 * version)

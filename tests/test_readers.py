@@ -16,11 +16,19 @@ from ingestion.load import map_headers, normalise_header
 from ingestion.readers import LandingFileError, cell_text, detect_encoding, fingerprint, stage_file
 
 HEADER = "订单编号,行号,下单日期,客户编号,销售员编号,产品编号,数量,单价,状态"
-ROWS = ["SO-1,1,2025/3/5,C001,R01,P01,2,\"1,234.50\",已完成",
-        "SO-2,1,2025年3月6日,C002,R02,P02,1,￥88,已取消"]
+ROWS = ['SO-1,1,2025/3/5,C001,R01,P01,2,"1,234.50",已完成', "SO-2,1,2025年3月6日,C002,R02,P02,1,￥88,已取消"]
 TEXT = "\n".join([HEADER, *ROWS]) + "\n"
-CANONICAL = ["order_id", "line_no", "order_date", "customer_id", "rep_id", "product_id", "quantity",
-             "unit_price", "status"]
+CANONICAL = [
+    "order_id",
+    "line_no",
+    "order_date",
+    "customer_id",
+    "rep_id",
+    "product_id",
+    "quantity",
+    "unit_price",
+    "status",
+]
 
 
 @pytest.fixture
@@ -32,10 +40,16 @@ def rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
     return con.execute(f'SELECT * FROM "{table}" ORDER BY _row').fetchall()
 
 
-@pytest.mark.parametrize(("encoding", "expected"), [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030"),
-    ("utf-16", "utf-16"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gbk", "gb18030"),
+        ("gb18030", "gb18030"),
+        ("utf-16", "utf-16"),
+    ],
+)
 def test_detect_encoding(tmp_path, encoding, expected):
     path = tmp_path / "orders.csv"
     path.write_bytes(TEXT.encode(encoding))
@@ -79,8 +93,11 @@ def test_csv_row_numbers_delimiter_and_ragged_rows(tmp_path, con):
     headers = stage_file(con, path, "stg")
     assert headers[:3] == ["a", "b", "c"] and len(headers) == 4
     assert rows(con, "stg") == [
-        ("1", "2", "3", None, 2), ("4", "5", None, None, 3), (None, None, None, None, 4),
-        ("x\ny", "8", "9", None, 5), ("10", "11", "12", "13", 6),
+        ("1", "2", "3", None, 2),
+        ("4", "5", None, None, 3),
+        (None, None, None, None, 4),
+        ("x\ny", "8", "9", None, 5),
+        ("10", "11", "12", "13", 6),
     ]
 
 
@@ -136,13 +153,18 @@ def test_cell_text():
 
 def test_parquet_every_column_as_text(tmp_path, con):
     path = tmp_path / "orders.parquet"
-    pq.write_table(pa.table({
-        "order_id": ["SO-1", "SO-2"],
-        "order_date": pa.array([dt.date(2025, 3, 5), None], pa.date32()),
-        "quantity": [3.0, 2.5],
-        "line_no": pa.array([1, None], pa.int64()),
-        "updated_at": pa.array([dt.datetime(2025, 3, 5, 14, 3), None], pa.timestamp("us")),
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": ["SO-1", "SO-2"],
+                "order_date": pa.array([dt.date(2025, 3, 5), None], pa.date32()),
+                "quantity": [3.0, 2.5],
+                "line_no": pa.array([1, None], pa.int64()),
+                "updated_at": pa.array([dt.datetime(2025, 3, 5, 14, 3), None], pa.timestamp("us")),
+            }
+        ),
+        path,
+    )
     headers = stage_file(con, path, "stg")
     assert headers == ["order_id", "order_date", "quantity", "line_no", "updated_at"]
     assert rows(con, "stg") == [
@@ -152,11 +174,14 @@ def test_parquet_every_column_as_text(tmp_path, con):
     assert {r[1] for r in con.execute('DESCRIBE "stg"').fetchall()} == {"VARCHAR", "BIGINT"}
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("corrupt.xlsx", b"PK\x03\x04 not really a workbook", r"corrupt\.xlsx could not be read as xlsx"),
-    ("corrupt.parquet", b"PAR1 nope", r"corrupt\.parquet could not be read as parquet"),
-    ("empty.csv", b"", r"empty\.csv is empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("corrupt.xlsx", b"PK\x03\x04 not really a workbook", r"corrupt\.xlsx could not be read as xlsx"),
+        ("corrupt.parquet", b"PAR1 nope", r"corrupt\.parquet could not be read as parquet"),
+        ("empty.csv", b"", r"empty\.csv is empty"),
+    ],
+)
 def test_unreadable_files(tmp_path, con, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -190,7 +215,7 @@ def test_map_headers_prefers_canonical_names():
 
 
 def test_stage_never_puts_paths_into_sql(tmp_path, con):
-    folder = tmp_path / "it's \"odd\""
+    folder = tmp_path / 'it\'s "odd"'
     folder.mkdir()
     path = folder / "订单 2025'03.csv"
     path.write_text("a\n1\n", encoding="utf-8")

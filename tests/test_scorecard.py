@@ -22,14 +22,19 @@ roles:
       - {kpi: customer_satisfaction, weight: 0.2, method: target, target: 4.0, cap: 1.1}
 """
 SEPTEMBER = "2025-09-01"
-ACTIVITIES = ([dict(activity_id=f"A1{i}", rep_id="R1", activity_type="visit", activity_date="2025-09-0" + str(i + 1))
-               for i in range(3)]
-              + [dict(activity_id="A20", rep_id="R2", activity_type="visit", activity_date="2025-09-05"),
-                 dict(activity_id="A21", rep_id="R2", activity_type="call", activity_date="2025-09-06"),
-                 dict(activity_id="A50", rep_id="R5", activity_type="visit", activity_date="2025-08-30")])
-SURVEYS = [dict(survey_id="S1", customer_id="C0", rep_id="R1", survey_date="2025-09-10", score=5),
-           dict(survey_id="S2", customer_id="C1", rep_id="R1", survey_date="2025-09-20", score=4),
-           dict(survey_id="S3", customer_id="C2", rep_id="R2", survey_date="2025-09-12", score=3)]
+ACTIVITIES = [
+    dict(activity_id=f"A1{i}", rep_id="R1", activity_type="visit", activity_date="2025-09-0" + str(i + 1))
+    for i in range(3)
+] + [
+    dict(activity_id="A20", rep_id="R2", activity_type="visit", activity_date="2025-09-05"),
+    dict(activity_id="A21", rep_id="R2", activity_type="call", activity_date="2025-09-06"),
+    dict(activity_id="A50", rep_id="R5", activity_type="visit", activity_date="2025-08-30"),
+]
+SURVEYS = [
+    dict(survey_id="S1", customer_id="C0", rep_id="R1", survey_date="2025-09-10", score=5),
+    dict(survey_id="S2", customer_id="C1", rep_id="R1", survey_date="2025-09-20", score=4),
+    dict(survey_id="S3", customer_id="C2", rep_id="R2", survey_date="2025-09-12", score=3),
+]
 
 
 def test_weights_must_sum_to_one(tmp_path):
@@ -48,25 +53,32 @@ def test_weights_must_sum_to_one(tmp_path):
 def db(tmp_path_factory):
     import duckdb
 
-    path = build_company(tmp_path_factory.mktemp("scorecard"), scorecard_yml=SCORECARD_YML,
-                         extra_raw={"activities": ACTIVITIES, "surveys": SURVEYS},
-                         select="+fct_kpi_scorecard +fct_leaderboard")
+    path = build_company(
+        tmp_path_factory.mktemp("scorecard"),
+        scorecard_yml=SCORECARD_YML,
+        extra_raw={"activities": ACTIVITIES, "surveys": SURVEYS},
+        select="+fct_kpi_scorecard +fct_leaderboard",
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
 
 
 def _card(db, rep_id):
-    rows = db.execute("""select kpi, value, score, weight, weighted_score from marts.fct_kpi_scorecard
+    rows = db.execute(
+        """select kpi, value, score, weight, weighted_score from marts.fct_kpi_scorecard
                          where period_type = 'month' and period_start = ? and rep_id = ?""",
-                      [SEPTEMBER, rep_id]).fetchall()
+        [SEPTEMBER, rep_id],
+    ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
 def _attainment(db, rep_id):
-    actual, target = db.execute("""select actual_amount, target_amount from marts.fct_attainment
+    actual, target = db.execute(
+        """select actual_amount, target_amount from marts.fct_attainment
                                    where level = 'rep' and period_type = 'month' and period_start = ? and key = ?""",
-                                [SEPTEMBER, rep_id]).fetchone()
+        [SEPTEMBER, rep_id],
+    ).fetchone()
     return float(actual) / float(target)
 
 
@@ -88,13 +100,21 @@ def test_scorecard_by_hand(db):
 
 
 def test_leaderboard_totals_and_ranks(db):
-    board = {r[0]: r[1:] for r in db.execute("""
+    board = {
+        r[0]: r[1:]
+        for r in db.execute(
+            """
         select rep_id, total_score, kpis_scored, rank_in_team, rank_in_region from marts.fct_leaderboard
-        where period_type = 'month' and period_start = ?""", [SEPTEMBER]).fetchall()}
+        where period_type = 'month' and period_start = ?""",
+            [SEPTEMBER],
+        ).fetchall()
+    }
     att = {rep: min(1.2, _attainment(db, rep)) for rep in ("R1", "R2", "R5")}
-    expected = {"R1": 0.5 * att["R1"] + 0.3 * 1.0 + 0.2 * 1.1,
-                "R2": 0.5 * att["R2"] + 0.3 * 0.5 + 0.2 * 0.75,
-                "R5": (0.5 * att["R5"] + 0.3 * 0.0) / 0.8}  # no survey: weights re-normalised over 0.8
+    expected = {
+        "R1": 0.5 * att["R1"] + 0.3 * 1.0 + 0.2 * 1.1,
+        "R2": 0.5 * att["R2"] + 0.3 * 0.5 + 0.2 * 0.75,
+        "R5": (0.5 * att["R5"] + 0.3 * 0.0) / 0.8,
+    }  # no survey: weights re-normalised over 0.8
     for rep, total in expected.items():
         assert board[rep][0] == pytest.approx(total)
     assert board["R5"][1] == 2 and board["R1"][1] == 3
@@ -135,34 +155,82 @@ roles:
 
 
 def _order(order_id, day, rep, customer, product, quantity, price):
-    return dict(order_id=order_id, line_no=1, order_date=day, customer_id=customer, rep_id=rep, product_id=product,
-                quantity=quantity, unit_price=price, discount_amount=0, status="completed")
+    return dict(
+        order_id=order_id,
+        line_no=1,
+        order_date=day,
+        customer_id=customer,
+        rep_id=rep,
+        product_id=product,
+        quantity=quantity,
+        unit_price=price,
+        discount_amount=0,
+        status="completed",
+    )
 
 
 KPI_RAW = {
-    "orders": [_order("X1", "2025-09-12", "R1", "C7", "P1", 100, 80),
-               _order("X2", "2025-09-15", "R2", "C8", "P4", 1, 5000),
-               _order("X3", "2025-10-05", "R2", "C8", "P4", 1, 1000),
-               _order("X4", "2025-08-20", "R5", "C9", "P2", 10, 100),
-               _order("X5", "2025-09-20", "R1", "C9", "P2", 10, 100)],
+    "orders": [
+        _order("X1", "2025-09-12", "R1", "C7", "P1", 100, 80),
+        _order("X2", "2025-09-15", "R2", "C8", "P4", 1, 5000),
+        _order("X3", "2025-10-05", "R2", "C8", "P4", 1, 1000),
+        _order("X4", "2025-08-20", "R5", "C9", "P2", 10, 100),
+        _order("X5", "2025-09-20", "R1", "C9", "P2", 10, 100),
+    ],
     "products": [dict(product_id="P4", product_line="Services", unit_cost=None)],
     # C1 gets an owner (a later extract of the same customer replaces the first)
     "customers": [dict(customer_id=c, customer_name=c, created_date="2025-01-01") for c in ("C7", "C8", "C9")]
-                 + [dict(customer_id="C1", customer_name="Customer 1", owner_rep_id="R2", created_date="2022-01-01")],
+    + [dict(customer_id="C1", customer_name="Customer 1", owner_rep_id="R2", created_date="2022-01-01")],
     "opportunities": [
-        dict(opportunity_id="OP1", owner_rep_id="R1", stage="closed", created_date="2025-06-01", status="won",
-             closed_date="2025-09-05"),
-        dict(opportunity_id="OP2", owner_rep_id="R1", stage="closed", created_date="2025-06-01", status="lost",
-             closed_date="2025-09-18"),
-        dict(opportunity_id="OP3", owner_rep_id="R1", stage="closed", created_date="2025-07-01", status="won",
-             closed_date="2025-09-30"),
-        dict(opportunity_id="OP4", owner_rep_id="R1", stage="closed", created_date="2025-07-01", status="won",
-             closed_date="2025-08-31"),  # August
+        dict(
+            opportunity_id="OP1",
+            owner_rep_id="R1",
+            stage="closed",
+            created_date="2025-06-01",
+            status="won",
+            closed_date="2025-09-05",
+        ),
+        dict(
+            opportunity_id="OP2",
+            owner_rep_id="R1",
+            stage="closed",
+            created_date="2025-06-01",
+            status="lost",
+            closed_date="2025-09-18",
+        ),
+        dict(
+            opportunity_id="OP3",
+            owner_rep_id="R1",
+            stage="closed",
+            created_date="2025-07-01",
+            status="won",
+            closed_date="2025-09-30",
+        ),
+        dict(
+            opportunity_id="OP4",
+            owner_rep_id="R1",
+            stage="closed",
+            created_date="2025-07-01",
+            status="won",
+            closed_date="2025-08-31",
+        ),  # August
         dict(opportunity_id="OP5", owner_rep_id="R1", stage="proposal", created_date="2025-08-01", status="open"),
-        dict(opportunity_id="OP6", owner_rep_id="R2", stage="closed", created_date="2025-05-01", status="lost",
-             closed_date="2025-09-10"),
-        dict(opportunity_id="OP7", owner_rep_id="M1", stage="closed", created_date="2025-05-01", status="won",
-             closed_date="2025-09-09"),
+        dict(
+            opportunity_id="OP6",
+            owner_rep_id="R2",
+            stage="closed",
+            created_date="2025-05-01",
+            status="lost",
+            closed_date="2025-09-10",
+        ),
+        dict(
+            opportunity_id="OP7",
+            owner_rep_id="M1",
+            stage="closed",
+            created_date="2025-05-01",
+            status="won",
+            closed_date="2025-09-09",
+        ),
     ],
     "payments": [
         dict(payment_id="PM1", order_id="O202509R1", customer_id="C0", payment_date="2025-09-25", amount=20000),
@@ -177,17 +245,23 @@ KPI_RAW = {
 def kpi_db(tmp_path_factory):
     import duckdb
 
-    path = build_company(tmp_path_factory.mktemp("scorecard_kpis"), scorecard_yml=FULL_SCORECARD_YML,
-                         extra_raw=KPI_RAW, select="+fct_kpi_scorecard")
+    path = build_company(
+        tmp_path_factory.mktemp("scorecard_kpis"),
+        scorecard_yml=FULL_SCORECARD_YML,
+        extra_raw=KPI_RAW,
+        select="+fct_kpi_scorecard",
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
 
 
 def _kpis(db, rep_id):
-    rows = db.execute("""select kpi, value, score, numerator, denominator from marts.fct_kpi_scorecard
+    rows = db.execute(
+        """select kpi, value, score, numerator, denominator from marts.fct_kpi_scorecard
                          where period_type = 'month' and period_start = ? and rep_id = ?""",
-                      [SEPTEMBER, rep_id]).fetchall()
+        [SEPTEMBER, rep_id],
+    ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -238,8 +312,11 @@ def test_growth_kpis_by_hand(kpi_db):
     # PoP: August R1 27,000 -> 0.444; R2 18,000 -> 0.389; R5 7,200 + 1,000 (X4) = 8,200 -> -0.024.
     assert [c["sales_growth_yoy"][0] for c in (r1, r2)] == [pytest.approx(0.3), pytest.approx(0.25)]
     assert r5["sales_growth_yoy"][:2] == (None, None)
-    assert [c["sales_growth_pop"][0] for c in (r1, r2, r5)] == \
-        [pytest.approx(39000 / 27000 - 1), pytest.approx(25000 / 18000 - 1), pytest.approx(8000 / 8200 - 1)]
+    assert [c["sales_growth_pop"][0] for c in (r1, r2, r5)] == [
+        pytest.approx(39000 / 27000 - 1),
+        pytest.approx(25000 / 18000 - 1),
+        pytest.approx(8000 / 8200 - 1),
+    ]
     # percentiles among the two with a value (R1 above R2), resp. the three
     assert [r1["sales_growth_yoy"][1], r2["sales_growth_yoy"][1]] == [1.0, 0.0]
     assert [c["sales_growth_pop"][1] for c in (r1, r2, r5)] == [1.0, 0.5, 0.0]
@@ -256,9 +333,12 @@ def test_manager_kpis_sum_the_direct_reports(kpi_db):
     # new customers: 1 + 1 + 0 = 2 against a target of 2 -> score 1.0
     assert m1["new_customers"][:2] == (2.0, 1.0)
     # attainment: the reports' actuals over their targets, summed before dividing
-    actual, target = kpi_db.execute("""select sum(actual_amount), sum(target_amount) from marts.fct_attainment
+    actual, target = kpi_db.execute(
+        """select sum(actual_amount), sum(target_amount) from marts.fct_attainment
                                        where level = 'rep' and period_type = 'month' and period_start = ?
-                                         and key in ('R1', 'R2', 'R5')""", [SEPTEMBER]).fetchone()
+                                         and key in ('R1', 'R2', 'R5')""",
+        [SEPTEMBER],
+    ).fetchone()
     assert float(actual) == 72000
     assert m1["sales_attainment"][0] == pytest.approx(72000 / float(target))
     assert m1["sales_attainment"][2:] == (72000, pytest.approx(float(target)))

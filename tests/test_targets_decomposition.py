@@ -17,8 +17,10 @@ import pytest
 
 from tests.targets_fixture import MANUAL_TARGETS, REPS, build_company, monthly_actual, months
 
-SELECT = ("+fct_targets +fct_attainment +fct_target_gaps assert_target_children_sum_to_parent "
-          "assert_rolled_up_targets_equal_sum_of_parts")
+SELECT = (
+    "+fct_targets +fct_attainment +fct_target_gaps assert_target_children_sum_to_parent "
+    "assert_rolled_up_targets_equal_sum_of_parts"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +32,19 @@ def db(tmp_path_factory):
 
 
 def _plan(db, where: str = "true", params=()) -> list[tuple]:
-    return db.execute(f"select period_type, period_start, level, key, target_amount, source, derivation "
-                      f"from marts.fct_targets where is_plan_year and {where}", list(params)).fetchall()
+    return db.execute(
+        f"select period_type, period_start, level, key, target_amount, source, derivation "
+        f"from marts.fct_targets where is_plan_year and {where}",
+        list(params),
+    ).fetchall()
 
 
 def test_every_unit_has_month_quarter_and_year_targets(db):
-    counts = dict(((lvl, key), n) for lvl, key, n in db.execute("""
-        select level, key, count(*) from marts.fct_targets where is_plan_year group by all""").fetchall())
+    counts = dict(
+        ((lvl, key), n)
+        for lvl, key, n in db.execute("""
+        select level, key, count(*) from marts.fct_targets where is_plan_year group by all""").fetchall()
+    )
     reps = {r["rep_id"] for r in REPS if r["role"] == "rep"}
     assert {k for (lvl, k) in counts if lvl == "rep"} == reps  # M1 (manager) gets none
     assert all(n == 12 + 4 + 1 for n in counts.values())
@@ -68,17 +76,24 @@ def test_children_sum_to_parent_to_the_cent_everywhere(db):
         having p.target_amount <> sum(c.target_amount)""").fetchall()
     assert bad_time == []
     # amounts are whole cents
-    assert db.execute("select count(*) from marts.fct_targets where target_amount * 100 <> round(target_amount * 100)"
-                      ).fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from marts.fct_targets where target_amount * 100 <> round(target_amount * 100)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_company_target_is_growth_over_the_trailing_year(db):
     trailing = sum(monthly_actual(m) for m in months(dt.date(2024, 1, 1), dt.date(2024, 12, 1)))
     expected = Decimal(str(round(trailing * 1.10, 2)))
     assert _plan(db, "level = 'company' and period_type = 'year'") == [
-        ("year", dt.date(2025, 1, 1), "company", "", expected, "suggested", "rolled_up_time")]
-    stretch = db.execute("select stretch_target_amount from marts.fct_targets where is_plan_year and "
-                         "level = 'company' and period_type = 'year'").fetchone()[0]
+        ("year", dt.date(2025, 1, 1), "company", "", expected, "suggested", "rolled_up_time")
+    ]
+    stretch = db.execute(
+        "select stretch_target_amount from marts.fct_targets where is_plan_year and "
+        "level = 'company' and period_type = 'year'"
+    ).fetchone()[0]
     assert stretch == (expected * Decimal("1.05")).quantize(Decimal("0.01"))
 
 
@@ -87,26 +102,31 @@ def test_manual_targets_win_and_the_remainder_is_re_spread(db):
         if not target["period"].startswith("2025"):
             continue
         period_type = {4: "year", 7: "quarter" if "Q" in target["period"] else "month"}[len(target["period"])]
-        rows = db.execute("""select target_amount, source from marts.fct_targets
+        rows = db.execute(
+            """select target_amount, source from marts.fct_targets
                              where level = ? and key = ? and period_type = ? and period_label = ?""",
-                          [target["level"], target["key"], period_type, target["period"]]).fetchall()
+            [target["level"], target["key"], period_type, target["period"]],
+        ).fetchall()
         assert rows == [(Decimal(target["target_amount"]), "manual")], target
     # E1's Q2 (300000) holds R2's May (50000) and the new hire R5's defaults (April 10000, May and June
     # 20000 each): R1 and the rest of R2 share 300000 - 50000 - 50000 = 200000.
-    q2 = dict(db.execute("""select key, sum(target_amount)
+    q2 = dict(
+        db.execute("""select key, sum(target_amount)
                                        filter (where not (key = 'R2' and period_start = '2025-05-01'))
                             from marts.fct_targets where level = 'rep' and period_type = 'month'
                               and key in ('R1', 'R2', 'R5') and period_start between '2025-04-01' and '2025-06-01'
-                            group by key""").fetchall())
+                            group by key""").fetchall()
+    )
     assert q2["R5"] == Decimal("50000")
     assert q2["R1"] + q2["R2"] == Decimal("200000")
     # R4's manual year 240000 is spread over its months by seasonality: every month is split_time.
     r4 = _plan(db, "level = 'rep' and key = 'R4' and period_type = 'month'")
     assert {r[6] for r in r4} == {"split_time"} and sum(r[4] for r in r4) == Decimal("240000")
     # Software's March is given; Hardware and Services share the rest of March 5:2 (their weights).
-    march = dict(db.execute("""select key, target_amount from marts.fct_targets where period_type = 'month'
-                                 and period_start = '2025-03-01' and level in ('company', 'product_line')"""
-                            ).fetchall())
+    march = dict(
+        db.execute("""select key, target_amount from marts.fct_targets where period_type = 'month'
+                                 and period_start = '2025-03-01' and level in ('company', 'product_line')""").fetchall()
+    )
     assert march["Hardware"] + march["Services"] == march[""] - Decimal("70000")
     assert float(march["Hardware"]) / float(march["Services"]) == pytest.approx(0.5 / 0.2, abs=1e-3)
 
@@ -114,22 +134,32 @@ def test_manual_targets_win_and_the_remainder_is_re_spread(db):
 def test_leavers_get_nothing_after_termination_and_new_hires_ramp(db):
     leavers = [r for r in REPS if r.get("termination_date")]
     for rep in leavers:
-        after = db.execute("""select count(*), sum(target_amount) from marts.fct_targets
+        after = db.execute(
+            """select count(*), sum(target_amount) from marts.fct_targets
                               where level = 'rep' and key = ? and period_type = 'month' and period_start > ?""",
-                           [rep["rep_id"], rep["termination_date"]]).fetchone()
+            [rep["rep_id"], rep["termination_date"]],
+        ).fetchone()
         assert after[0] > 0 and after[1] == 0
     # R3 leaves 2025-06-15: June is still allocated (15 of 30 days), July onwards not_employed.
     r3 = {r[1].month: (r[4], r[6]) for r in _plan(db, "level = 'rep' and key = 'R3' and period_type = 'month'")}
     assert r3[6][0] > 0 and r3[6][1] == "allocated" and r3[7] == (Decimal("0"), "not_employed")
     # R5 is hired 2025-03-10: default 20000 x ramp 0.25 (March, month 1), 0.5 (April), then 1.0.
     r5 = {r[1].month: r[4] for r in _plan(db, "level = 'rep' and key = 'R5' and period_type = 'month'")}
-    assert [r5[m] for m in (1, 2, 3, 4, 5, 12)] == [0, 0, Decimal("5000"), Decimal("10000"), Decimal("20000"),
-                                                    Decimal("20000")]
+    assert [r5[m] for m in (1, 2, 3, 4, 5, 12)] == [
+        0,
+        0,
+        Decimal("5000"),
+        Decimal("10000"),
+        Decimal("20000"),
+        Decimal("20000"),
+    ]
 
 
 def test_seasonality_pools_spring_festival_months(db):
-    rows = db.execute("select month_no, seasonality_index, workdays, seasonality_basis "
-                      "from intermediate.int_target_seasonality order by month_no").fetchall()
+    rows = db.execute(
+        "select month_no, seasonality_index, workdays, seasonality_basis "
+        "from intermediate.int_target_seasonality order by month_no"
+    ).fetchall()
     assert sum(r[1] for r in rows) == pytest.approx(12)
     assert {r[3] for r in rows} == {"history"}
     # Jan and Feb share their pooled index by the plan year's workdays (19 and 19 in 2025).

@@ -32,12 +32,16 @@ allocation:
 seasonality: {source: history, years: 2}
 new_hires: {default_monthly_target: 20000, ramp: [0.5], min_history_months: 3}
 """
-REPS = [dict(rep_id="G", region="East", team="T1", role="rep", hire_date="2022-01-01"),
-        dict(rep_id="F", region="East", team="T1", role="rep", hire_date="2022-01-01"),
-        dict(rep_id="H", region="West", team="T2", role="rep", hire_date="2022-01-01")]
-PRODUCTS = [dict(product_id="P1", product_line="Hardware", unit_cost=50),
-            dict(product_id="P2", product_line="Software", unit_cost=10),
-            dict(product_id="P3", product_line="NewLine", unit_cost=10)]  # launched, nothing sold yet
+REPS = [
+    dict(rep_id="G", region="East", team="T1", role="rep", hire_date="2022-01-01"),
+    dict(rep_id="F", region="East", team="T1", role="rep", hire_date="2022-01-01"),
+    dict(rep_id="H", region="West", team="T2", role="rep", hire_date="2022-01-01"),
+]
+PRODUCTS = [
+    dict(product_id="P1", product_line="Hardware", unit_cost=50),
+    dict(product_id="P2", product_line="Software", unit_cost=10),
+    dict(product_id="P3", product_line="NewLine", unit_cost=10),
+]  # launched, nothing sold yet
 FIRST, LAST = dt.date(2022, 7, 1), dt.date(2025, 9, 1)  # history: 39 complete months before October 2025
 
 
@@ -50,10 +54,20 @@ def lines() -> list[dict]:
     out = []
     for t, month in enumerate(months(FIRST, LAST)):
         for i, rep in enumerate(REPS):
-            out.append(dict(order_id=f"O{month:%Y%m}{rep['rep_id']}", line_no=1,
-                            order_date=month.replace(day=10).isoformat(), customer_id=f"C{i}",
-                            rep_id=rep["rep_id"], product_id="P1" if (t + i) % 2 else "P2", quantity=1,
-                            unit_price=amount(rep["rep_id"], t, month), discount_amount=0, status="completed"))
+            out.append(
+                dict(
+                    order_id=f"O{month:%Y%m}{rep['rep_id']}",
+                    line_no=1,
+                    order_date=month.replace(day=10).isoformat(),
+                    customer_id=f"C{i}",
+                    rep_id=rep["rep_id"],
+                    product_id="P1" if (t + i) % 2 else "P2",
+                    quantity=1,
+                    unit_price=amount(rep["rep_id"], t, month),
+                    discount_amount=0,
+                    status="completed",
+                )
+            )
     return out
 
 
@@ -64,32 +78,42 @@ def history(rep_id: str) -> tuple[np.ndarray, list[dt.date]]:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = build_company(tmp_path_factory.mktemp("potential"), targets_yml=POTENTIAL_YML, reps=REPS,
-                         products=PRODUCTS, lines=lines(), manual_targets=[],
-                         select="+fct_targets assert_target_children_sum_to_parent "
-                                "assert_rolled_up_targets_equal_sum_of_parts")
+    path = build_company(
+        tmp_path_factory.mktemp("potential"),
+        targets_yml=POTENTIAL_YML,
+        reps=REPS,
+        products=PRODUCTS,
+        lines=lines(),
+        manual_targets=[],
+        select="+fct_targets assert_target_children_sum_to_parent assert_rolled_up_targets_equal_sum_of_parts",
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
 
 
 def _year(db, level: str, key: str) -> Decimal:
-    return db.execute("select target_amount from marts.fct_targets where is_plan_year and period_type = 'year' "
-                      "and level = ? and key = ?", [level, key]).fetchone()[0]
+    return db.execute(
+        "select target_amount from marts.fct_targets where is_plan_year and period_type = 'year' "
+        "and level = ? and key = ?",
+        [level, key],
+    ).fetchone()[0]
 
 
 # --- config ------------------------------------------------------------------------------------------------
 
+
 def test_policy_accepts_potential_and_names_it_when_a_method_is_misspelt():
-    policy = TargetsPolicy.model_validate({"company_target": {"growth": 0.1},
-                                           "allocation": {"rep": {"method": "potential"}}})
+    policy = TargetsPolicy.model_validate(
+        {"company_target": {"growth": 0.1}, "allocation": {"rep": {"method": "potential"}}}
+    )
     assert policy.allocation["rep"].method == "potential"
     with pytest.raises(ValidationError, match="potential"):
-        TargetsPolicy.model_validate({"company_target": {"growth": 0.1},
-                                      "allocation": {"rep": {"method": "forecast"}}})
+        TargetsPolicy.model_validate({"company_target": {"growth": 0.1}, "allocation": {"rep": {"method": "forecast"}}})
 
 
 # --- the forecast of one unit ------------------------------------------------------------------------------
+
 
 def test_plan_year_potential_models_and_fallbacks():
     g, ms = history("G")
@@ -114,12 +138,25 @@ def test_plan_year_potential_models_and_fallbacks():
 
 # --- through dbt -------------------------------------------------------------------------------------------
 
+
 def test_forecasts_are_computed_for_every_unit_with_history(db):
-    rows = {(r[0], r[1]): r[2:] for r in db.execute(
-        "select level, key, history_months, model, potential_amount from intermediate.int_target_forecasts"
-    ).fetchall()}
-    assert set(rows) == {("region", "East"), ("region", "West"), ("team", "T1"), ("team", "T2"), ("rep", "G"),
-                         ("rep", "F"), ("rep", "H"), ("product_line", "Hardware"), ("product_line", "Software")}
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in db.execute(
+            "select level, key, history_months, model, potential_amount from intermediate.int_target_forecasts"
+        ).fetchall()
+    }
+    assert set(rows) == {
+        ("region", "East"),
+        ("region", "West"),
+        ("team", "T1"),
+        ("team", "T2"),
+        ("rep", "G"),
+        ("rep", "F"),
+        ("rep", "H"),
+        ("product_line", "Hardware"),
+        ("product_line", "Software"),
+    }
     assert all(r[0] == 39 and r[1] == "ets" for r in rows.values())
     # hand check: the same function on the same history (the dbt model adds nothing to the rule)
     for rep_id in ("G", "F", "H"):
@@ -129,9 +166,12 @@ def test_forecasts_are_computed_for_every_unit_with_history(db):
 
 
 def test_potential_gives_the_grower_a_larger_share_than_history(db):
-    units = {r[0]: r[1:] for r in db.execute("""select key, allocation_weight, history_amount, potential_amount,
+    units = {
+        r[0]: r[1:]
+        for r in db.execute("""select key, allocation_weight, history_amount, potential_amount,
                                                        allocation_basis
-                                                from intermediate.int_target_units where level = 'rep'""").fetchall()}
+                                                from intermediate.int_target_units where level = 'rep'""").fetchall()
+    }
     assert {u[3] for u in units.values()} == {"forecast_ets"}
     team = float(_year(db, "team", "T1"))
     g_share = float(_year(db, "rep", "G")) / team
@@ -141,7 +181,8 @@ def test_potential_gives_the_grower_a_larger_share_than_history(db):
     assert g_share > history_share + 0.03  # 57 % by forecast against 53 % by the last twelve months
     assert db.execute("""select distinct allocation_method, allocation_basis from marts.fct_targets
                          where is_plan_year and level = 'rep' and key = 'G'""").fetchall() == [
-        ("potential", "forecast_ets")]
+        ("potential", "forecast_ets")
+    ]
 
 
 def test_children_sum_to_parent_to_the_cent(db):
@@ -161,8 +202,11 @@ def test_children_sum_to_parent_to_the_cent(db):
 
 
 def test_a_unit_without_history_gets_the_equal_share(db):
-    basis = dict(db.execute("select key, allocation_basis from intermediate.int_target_units "
-                            "where level = 'product_line'").fetchall())
+    basis = dict(
+        db.execute(
+            "select key, allocation_basis from intermediate.int_target_units where level = 'product_line'"
+        ).fetchall()
+    )
     assert basis == {"Hardware": "forecast_ets", "Software": "forecast_ets", "NewLine": "no_history_equal_share"}
     # every month: NewLine gets a third of the company (to the cent), Hardware and Software share the rest
     rows = db.execute("""select c.period_start, c.target_amount, n.target_amount from marts.fct_targets c

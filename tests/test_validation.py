@@ -32,34 +32,92 @@ def insert(con: duckdb.DuckDBPyConnection, entity: str, rows: list[dict[str, Any
     """Rows into raw.<entity> as ingestion would leave them: unspecified columns NULL, lineage filled in."""
     names = ENTITIES[entity].column_names
     for n, row in enumerate(rows, start=2):
-        values = [row.get(c) for c in names] + [f"{entity}/f{file_seq}.csv", row.get("_source_row", n), file_seq,
-                                                 dt.datetime(2025, 7, 1)]
+        values = [row.get(c) for c in names] + [
+            f"{entity}/f{file_seq}.csv",
+            row.get("_source_row", n),
+            file_seq,
+            dt.datetime(2025, 7, 1),
+        ]
         con.execute(f"INSERT INTO raw.{entity} VALUES ({', '.join(['?'] * len(values))})", values)
 
 
 def clean_company(con: duckdb.DuckDBPyConnection) -> None:
     """A small, consistent company: every suite passes."""
-    insert(con, "reps", [
-        {"rep_id": "R1", "region": "East", "role": "manager", "hire_date": dt.date(2020, 1, 1)},
-        {"rep_id": "R2", "region": "East", "role": "rep", "manager_id": "R1", "hire_date": dt.date(2021, 3, 1)},
-    ])
+    insert(
+        con,
+        "reps",
+        [
+            {"rep_id": "R1", "region": "East", "role": "manager", "hire_date": dt.date(2020, 1, 1)},
+            {"rep_id": "R2", "region": "East", "role": "rep", "manager_id": "R1", "hire_date": dt.date(2021, 3, 1)},
+        ],
+    )
     insert(con, "customers", [{"customer_id": "C1", "owner_rep_id": "R2"}, {"customer_id": "C2"}])
     insert(con, "products", [{"product_id": "P1", "product_line": "Core", "list_price": 10, "unit_cost": 4}])
-    insert(con, "orders", [
-        {"order_id": f"O{i}", "line_no": 1, "order_date": dt.date(2025, 5, i), "customer_id": "C1",
-         "rep_id": "R2", "product_id": "P1", "quantity": 2, "unit_price": 10, "discount_amount": 0,
-         "status": "completed"} for i in range(1, 6)])
-    insert(con, "returns", [{"return_id": "X1", "order_id": "O1", "line_no": 1, "return_date": dt.date(2025, 6, 1),
-                             "quantity": 1, "amount": 10}])
-    insert(con, "credit_splits", [{"order_id": "O2", "rep_id": "R1", "split_pct": 0.5},
-                                  {"order_id": "O2", "rep_id": "R2", "split_pct": 0.5}])
-    insert(con, "payments", [{"payment_id": "Y1", "order_id": "O1", "customer_id": "C1",
-                              "payment_date": dt.date(2025, 6, 2), "amount": 20}])
-    insert(con, "surveys", [{"survey_id": "S1", "customer_id": "C1", "rep_id": "R2",
-                             "survey_date": dt.date(2025, 6, 3), "score": 5}])
+    insert(
+        con,
+        "orders",
+        [
+            {
+                "order_id": f"O{i}",
+                "line_no": 1,
+                "order_date": dt.date(2025, 5, i),
+                "customer_id": "C1",
+                "rep_id": "R2",
+                "product_id": "P1",
+                "quantity": 2,
+                "unit_price": 10,
+                "discount_amount": 0,
+                "status": "completed",
+            }
+            for i in range(1, 6)
+        ],
+    )
+    insert(
+        con,
+        "returns",
+        [
+            {
+                "return_id": "X1",
+                "order_id": "O1",
+                "line_no": 1,
+                "return_date": dt.date(2025, 6, 1),
+                "quantity": 1,
+                "amount": 10,
+            }
+        ],
+    )
+    insert(
+        con,
+        "credit_splits",
+        [{"order_id": "O2", "rep_id": "R1", "split_pct": 0.5}, {"order_id": "O2", "rep_id": "R2", "split_pct": 0.5}],
+    )
+    insert(
+        con,
+        "payments",
+        [
+            {
+                "payment_id": "Y1",
+                "order_id": "O1",
+                "customer_id": "C1",
+                "payment_date": dt.date(2025, 6, 2),
+                "amount": 20,
+            }
+        ],
+    )
+    insert(
+        con,
+        "surveys",
+        [{"survey_id": "S1", "customer_id": "C1", "rep_id": "R2", "survey_date": dt.date(2025, 6, 3), "score": 5}],
+    )
     insert(con, "adjustments", [{"rep_id": "R2", "period": "2025-05", "amount": -100, "reason": "correction"}])
-    insert(con, "targets", [{"period": "2025", "level": "rep", "key": "R2", "target_amount": 1000},
-                            {"period": "2025", "level": "company", "target_amount": 5000}])
+    insert(
+        con,
+        "targets",
+        [
+            {"period": "2025", "level": "rep", "key": "R2", "target_amount": 1000},
+            {"period": "2025", "level": "company", "target_amount": 5000},
+        ],
+    )
 
 
 @pytest.fixture
@@ -98,8 +156,13 @@ def test_suites_follow_the_entity_specs():
     for required in ENTITIES["orders"].required:
         assert f"{required}_not_null" in names
     assert "order_id_line_no_unique" in names and "status_allowed" in names
-    assert {"order_date_plausible", "cancelled_date_plausible", "rep_id_in_reps", "product_id_in_products",
-            "customer_id_in_customers"} <= set(names)
+    assert {
+        "order_date_plausible",
+        "cancelled_date_plausible",
+        "rep_id_in_reps",
+        "product_id_in_products",
+        "customer_id_in_customers",
+    } <= set(names)
     assert [r.name for r in entity_rules("adjustments", AS_OF) if r.name.endswith("_unique")] == []  # no key
     for entity in ENTITY_NAMES:
         rules = entity_rules(entity, AS_OF)
@@ -108,42 +171,72 @@ def test_suites_follow_the_entity_specs():
 
 
 def test_each_rule_kind_catches_exactly_the_bad_order_lines(con):
-    base = {"line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2",
-            "product_id": "P1", "quantity": 1, "unit_price": 5, "discount_amount": 0, "status": "completed"}
-    insert(con, "orders", [
-        {**base, "order_id": "Q1", "quantity": 0},  # range (ERROR)
-        {**base, "order_id": "Q2", "quantity": -3},  # range (ERROR)
-        {**base, "order_id": "Q3", "unit_price": -1},  # range (ERROR)
-        {**base, "order_id": "Q4", "rep_id": "R9"},  # reference (ERROR)
-        {**base, "order_id": "Q5", "rep_id": "R9"},  # reference (ERROR)
-        {**base, "order_id": "Q6", "product_id": "P9"},  # reference (WARN)
-        {**base, "order_id": "Q7", "customer_id": "C9"},  # reference (WARN)
-        {**base, "order_id": "Q8", "order_date": dt.date(1985, 1, 1)},  # plausible date (WARN)
-        {**base, "order_id": "Q9", "order_date": dt.date(2027, 1, 1)},  # plausible date (WARN)
-        {**base, "order_id": "Q10", "status": "lost"},  # allowed values (ERROR)
-        {**base, "order_id": "Q11", "rep_id": None},  # not null (ERROR)
-        {**base, "order_id": "Q12", "discount_amount": -2},  # range (WARN)
-        {**base, "order_id": "Q13", "cancelled_date": dt.date(2025, 4, 1)},  # date order (WARN)
-    ], file_seq=2)
+    base = {
+        "line_no": 1,
+        "order_date": dt.date(2025, 5, 1),
+        "customer_id": "C1",
+        "rep_id": "R2",
+        "product_id": "P1",
+        "quantity": 1,
+        "unit_price": 5,
+        "discount_amount": 0,
+        "status": "completed",
+    }
+    insert(
+        con,
+        "orders",
+        [
+            {**base, "order_id": "Q1", "quantity": 0},  # range (ERROR)
+            {**base, "order_id": "Q2", "quantity": -3},  # range (ERROR)
+            {**base, "order_id": "Q3", "unit_price": -1},  # range (ERROR)
+            {**base, "order_id": "Q4", "rep_id": "R9"},  # reference (ERROR)
+            {**base, "order_id": "Q5", "rep_id": "R9"},  # reference (ERROR)
+            {**base, "order_id": "Q6", "product_id": "P9"},  # reference (WARN)
+            {**base, "order_id": "Q7", "customer_id": "C9"},  # reference (WARN)
+            {**base, "order_id": "Q8", "order_date": dt.date(1985, 1, 1)},  # plausible date (WARN)
+            {**base, "order_id": "Q9", "order_date": dt.date(2027, 1, 1)},  # plausible date (WARN)
+            {**base, "order_id": "Q10", "status": "lost"},  # allowed values (ERROR)
+            {**base, "order_id": "Q11", "rep_id": None},  # not null (ERROR)
+            {**base, "order_id": "Q12", "discount_amount": -2},  # range (WARN)
+            {**base, "order_id": "Q13", "cancelled_date": dt.date(2025, 4, 1)},  # date order (WARN)
+        ],
+        file_seq=2,
+    )
     orders = validate_entity(con, "orders", as_of=AS_OF)
     assert failures(orders) == {
-        "quantity_range": (ERROR, 2), "unit_price_range": (ERROR, 1), "rep_id_in_reps": (ERROR, 2),
-        "product_id_in_products": (WARN, 1), "customer_id_in_customers": (WARN, 1),
-        "order_date_plausible": (WARN, 2), "status_allowed": (ERROR, 1), "rep_id_not_null": (ERROR, 1),
-        "discount_amount_range": (WARN, 1), "cancelled_date_after_order_date": (WARN, 1),
+        "quantity_range": (ERROR, 2),
+        "unit_price_range": (ERROR, 1),
+        "rep_id_in_reps": (ERROR, 2),
+        "product_id_in_products": (WARN, 1),
+        "customer_id_in_customers": (WARN, 1),
+        "order_date_plausible": (WARN, 2),
+        "status_allowed": (ERROR, 1),
+        "rep_id_not_null": (ERROR, 1),
+        "discount_amount_range": (WARN, 1),
+        "cancelled_date_after_order_date": (WARN, 1),
     }
     assert orders.severity == ERROR
     rep_ref = result(orders, "rep_id_in_reps")
     assert rep_ref.element_count == 18 and rep_ref.unexpected_percent == pytest.approx(100 * 2 / 18)
-    assert rep_ref.sample == [{"order_id": "Q4", "line_no": 1, "rep_id": "R9"},
-                              {"order_id": "Q5", "line_no": 1, "rep_id": "R9"}]
+    assert rep_ref.sample == [
+        {"order_id": "Q4", "line_no": 1, "rep_id": "R9"},
+        {"order_id": "Q5", "line_no": 1, "rep_id": "R9"},
+    ]
     assert result(orders, "quantity_range").sample == [-3, 0]
     assert result(orders, "status_allowed").sample == ["lost"]
 
 
 def test_only_the_current_row_of_a_key_is_validated(con):
-    line = {"order_id": "O1", "line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2",
-            "product_id": "P1", "unit_price": 10, "status": "completed"}
+    line = {
+        "order_id": "O1",
+        "line_no": 1,
+        "order_date": dt.date(2025, 5, 1),
+        "customer_id": "C1",
+        "rep_id": "R2",
+        "product_id": "P1",
+        "unit_price": 10,
+        "status": "completed",
+    }
     # A later extract corrects O1's quantity; an even later one has an older updated_at and loses.
     insert(con, "orders", [{**line, "quantity": 3, "updated_at": dt.datetime(2025, 5, 2)}], file_seq=2)
     insert(con, "orders", [{**line, "quantity": -1, "updated_at": dt.datetime(2025, 5, 1)}], file_seq=3)
@@ -157,8 +250,12 @@ def test_only_the_current_row_of_a_key_is_validated(con):
     insert(con, "orders", [{**line, "quantity": -7, "updated_at": dt.datetime(2025, 6, 1)}], file_seq=5)
     assert failures(validate_entity(con, "orders", as_of=AS_OF)) == {"quantity_range": (ERROR, 1)}
     # Keys without updated_at: the later file wins.
-    insert(con, "surveys", [{"survey_id": "S1", "customer_id": "C1", "survey_date": dt.date(2025, 6, 3),
-                             "score": 9}], file_seq=6)
+    insert(
+        con,
+        "surveys",
+        [{"survey_id": "S1", "customer_id": "C1", "survey_date": dt.date(2025, 6, 3), "score": 9}],
+        file_seq=6,
+    )
     assert failures(validate_entity(con, "surveys", as_of=AS_OF)) == {"score_range": (WARN, 1)}
 
 
@@ -174,28 +271,60 @@ def test_a_key_repeated_within_one_extract_is_a_warning(con):
 
 
 def test_cross_entity_references(con):
-    insert(con, "returns", [
-        {"return_id": "X2", "order_id": "O404", "return_date": dt.date(2025, 6, 1), "amount": 5},
-        {"return_id": "X3", "order_id": "O1", "line_no": 7, "return_date": dt.date(2025, 6, 1), "amount": 5},
-        {"return_id": "X4", "order_id": "O1", "return_date": dt.date(2025, 6, 1), "amount": -5},
-    ], file_seq=2)
+    insert(
+        con,
+        "returns",
+        [
+            {"return_id": "X2", "order_id": "O404", "return_date": dt.date(2025, 6, 1), "amount": 5},
+            {"return_id": "X3", "order_id": "O1", "line_no": 7, "return_date": dt.date(2025, 6, 1), "amount": 5},
+            {"return_id": "X4", "order_id": "O1", "return_date": dt.date(2025, 6, 1), "amount": -5},
+        ],
+        file_seq=2,
+    )
     returns = validate_entity(con, "returns", as_of=AS_OF)
-    assert failures(returns) == {"order_id_in_orders": (WARN, 1), "order_id_line_no_in_orders": (WARN, 1),
-                                 "amount_range": (ERROR, 1)}
-    insert(con, "credit_splits", [{"order_id": "O404", "rep_id": "R1", "split_pct": 1},
-                                  {"order_id": "O3", "rep_id": "R404", "split_pct": 0.5},
-                                  {"order_id": "O4", "rep_id": "R1", "split_pct": 50}], file_seq=3)
+    assert failures(returns) == {
+        "order_id_in_orders": (WARN, 1),
+        "order_id_line_no_in_orders": (WARN, 1),
+        "amount_range": (ERROR, 1),
+    }
+    insert(
+        con,
+        "credit_splits",
+        [
+            {"order_id": "O404", "rep_id": "R1", "split_pct": 1},
+            {"order_id": "O3", "rep_id": "R404", "split_pct": 0.5},
+            {"order_id": "O4", "rep_id": "R1", "split_pct": 50},
+        ],
+        file_seq=3,
+    )
     splits = validate_entity(con, "credit_splits", as_of=AS_OF)
-    assert failures(splits) == {"order_id_in_orders": (WARN, 1), "rep_id_in_reps": (ERROR, 1),
-                                "split_pct_range": (ERROR, 1)}
+    assert failures(splits) == {
+        "order_id_in_orders": (WARN, 1),
+        "rep_id_in_reps": (ERROR, 1),
+        "split_pct_range": (ERROR, 1),
+    }
     insert(con, "adjustments", [{"rep_id": "R404", "period": "2025-05", "amount": 50, "reason": "typo"}], file_seq=4)
     insert(con, "targets", [{"period": "2025", "level": "rep", "key": "R404", "target_amount": 1}], file_seq=5)
-    insert(con, "reps", [{"rep_id": "R3", "region": "West", "manager_id": "R404", "hire_date": dt.date(2022, 1, 1),
-                          "termination_date": dt.date(2021, 1, 1)}], file_seq=6)
+    insert(
+        con,
+        "reps",
+        [
+            {
+                "rep_id": "R3",
+                "region": "West",
+                "manager_id": "R404",
+                "hire_date": dt.date(2022, 1, 1),
+                "termination_date": dt.date(2021, 1, 1),
+            }
+        ],
+        file_seq=6,
+    )
     assert failures(validate_entity(con, "adjustments", as_of=AS_OF)) == {"rep_id_in_reps": (ERROR, 1)}
     assert failures(validate_entity(con, "targets", as_of=AS_OF)) == {"rep_key_in_reps": (WARN, 1)}
     assert failures(validate_entity(con, "reps", as_of=AS_OF)) == {
-        "manager_id_in_reps": (WARN, 1), "termination_date_after_hire_date": (WARN, 1)}
+        "manager_id_in_reps": (WARN, 1),
+        "termination_date_after_hire_date": (WARN, 1),
+    }
 
 
 def test_results_table_is_replaced_per_entity_and_unchanged_reruns_write_nothing(con):
@@ -209,16 +338,21 @@ def test_results_table_is_replaced_per_entity_and_unchanged_reruns_write_nothing
     assert not any(v.written for v in second.values())
     assert con.execute("SELECT * FROM audit.validation_results ORDER BY entity, expectation").fetchall() == snapshot
 
-    insert(con, "surveys", [{"survey_id": "S2", "customer_id": "C1", "survey_date": dt.date(2025, 6, 3),
-                             "score": 0}], file_seq=2)
+    insert(
+        con,
+        "surveys",
+        [{"survey_id": "S2", "customer_id": "C1", "survey_date": dt.date(2025, 6, 3), "score": 0}],
+        file_seq=2,
+    )
     third = validate_all(con, as_of=AS_OF, run_id="run-3", now=dt.datetime(2025, 7, 3, 6))
     assert [e for e, v in third.items() if v.written] == ["surveys"]
     runs = dict(con.execute("SELECT entity, any_value(run_id) FROM audit.validation_results GROUP BY 1").fetchall())
     assert runs["surveys"] == "run-3" and runs["orders"] == "run-1"
-    row = con.execute("SELECT severity, success, element_count, unexpected_count, unexpected_percent, "
-                      "unexpected_sample, details, columns, expectation_type, validated_at "
-                      "FROM audit.validation_results WHERE entity = 'surveys' AND expectation = 'score_range'"
-                      ).fetchall()[0]
+    row = con.execute(
+        "SELECT severity, success, element_count, unexpected_count, unexpected_percent, "
+        "unexpected_sample, details, columns, expectation_type, validated_at "
+        "FROM audit.validation_results WHERE entity = 'surveys' AND expectation = 'score_range'"
+    ).fetchall()[0]
     assert row[:5] == ("WARN", False, 2, 1, 50.0)
     assert json.loads(row[5]) == [0.0] and "1 to 5" in json.loads(row[6])["why"]
     assert row[7:] == ("score", "expect_column_values_to_be_between", dt.datetime(2025, 7, 3, 6))
@@ -246,14 +380,18 @@ def test_gx_sql_datasource_needs_a_duckdb_cursor_per_sqlalchemy_cursor(tmp_path,
     con = duckdb.connect(str(tmp_path / "gx.duckdb"))
     con.execute("CREATE TABLE t AS SELECT range AS id, range % 7 AS v FROM range(100000)")
     context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_sql("db", connection_string="duckdb:///:memory:",
-                                          kwargs=gx_engine_kwargs(con, cursor_fix=cursor_fix))
+    source = context.data_sources.add_sql(
+        "db", connection_string="duckdb:///:memory:", kwargs=gx_engine_kwargs(con, cursor_fix=cursor_fix)
+    )
     batch = source.add_table_asset("t", table_name="t").add_batch_definition_whole_table("all").get_batch()
-    suite = gx.ExpectationSuite("s", expectations=[
-        gxe.ExpectColumnValuesToNotBeNull(column="id"),
-        gxe.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
-        gxe.UnexpectedRowsExpectation(unexpected_rows_query="SELECT * FROM {batch} WHERE v = 6"),
-    ])
+    suite = gx.ExpectationSuite(
+        "s",
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="id"),
+            gxe.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
+            gxe.UnexpectedRowsExpectation(unexpected_rows_query="SELECT * FROM {batch} WHERE v = 6"),
+        ],
+    )
     outcome = batch.validate(suite)
     source.get_execution_engine().engine.dispose()
     by_type = {r.expectation_config.type: r for r in outcome.results}
@@ -291,8 +429,13 @@ def _dagster_run(tmp_path: Path, break_data: Any) -> tuple[Any, Any]:
     from orchestration.resources import SalesperfSettings
     from orchestration.settings import Settings
 
-    settings = Settings(landing_dir=tmp_path / "landing", config_dir=tmp_path / "config",
-                        warehouse=tmp_path / "wh" / "salesperf.duckdb", dagster_home=tmp_path / "dh", as_of=AS_OF)
+    settings = Settings(
+        landing_dir=tmp_path / "landing",
+        config_dir=tmp_path / "config",
+        warehouse=tmp_path / "wh" / "salesperf.duckdb",
+        dagster_home=tmp_path / "dh",
+        as_of=AS_OF,
+    )
     settings.build_dir.mkdir(parents=True)
 
     @multi_asset(specs=[AssetSpec(AssetKey(["raw", e])) for e in ENTITY_NAMES])
@@ -309,24 +452,49 @@ def _dagster_run(tmp_path: Path, break_data: Any) -> tuple[Any, Any]:
         return None
 
     job = define_asset_job("all", selection=AssetSelection.all(), executor_def=in_process_executor)
-    defs = Definitions(assets=[raw_stub, downstream_mart], asset_checks=expectation_checks, jobs=[job],
-                       resources={"settings": SalesperfSettings.from_settings(settings),
-                                  "build_db": DuckDBResource(database=str(settings.build_db))})
+    defs = Definitions(
+        assets=[raw_stub, downstream_mart],
+        asset_checks=expectation_checks,
+        jobs=[job],
+        resources={
+            "settings": SalesperfSettings.from_settings(settings),
+            "build_db": DuckDBResource(database=str(settings.build_db)),
+        },
+    )
     run = defs.resolve_job_def("all").execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     return run, settings
 
 
 def _checks(run: Any) -> dict[str, Any]:
-    return {e.asset_key.path[-1]: e for e in (ev.asset_check_evaluation_data for ev in run.all_events
-                                               if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
+    return {
+        e.asset_key.path[-1]: e
+        for e in (
+            ev.asset_check_evaluation_data for ev in run.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION"
+        )
+    }
 
 
 def test_an_error_blocks_downstream_assets(tmp_path):
     from dagster import AssetCheckSeverity, AssetKey
 
     def unknown_rep(c: duckdb.DuckDBPyConnection) -> None:
-        insert(c, "orders", [{"order_id": "Z1", "line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1",
-                              "rep_id": "R404", "product_id": "P1", "quantity": 1, "unit_price": 1}], file_seq=2)
+        insert(
+            c,
+            "orders",
+            [
+                {
+                    "order_id": "Z1",
+                    "line_no": 1,
+                    "order_date": dt.date(2025, 5, 1),
+                    "customer_id": "C1",
+                    "rep_id": "R404",
+                    "product_id": "P1",
+                    "quantity": 1,
+                    "unit_price": 1,
+                }
+            ],
+            file_seq=2,
+        )
 
     run, settings = _dagster_run(tmp_path, unknown_rep)
     assert not run.success
@@ -344,8 +512,23 @@ def test_a_warning_does_not_block(tmp_path):
     from dagster import AssetCheckSeverity, AssetKey
 
     def unknown_product(c: duckdb.DuckDBPyConnection) -> None:
-        insert(c, "orders", [{"order_id": "Z1", "line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1",
-                              "rep_id": "R1", "product_id": "P404", "quantity": 1, "unit_price": 1}], file_seq=2)
+        insert(
+            c,
+            "orders",
+            [
+                {
+                    "order_id": "Z1",
+                    "line_no": 1,
+                    "order_date": dt.date(2025, 5, 1),
+                    "customer_id": "C1",
+                    "rep_id": "R1",
+                    "product_id": "P404",
+                    "quantity": 1,
+                    "unit_price": 1,
+                }
+            ],
+            file_seq=2,
+        )
 
     run, _ = _dagster_run(tmp_path, unknown_product)
     assert run.success
@@ -381,22 +564,36 @@ def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_i
     rowids; many: every row ranked and sorted) give the same rows in the same order."""
     from ingestion import validation
 
-    line = {"line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2",
-            "product_id": "P1", "quantity": 2, "unit_price": 10, "status": "completed"}
+    line = {
+        "line_no": 1,
+        "order_date": dt.date(2025, 5, 1),
+        "customer_id": "C1",
+        "rep_id": "R2",
+        "product_id": "P1",
+        "quantity": 2,
+        "unit_price": 10,
+        "status": "completed",
+    }
     insert(con, "orders", [{**line, "order_id": f"N{i}"} for i in range(1, 301)], file_seq=2)
     q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
 
     def scratch() -> list[tuple]:
         con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {validation.SCRATCH}")
         validation._create_scratch(con, "orders", f"{validation.SCRATCH}.main.orders")
-        return q(f"SELECT order_id, quantity, _file_seq, _source_row FROM {validation.SCRATCH}.main.orders "
-                      "ORDER BY rowid")
+        return q(
+            f"SELECT order_id, quantity, _file_seq, _source_row FROM {validation.SCRATCH}.main.orders ORDER BY rowid"
+        )
 
     assert validation.superseded_rowids(con, "orders") == []
     assert scratch() == q("SELECT order_id, quantity, _file_seq, _source_row FROM raw.orders ORDER BY rowid")
     # a later extract corrects every third line (and a tie inside it: both copies stay current)
-    insert(con, "orders", [{**line, "order_id": f"N{i}", "quantity": 5} for i in range(3, 301, 3)]
-           + [{**line, "order_id": "N1", "quantity": 7}, {**line, "order_id": "N1", "quantity": 8}], file_seq=3)
+    insert(
+        con,
+        "orders",
+        [{**line, "order_id": f"N{i}", "quantity": 5} for i in range(3, 301, 3)]
+        + [{**line, "order_id": "N1", "quantity": 7}, {**line, "order_id": "N1", "quantity": 8}],
+        file_seq=3,
+    )
     superseded = validation.superseded_rowids(con, "orders")
     assert len(superseded) == 101  # N3, N6, ..., N300 and N1 of file 2
     expected = q(f"SELECT order_id, quantity, _file_seq, _source_row FROM ({validation.current_rows_sql('orders')})")
@@ -408,12 +605,28 @@ def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_i
 
 
 def test_repeated_key_rows_name_their_file_and_row(con):
-    line = {"order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R2", "product_id": "P1",
-            "quantity": 2, "unit_price": 10, "status": "completed"}
-    insert(con, "orders", [{**line, "order_id": "O1", "line_no": 1}, {**line, "order_id": "O1", "line_no": 2},
-                           {**line, "order_id": "O1", "line_no": 1, "quantity": 3}], file_seq=2)
+    line = {
+        "order_date": dt.date(2025, 5, 1),
+        "customer_id": "C1",
+        "rep_id": "R2",
+        "product_id": "P1",
+        "quantity": 2,
+        "unit_price": 10,
+        "status": "completed",
+    }
+    insert(
+        con,
+        "orders",
+        [
+            {**line, "order_id": "O1", "line_no": 1},
+            {**line, "order_id": "O1", "line_no": 2},
+            {**line, "order_id": "O1", "line_no": 1, "quantity": 3},
+        ],
+        file_seq=2,
+    )
     orders = validate_entity(con, "orders", as_of=AS_OF)
     assert failures(orders) == {"order_id_line_no_unique": (WARN, 2)}
     assert result(orders, "order_id_line_no_unique").sample == [
         {"order_id": "O1", "line_no": 1, "_file_seq": 2, "_source_row": 2},
-        {"order_id": "O1", "line_no": 1, "_file_seq": 2, "_source_row": 4}]
+        {"order_id": "O1", "line_no": 1, "_file_seq": 2, "_source_row": 4},
+    ]

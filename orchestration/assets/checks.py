@@ -51,10 +51,12 @@ def check_result(validation: "EntityValidation") -> AssetCheckResult:
     for r in sorted(failed, key=lambda r: (r.rule.severity != ERROR, r.rule.name)):
         shown = ", ".join(str(v) for v in r.sample[:3]).replace("|", "/")[:120]
         note = "; ".join(r.details.get("exception", []))[:120].replace("|", "/").replace("\n", " ")
-        lines.append(f"| {r.rule.name} | {r.rule.severity} | {', '.join(r.rule.columns)} | "
-                     f"{'' if r.unexpected_count is None else r.unexpected_count} | "
-                     f"{'' if r.unexpected_percent is None else f'{r.unexpected_percent:.3f}'} | "
-                     f"{shown or note} |")
+        lines.append(
+            f"| {r.rule.name} | {r.rule.severity} | {', '.join(r.rule.columns)} | "
+            f"{'' if r.unexpected_count is None else r.unexpected_count} | "
+            f"{'' if r.unexpected_percent is None else f'{r.unexpected_percent:.3f}'} | "
+            f"{shown or note} |"
+        )
     metadata: dict[str, object] = {
         "expectations": len(validation.results),
         "failed_error": sum(r.rule.severity == ERROR for r in failed),
@@ -75,17 +77,24 @@ def check_result(validation: "EntityValidation") -> AssetCheckResult:
 
 
 @multi_asset_check(
-    specs=[AssetCheckSpec(CHECK_NAME, asset=AssetKey(["raw", e]), blocking=True,
-                          description=f"Great Expectations suite of raw.{e} (current rows): not-null, unique "
-                          "key, allowed values, ranges, plausible dates, references to other entities. An ERROR "
-                          "blocks the dbt build of this run; a WARN does not.")
-           for e in ENTITY_NAMES],
+    specs=[
+        AssetCheckSpec(
+            CHECK_NAME,
+            asset=AssetKey(["raw", e]),
+            blocking=True,
+            description=f"Great Expectations suite of raw.{e} (current rows): not-null, unique "
+            "key, allowed values, ranges, plausible dates, references to other entities. An ERROR "
+            "blocks the dbt build of this run; a WARN does not.",
+        )
+        for e in ENTITY_NAMES
+    ],
     name="raw_expectation_suites",
     can_subset=True,
     pool=BUILD_DB_POOL,
 )
-def raw_expectation_suites(context: AssetCheckExecutionContext, settings: SalesperfSettings,
-                           build_db: DuckDBResource) -> Iterator[AssetCheckResult]:
+def raw_expectation_suites(
+    context: AssetCheckExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+) -> Iterator[AssetCheckResult]:
     from ingestion.validation import validate_all
 
     cfg = settings.resolve()
@@ -96,8 +105,10 @@ def raw_expectation_suites(context: AssetCheckExecutionContext, settings: Salesp
         results = validate_all(con, as_of=cfg.as_of, entities=entities, run_id=context.run.run_id)
     for entity in entities:
         validation = results[entity]
-        context.log.info(f"{entity}: {len(validation.results)} expectations, {len(validation.failed)} failed "
-                         f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s")
+        context.log.info(
+            f"{entity}: {len(validation.results)} expectations, {len(validation.failed)} failed "
+            f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s"
+        )
         yield check_result(validation)
 
 

@@ -28,7 +28,9 @@ def commission_exports(context, settings: SalesperfSettings) -> MaterializeResul
         for fmt in EXPORT_FORMATS:
             written += export_commissions(cfg.warehouse, out, label, fmt).files
     context.log.info(f"wrote {len(written)} commission export files to {out}")
-    return MaterializeResult(metadata={
-        "folder": MetadataValue.path(str(out)),
-        "files": MetadataValue.md("\n".join(f"- {p.name}" for p in written) or "no closed period yet"),
-    })
+    return MaterializeResult(
+        metadata={
+            "folder": MetadataValue.path(str(out)),
+            "files": MetadataValue.md("\n".join(f"- {p.name}" for p in written) or "no closed period yet"),
+        }
+    )

@@ -14,11 +14,18 @@ from orchestration.resources import SalesperfSettings
 
 
 def _config_asset(spec: ConfigSpec) -> AssetsDefinition:
-    @asset(key=AssetKey(["config", spec.name]), group_name="config", pool=BUILD_DB_POOL, kinds={"duckdb", "yaml"},
-           description=f"`$SALESPERF_CONFIG_DIR/{spec.file_name}` validated and loaded into "
-           + ", ".join(f"config.{t}" for t in spec.tables) + " (empty when the file is absent).")
-    def _asset(context: AssetExecutionContext, settings: SalesperfSettings,
-               build_db: DuckDBResource) -> MaterializeResult:
+    @asset(
+        key=AssetKey(["config", spec.name]),
+        group_name="config",
+        pool=BUILD_DB_POOL,
+        kinds={"duckdb", "yaml"},
+        description=f"`$SALESPERF_CONFIG_DIR/{spec.file_name}` validated and loaded into "
+        + ", ".join(f"config.{t}" for t in spec.tables)
+        + " (empty when the file is absent).",
+    )
+    def _asset(
+        context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+    ) -> MaterializeResult:
         cfg = settings.resolve()
         with writer_lock(cfg.build_dir), build_db.get_connection() as con:
             counts = load_config_tables(con, cfg.config_dir, spec)

@@ -20,13 +20,18 @@ class SalesperfDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or super().get_group_name(dbt_resource_props)
 
 
-@dbt_assets(manifest=salesperf_dbt_project.manifest_path, project=salesperf_dbt_project,
-            # Several config.* source tables map to one config/<file> asset (meta.dagster.asset_key).
-            dagster_dbt_translator=SalesperfDbtTranslator(
-                settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)),
-            pool=BUILD_DB_POOL)
-def salesperf_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
-                         settings: SalesperfSettings) -> Iterator[Any]:
+@dbt_assets(
+    manifest=salesperf_dbt_project.manifest_path,
+    project=salesperf_dbt_project,
+    # Several config.* source tables map to one config/<file> asset (meta.dagster.asset_key).
+    dagster_dbt_translator=SalesperfDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+    ),
+    pool=BUILD_DB_POOL,
+)
+def salesperf_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: SalesperfSettings
+) -> Iterator[Any]:
     cfg = settings.resolve()
     # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
     # path, and the as_of_date() macro reads the as-of date, from it.

@@ -22,29 +22,54 @@ ALERTS_KEY = AssetKey(["marts", "fct_risk_alerts"])
 FORECASTING_KEYS = [FORECAST_KEY, BACKTEST_KEY, ANOMALIES_KEY, ALERTS_KEY]
 
 _SALES_DEPS = [AssetKey(["marts", "fct_sales"]), AssetKey(["marts", "dim_rep"])]
-_ALERT_DEPS = [*_SALES_DEPS, AssetKey(["marts", "dim_customer"]), AssetKey(["marts", "dim_date"]),
-               AssetKey(["marts", "fct_attainment"]), AssetKey(["staging", "stg_raw__opportunities"]),
-               AssetKey(["staging", "stg_raw__activities"])]
+_ALERT_DEPS = [
+    *_SALES_DEPS,
+    AssetKey(["marts", "dim_customer"]),
+    AssetKey(["marts", "dim_date"]),
+    AssetKey(["marts", "fct_attainment"]),
+    AssetKey(["staging", "stg_raw__opportunities"]),
+    AssetKey(["staging", "stg_raw__activities"]),
+]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
 
 @multi_asset(
     specs=[
-        AssetSpec(FORECAST_KEY, deps=[*_SALES_DEPS, _CONFIG_DEP], group_name="forecasting", kinds={"duckdb"},
-                  description="Monthly net sales forecast with prediction intervals per series (company, region, "
-                  "product line, region x product line, rep); model chosen per series by backtest."),
-        AssetSpec(BACKTEST_KEY, deps=[*_SALES_DEPS, _CONFIG_DEP], group_name="forecasting", kinds={"duckdb"},
-                  description="Rolling-origin backtest: MASE and sMAPE per series and model vs seasonal naive."),
-        AssetSpec(ANOMALIES_KEY, deps=[*_SALES_DEPS, _CONFIG_DEP], group_name="forecasting", kinds={"duckdb"},
-                  description="Anomalous months: robust STL + Spring Festival term, MAD z-score."),
-        AssetSpec(ALERTS_KEY, deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP], group_name="forecasting",
-                  kinds={"duckdb"}, description="Risk alerts (销售风险预警): churn, cancellations, attainment, "
-                  "visits, pipeline."),
+        AssetSpec(
+            FORECAST_KEY,
+            deps=[*_SALES_DEPS, _CONFIG_DEP],
+            group_name="forecasting",
+            kinds={"duckdb"},
+            description="Monthly net sales forecast with prediction intervals per series (company, region, "
+            "product line, region x product line, rep); model chosen per series by backtest.",
+        ),
+        AssetSpec(
+            BACKTEST_KEY,
+            deps=[*_SALES_DEPS, _CONFIG_DEP],
+            group_name="forecasting",
+            kinds={"duckdb"},
+            description="Rolling-origin backtest: MASE and sMAPE per series and model vs seasonal naive.",
+        ),
+        AssetSpec(
+            ANOMALIES_KEY,
+            deps=[*_SALES_DEPS, _CONFIG_DEP],
+            group_name="forecasting",
+            kinds={"duckdb"},
+            description="Anomalous months: robust STL + Spring Festival term, MAD z-score.",
+        ),
+        AssetSpec(
+            ALERTS_KEY,
+            deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP],
+            group_name="forecasting",
+            kinds={"duckdb"},
+            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline.",
+        ),
     ],
     pool=BUILD_DB_POOL,
 )
-def forecasting_tables(context: AssetExecutionContext, settings: SalesperfSettings,
-                       build_db: DuckDBResource) -> Iterator[MaterializeResult]:
+def forecasting_tables(
+    context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+) -> Iterator[MaterializeResult]:
     from forecasting.config import ForecastingConfig
     from forecasting.run import fit_all
     from forecasting.series import load_series
@@ -58,27 +83,42 @@ def forecasting_tables(context: AssetExecutionContext, settings: SalesperfSettin
             series = load_series(con, cfg.as_of, config.forecast.levels)
         out = fit_all(series, config)  # no connection open while fitting
         with build_db.get_connection() as con:
-            counts = write_outputs(con, forecasts=out.forecasts, backtest=out.backtest, anomalies=out.anomalies,
-                                   alert_settings=config.alerts, as_of=cfg.as_of)
+            counts = write_outputs(
+                con,
+                forecasts=out.forecasts,
+                backtest=out.backtest,
+                anomalies=out.anomalies,
+                alert_settings=config.alerts,
+                as_of=cfg.as_of,
+            )
     ok = out.backtest[out.backtest["status"] == "ok"]
     summary = ok.groupby(["level", "model"])[["mase", "smape"]].median().round(3).reset_index()
-    table_md = "\n".join(["| level | model | median MASE | median sMAPE |", "|---|---|---:|---:|"]
-                         + [f"| {r.level} | {r.model} | {r.mase} | {r.smape} |" for r in summary.itertuples()])
-    context.log.info(f"forecast {out.series} series in {out.seconds:.1f} s; "
-                     f"{out.convergence_warnings} convergence warnings; tables {counts}")
-    yield MaterializeResult(asset_key=FORECAST_KEY, metadata={
-        "rows": counts["fct_sales_forecast"],
-        "series": out.series,
-        "fit_seconds": round(out.seconds, 2),
-        "series_per_second": round(out.series / out.seconds, 2) if out.seconds else None,
-        "convergence_warnings": out.convergence_warnings,
-        "series_with_convergence_warnings": out.series_with_convergence_warnings,
-        "fallbacks": out.fallbacks,
-        "model_failures": MetadataValue.json(out.failures_by_model),
-        "models_published": MetadataValue.json(out.models_chosen),
-    })
-    yield MaterializeResult(asset_key=BACKTEST_KEY, metadata={"rows": counts["fct_forecast_backtest"],
-                                                              "median_by_level": MetadataValue.md(table_md)})
+    table_md = "\n".join(
+        ["| level | model | median MASE | median sMAPE |", "|---|---|---:|---:|"]
+        + [f"| {r.level} | {r.model} | {r.mase} | {r.smape} |" for r in summary.itertuples()]
+    )
+    context.log.info(
+        f"forecast {out.series} series in {out.seconds:.1f} s; "
+        f"{out.convergence_warnings} convergence warnings; tables {counts}"
+    )
+    yield MaterializeResult(
+        asset_key=FORECAST_KEY,
+        metadata={
+            "rows": counts["fct_sales_forecast"],
+            "series": out.series,
+            "fit_seconds": round(out.seconds, 2),
+            "series_per_second": round(out.series / out.seconds, 2) if out.seconds else None,
+            "convergence_warnings": out.convergence_warnings,
+            "series_with_convergence_warnings": out.series_with_convergence_warnings,
+            "fallbacks": out.fallbacks,
+            "model_failures": MetadataValue.json(out.failures_by_model),
+            "models_published": MetadataValue.json(out.models_chosen),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=BACKTEST_KEY,
+        metadata={"rows": counts["fct_forecast_backtest"], "median_by_level": MetadataValue.md(table_md)},
+    )
     yield MaterializeResult(asset_key=ANOMALIES_KEY, metadata={"rows": counts["fct_sales_anomalies"]})
     yield MaterializeResult(asset_key=ALERTS_KEY, metadata={"rows": counts["fct_risk_alerts"]})
 

@@ -23,8 +23,11 @@ def report_metadata(report: EntityReport) -> dict[str, object]:
     """Asset metadata for one entity's ingestion: totals plus a per-file table."""
     files = report.files
     lines = ["| file | status | read | accepted | rejected | note |", "|---|---|---:|---:|---:|---|"]
-    lines += [f"| {f.file} | {f.status} | {f.rows_read} | {f.rows_accepted} | {f.rows_rejected} | "
-              f"{(f.message or '').replace('|', '/')} |" for f in files]
+    lines += [
+        f"| {f.file} | {f.status} | {f.rows_read} | {f.rows_accepted} | {f.rows_rejected} | "
+        f"{(f.message or '').replace('|', '/')} |"
+        for f in files
+    ]
     return {
         "files_seen": len(files),
         "files_loaded": sum(f.status == "loaded" for f in files),
@@ -46,8 +49,9 @@ def _ingestion_asset(entity: str) -> AssetsDefinition:
         kinds={"duckdb", "python"},
         pool=BUILD_DB_POOL,
     )
-    def _asset(context: AssetExecutionContext, settings: SalesperfSettings,
-               build_db: DuckDBResource) -> MaterializeResult:
+    def _asset(
+        context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+    ) -> MaterializeResult:
         cfg = settings.resolve()
         # Source profiles (config/sources/*.yml): an invalid file stops the run naming its key path.
         profiles = load_profiles(cfg.config_dir)
@@ -55,8 +59,10 @@ def _ingestion_asset(entity: str) -> AssetsDefinition:
             ensure_schemas(con)
             report = ingest_entity(con, entity, cfg.landing_dir, profiles=profiles)
         metadata = report_metadata(report)
-        context.log.info(f"{entity}: {metadata['rows_read']} rows read, {metadata['rows_accepted']} accepted, "
-                         f"{metadata['rows_rejected']} rejected, {metadata['files_skipped']} unchanged files")
+        context.log.info(
+            f"{entity}: {metadata['rows_read']} rows read, {metadata['rows_accepted']} accepted, "
+            f"{metadata['rows_rejected']} rejected, {metadata['files_skipped']} unchanged files"
+        )
         return MaterializeResult(metadata=metadata)
 
     return _asset
@@ -74,8 +80,9 @@ ingestion_assets: list[AssetsDefinition] = [_ingestion_asset(e) for e in ENTITY_
     kinds={"duckdb", "python"},
     pool=BUILD_DB_POOL,
 )
-def calendar_days(context: AssetExecutionContext, settings: SalesperfSettings,
-                  build_db: DuckDBResource) -> MaterializeResult:
+def calendar_days(
+    context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+) -> MaterializeResult:
     cfg = settings.resolve()
     with writer_lock(cfg.build_dir), build_db.get_connection() as con:
         ensure_schemas(con)
@@ -83,12 +90,17 @@ def calendar_days(context: AssetExecutionContext, settings: SalesperfSettings,
         start = dt.date(min(first.year if first else cfg.as_of.year, cfg.as_of.year - 3), 1, 1)
         end = dt.date(cfg.as_of.year + 1, 12, 31)
         load_calendar(con, start, end)
-        sources = dict(con.execute(
-            "select calendar_source, count(*) from raw.calendar_days group by 1").fetchall())
+        sources = dict(con.execute("select calendar_source, count(*) from raw.calendar_days group by 1").fetchall())
     fallback_days = sources.get("weekends_only_fallback", 0)
     if fallback_days:
-        context.log.warning(f"{fallback_days} days use the weekends-only fallback: chinese-calendar does not "
-                            "cover those years yet")
-    return MaterializeResult(metadata={"start": str(start), "end": str(end),
-                                       "days_official": sources.get("chinese_calendar", 0),
-                                       "days_weekends_only_fallback": fallback_days})
+        context.log.warning(
+            f"{fallback_days} days use the weekends-only fallback: chinese-calendar does not cover those years yet"
+        )
+    return MaterializeResult(
+        metadata={
+            "start": str(start),
+            "end": str(end),
+            "days_official": sources.get("chinese_calendar", 0),
+            "days_weekends_only_fallback": fallback_days,
+        }
+    )

@@ -28,9 +28,10 @@ def published_warehouse(context: AssetExecutionContext, settings: SalesperfSetti
         report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of)
     table_md = "\n".join(["| table | rows |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in report.tables.items()])
     context.log.info(f"published {len(report.tables)} tables to {report.path} ({report.bytes / 1e6:.1f} MB)")
-    return MaterializeResult(metadata={
-        "path": MetadataValue.path(str(report.path)),
-        "bytes": report.bytes,
-        "tables": MetadataValue.md(table_md),
-    })
-
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(report.path)),
+            "bytes": report.bytes,
+            "tables": MetadataValue.md(table_md),
+        }
+    )

@@ -21,9 +21,11 @@ def cmd_close_period(args: argparse.Namespace) -> None:
     from orchestration.commissions.close import close_period
 
     report = close_period(load_settings(), args.period)
-    console.print(f"closed {report.period.label}: {report.statements:,} statements, {report.lines:,} lines, "
-                  f"payable ¥{float(report.payable):,.2f} frozen; later changes appear in "
-                  "marts.fct_commission_restatements")
+    console.print(
+        f"closed {report.period.label}: {report.statements:,} statements, {report.lines:,} lines, "
+        f"payable ¥{float(report.payable):,.2f} frozen; later changes appear in "
+        "marts.fct_commission_restatements"
+    )
 
 
 def cmd_export_commissions(args: argparse.Namespace) -> None:
@@ -32,8 +34,10 @@ def cmd_export_commissions(args: argparse.Namespace) -> None:
     settings = load_settings()
     out = Path(args.out) if args.out else settings.export_dir / "commissions"
     report = export_commissions(settings.warehouse, out, args.period, args.format)
-    console.print(f"exported {report.statements:,} statements and {report.lines:,} lines of {report.period.label} "
-                  f"(payable ¥{report.payable:,.2f}):")
+    console.print(
+        f"exported {report.statements:,} statements and {report.lines:,} lines of {report.period.label} "
+        f"(payable ¥{report.payable:,.2f}):"
+    )
     for path in report.files:
         console.print(f"  {path}")
 
@@ -47,8 +51,12 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         table.add_column(column, justify="left" if column == "rep" else "right")
     for rep in report.reps:
         table.add_row(rep.rep_id, f"{rep.current:,.2f}", f"{rep.simulated:,.2f}", f"{rep.difference:+,.2f}")
-    table.add_row("TOTAL", f"{report.total_current:,.2f}", f"{report.total_simulated:,.2f}",
-                  f"{report.total_simulated - report.total_current:+,.2f}")
+    table.add_row(
+        "TOTAL",
+        f"{report.total_current:,.2f}",
+        f"{report.total_simulated:,.2f}",
+        f"{report.total_simulated - report.total_current:+,.2f}",
+    )
     console.print(table)
     dist = Table(title="payout distribution per rep")
     dist.add_column("statistic")
@@ -59,8 +67,10 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         dist.add_row(key, f"{current[key]:,.2f}", f"{simulated[key]:,.2f}")
     console.print(dist)
     less = report.paid_less
-    console.print(f"{len(less)} reps would be paid less: "
-                  + (", ".join(f"{r.rep_id} ({r.difference:+,.2f})" for r in less) if less else "none"))
+    console.print(
+        f"{len(less)} reps would be paid less: "
+        + (", ".join(f"{r.rep_id} ({r.difference:+,.2f})" for r in less) if less else "none")
+    )
     if args.out:
         import csv
 
@@ -68,8 +78,15 @@ def cmd_simulate(args: argparse.Namespace) -> None:
             writer = csv.writer(handle)
             writer.writerow(["rep_id", "current", "simulated", "difference", "paid_less"])
             for rep in report.reps:
-                writer.writerow([rep.rep_id, f"{rep.current:.2f}", f"{rep.simulated:.2f}", f"{rep.difference:.2f}",
-                                 rep.simulated < rep.current])
+                writer.writerow(
+                    [
+                        rep.rep_id,
+                        f"{rep.current:.2f}",
+                        f"{rep.simulated:.2f}",
+                        f"{rep.difference:.2f}",
+                        rep.simulated < rep.current,
+                    ]
+                )
         console.print(f"written to {args.out}")
 
 

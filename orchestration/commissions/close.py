@@ -31,47 +31,64 @@ class CloseReport:
 
 def _within(alias: str = "") -> str:
     p = f"{alias}." if alias else ""
-    return (f"{p}period_start >= ? and "
-            f"cast({p}period_start + case {p}period_type when 'month' then interval 1 month "
-            f"when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?")
+    return (
+        f"{p}period_start >= ? and "
+        f"cast({p}period_start + case {p}period_type when 'month' then interval 1 month "
+        f"when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?"
+    )
 
 
 def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.datetime | None = None) -> CloseReport:
     """Write the period's statements, lines and measure lines into the ledger (one transaction)."""
     if period.end >= as_of:
-        raise ValueError(f"period {period.label} ends on {period.end} and has not ended as of {as_of}: "
-                         "only ended periods can be closed")
+        raise ValueError(
+            f"period {period.label} ends on {period.end} and has not ended as of {as_of}: "
+            "only ended periods can be closed"
+        )
     closed_at = closed_at or dt.datetime.now().replace(microsecond=0)
     con = duckdb.connect(str(build_db))
     try:
-        exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
-                             "and table_name = 'fct_commission_statements'").fetchone()[0]
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' "
+            "and table_name = 'fct_commission_statements'"
+        ).fetchone()[0]
         if not exists:
             raise ValueError("no commission statements in the build database: run `salesperf run` first")
         bounds = [period.start, period.end]
         already = con.execute(f"select count(*) from ledger.closed_statements where {_within()}", bounds).fetchone()[0]
         if already:
-            raise ValueError(f"period {period.label} is already closed ({already} statements frozen); "
-                             "a closed period is never changed, differences appear as restatements")
+            raise ValueError(
+                f"period {period.label} is already closed ({already} statements frozen); "
+                "a closed period is never changed, differences appear as restatements"
+            )
         con.execute("begin transaction")
         try:
-            con.execute(f"""insert into ledger.closed_statements by name
+            con.execute(
+                f"""insert into ledger.closed_statements by name
                 select rep_id, plan_id, period_type, period_start, period_label, measure, measure_amount,
                        target_amount, attainment_pct, tier_commission, spif, cap_reduction, override, clawback,
                        adjustments, restatement, payable, ?::timestamp as closed_at, ?::date as closed_as_of
-                from marts.fct_commission_statements where {_within()}""", [closed_at, as_of, *bounds])
-            con.execute(f"""insert into ledger.closed_lines by name
+                from marts.fct_commission_statements where {_within()}""",
+                [closed_at, as_of, *bounds],
+            )
+            con.execute(
+                f"""insert into ledger.closed_lines by name
                 select rep_id, plan_id, period_type, period_start, line_id, line_type, order_id, line_no,
                        source_id, source_rep_id, restates_period_start, amount, explanation,
                        ?::timestamp as closed_at
-                from marts.fct_commission_lines where {_within()}""", [closed_at, *bounds])
-            con.execute(f"""insert into ledger.closed_measure_lines by name
+                from marts.fct_commission_lines where {_within()}""",
+                [closed_at, *bounds],
+            )
+            con.execute(
+                f"""insert into ledger.closed_measure_lines by name
                 select m.rep_id, m.plan_id, m.period_type, m.period_start, m.order_id, m.line_no, m.measure_amount,
                        ?::timestamp as closed_at
-                from intermediate.int_commission_measure_lines m where {_within('m')}""", [closed_at, *bounds])
+                from intermediate.int_commission_measure_lines m where {_within("m")}""",
+                [closed_at, *bounds],
+            )
             statements, payable = con.execute(
-                f"select count(*), coalesce(sum(payable), 0) from ledger.closed_statements where {_within()}",
-                bounds).fetchone()
+                f"select count(*), coalesce(sum(payable), 0) from ledger.closed_statements where {_within()}", bounds
+            ).fetchone()
             lines = con.execute(f"select count(*) from ledger.closed_lines where {_within()}", bounds).fetchone()[0]
             if statements == 0:
                 raise ValueError(f"no commission statements fall within {period.label}")

@@ -25,9 +25,18 @@ def run_dbt(settings: Settings, args: list[str], *, build_db: Path | None = None
     if build_db is not None:
         env["SALESPERF_BUILD_DB"] = str(build_db)
     with tempfile.TemporaryDirectory(prefix="salesperf-dbt-") as work:
-        command = [_dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                   str(DBT_PROJECT_DIR), "--target-path", str(Path(work) / "target"),
-                   "--log-path", str(Path(work) / "logs")]
+        command = [
+            _dbt_executable(),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(Path(work) / "target"),
+            "--log-path",
+            str(Path(work) / "logs"),
+        ]
         result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     output = result.stdout + result.stderr
     if result.returncode != 0:

@@ -42,8 +42,19 @@ LINES_SQL = """
     from marts.fct_commission_lines l
     where {within}
     order by l.rep_id, l.plan_id, l.period_start, l.line_type, l.line_id"""
-AMOUNT_COLUMNS = {"measure_amount", "target_amount", "tier_commission", "spif", "cap_reduction", "override",
-                  "clawback", "adjustments", "restatement", "payable", "amount"}
+AMOUNT_COLUMNS = {
+    "measure_amount",
+    "target_amount",
+    "tier_commission",
+    "spif",
+    "cap_reduction",
+    "override",
+    "clawback",
+    "adjustments",
+    "restatement",
+    "payable",
+    "amount",
+}
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,11 @@ def cents(value: object) -> Decimal | None:
 
 
 def _within(alias: str) -> str:
-    return (f"{alias}.period_start >= ? and cast({alias}.period_start + case {alias}.period_type "
-            f"when 'month' then interval 1 month when 'quarter' then interval 3 month else interval 1 year end "
-            f"- interval 1 day as date) <= ?")
+    return (
+        f"{alias}.period_start >= ? and cast({alias}.period_start + case {alias}.period_type "
+        f"when 'month' then interval 1 month when 'quarter' then interval 3 month else interval 1 year end "
+        f"- interval 1 day as date) <= ?"
+    )
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, period: Period) -> tuple[list[str], list[list[object]]]:
@@ -89,12 +102,16 @@ def read_tables(warehouse: Path, period: Period) -> dict[str, tuple[list[str], l
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `salesperf run` first")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        present = con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
-                              "and table_name = 'fct_commission_statements'").fetchone()[0]
+        present = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' "
+            "and table_name = 'fct_commission_statements'"
+        ).fetchone()[0]
         if not present:
             raise ValueError(f"{warehouse} has no commission statements (is config/commission_plans.yml present?)")
-        return {"summary": _rows(con, SUMMARY_SQL.format(within=_within("s")), period),
-                "lines": _rows(con, LINES_SQL.format(within=_within("l")), period)}
+        return {
+            "summary": _rows(con, SUMMARY_SQL.format(within=_within("s")), period),
+            "lines": _rows(con, LINES_SQL.format(within=_within("l")), period),
+        }
     finally:
         con.close()
 
@@ -136,8 +153,7 @@ def _write_parquet(path: Path, names: list[str], rows: list[list[object]]) -> No
             columns[name] = pa.array(values, type=pa.decimal128(18, 2))
         else:
             columns[name] = pa.array(values)
-    pq.write_table(pa.table(columns) if rows else pa.table({n: pa.array([], type=pa.string()) for n in names}),
-                   path)
+    pq.write_table(pa.table(columns) if rows else pa.table({n: pa.array([], type=pa.string()) for n in names}), path)
 
 
 def export_commissions(warehouse: Path, export_dir: Path, label: str, fmt: str) -> ExportReport:
@@ -169,11 +185,15 @@ def closed_periods(warehouse: Path) -> list[str]:
         return []
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
-                           "and table_name = 'fct_commission_statements'").fetchone()[0]:
+        if not con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' "
+            "and table_name = 'fct_commission_statements'"
+        ).fetchone()[0]:
             return []
-        rows = con.execute("select distinct period_type, period_start from marts.fct_commission_statements "
-                           "where statement_status = 'final' order by 2, 1").fetchall()
+        rows = con.execute(
+            "select distinct period_type, period_start from marts.fct_commission_statements "
+            "where statement_status = 'final' order by 2, 1"
+        ).fetchall()
     finally:
         con.close()
     return [_label(t, s) for t, s in rows]

@@ -62,23 +62,31 @@ class SimulationReport:
         if not values:
             return {}
         q = statistics.quantiles(values, n=10, method="inclusive") if len(values) > 1 else [values[0]] * 9
-        return {"reps": Decimal(len(values)), "min": values[0], "p10": Decimal(q[0]).quantize(Decimal("0.01")),
-                "median": Decimal(statistics.median(values)).quantize(Decimal("0.01")),
-                "p90": Decimal(q[8]).quantize(Decimal("0.01")), "max": values[-1],
-                "mean": (sum(values) / len(values)).quantize(Decimal("0.01"))}
+        return {
+            "reps": Decimal(len(values)),
+            "min": values[0],
+            "p10": Decimal(q[0]).quantize(Decimal("0.01")),
+            "median": Decimal(statistics.median(values)).quantize(Decimal("0.01")),
+            "p90": Decimal(q[8]).quantize(Decimal("0.01")),
+            "max": values[-1],
+            "mean": (sum(values) / len(values)).quantize(Decimal("0.01")),
+        }
 
 
 def _payouts(db: Path, period_label: str | None) -> dict[str, Decimal]:
     where, params = "", []
     if period_label:
         period = parse_period(period_label)
-        where = ("where period_start >= ? and cast(period_start + case period_type when 'month' then interval 1 month "
-                 "when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?")
+        where = (
+            "where period_start >= ? and cast(period_start + case period_type when 'month' then interval 1 month "
+            "when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?"
+        )
         params = [period.start, period.end]
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(f"select rep_id, sum(amount) from intermediate.int_commission_lines_computed {where} "
-                           "group by 1", params).fetchall()
+        rows = con.execute(
+            f"select rep_id, sum(amount) from intermediate.int_commission_lines_computed {where} group by 1", params
+        ).fetchall()
     finally:
         con.close()
     return {rep: Decimal(amount) for rep, amount in rows}
@@ -109,6 +117,8 @@ def simulate(settings: Settings, plans_file: Path, period_label: str | None = No
             con.close()
         run_dbt(settings, ["run", "--select", COMMISSION_MODELS], build_db=copy)
         simulated = _payouts(copy, period_label)
-    reps = [RepComparison(rep, current.get(rep, Decimal("0.00")), simulated.get(rep, Decimal("0.00")))
-            for rep in sorted(set(current) | set(simulated))]
+    reps = [
+        RepComparison(rep, current.get(rep, Decimal("0.00")), simulated.get(rep, Decimal("0.00")))
+        for rep in sorted(set(current) | set(simulated))
+    ]
     return SimulationReport(reps, period_label or "all periods")

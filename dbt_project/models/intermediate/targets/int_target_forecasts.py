@@ -25,26 +25,38 @@ def model(dbt, session):
     policy = dbt.ref("int_target_policy").df()
     allocation = dbt.source("config_targets", "targets_allocation").df()
     actuals = dbt.ref("int_actuals_aggregated")
-    columns = {"level": "string", "key": "string", "history_months": "int64", "first_month": "datetime64[s]",
-               "actual_amount": "float64", "forecast_amount": "float64", "potential_amount": "float64",
-               "model": "string", "model_detail": "string"}
+    columns = {
+        "level": "string",
+        "key": "string",
+        "history_months": "int64",
+        "first_month": "datetime64[s]",
+        "actual_amount": "float64",
+        "forecast_amount": "float64",
+        "potential_amount": "float64",
+        "model": "string",
+        "model_detail": "string",
+    }
     levels = set(allocation.loc[allocation["method"] == "potential", "level"])
     if "team" in levels:
         levels.add("rep")
     if policy.empty or not levels:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
     plan = policy.iloc[0]
-    plan_start, plan_last, history_end = (pd.Timestamp(plan[c]).date()
-                                          for c in ("plan_start", "plan_last_month", "history_end"))
+    plan_start, plan_last, history_end = (
+        pd.Timestamp(plan[c]).date() for c in ("plan_start", "plan_last_month", "history_end")
+    )
     level_list = ", ".join(f"'{level}'" for level in sorted(levels))  # validated names (targets_config.LEVELS)
-    rows = actuals.query("a", f"""
+    rows = actuals.query(
+        "a",
+        f"""
         select level, key, order_month,
                sum(case when event_type = 'sale' then amount
                         when event_month = order_month then -amount else 0 end)::double as amount
         from a
         where level in ({level_list}) and order_month < date '{history_end.isoformat()}' and key is not null
         group by all
-        order by level, key, order_month""").fetchall()
+        order by level, key, order_month""",
+    ).fetchall()
     series: dict[tuple[str, str], dict] = {}
     for level, key, month, amount in rows:
         series.setdefault((level, key), {})[month] = amount
@@ -55,7 +67,8 @@ def model(dbt, session):
             months = month_range(first, months_between(first, history_end) - 1)
             values = [by_month.get(m, 0.0) for m in months]
             p = plan_year_potential(values, months, plan_start, plan_last)
-            out.append((level, key, len(months), first, p.actual_amount, p.forecast_amount, p.amount, p.model,
-                        p.detail))
+            out.append(
+                (level, key, len(months), first, p.actual_amount, p.forecast_amount, p.amount, p.model, p.detail)
+            )
     frame = pd.DataFrame(out, columns=list(columns))
     return frame.astype(columns)
