@@ -9,13 +9,13 @@ with
 
 assignments as (
 
-    select * from {{ source('config', 'commission_assignments') }}
+    select * from {{ ref('stg_config__commission_assignments') }}
 
 ),
 
 plans as (
 
-    select plan_id, period_type from {{ source('config', 'commission_plans') }}
+    select plan_id, period_type from {{ ref('stg_config__commission_plans') }}
 
 ),
 
@@ -93,7 +93,7 @@ final as (
     from chosen
     inner join plans on plans.plan_id = chosen.plan_id
     left join reps on reps.rep_id = chosen.rep_id
-    left join {{ source('config', 'commission_ramp') }} as ramp
+    left join {{ ref('stg_config__commission_ramp') }} as ramp
         on ramp.plan_id = chosen.plan_id
         and ramp.month_no = datediff('month', reps.hire_date, chosen.day) + 1
 

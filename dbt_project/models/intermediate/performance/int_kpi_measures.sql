@@ -136,7 +136,7 @@ scored_reps as (
     from reps
     inner join reps as members
         on members.rep_id = reps.rep_id or (reps.role <> 'rep' and members.manager_id = reps.rep_id)
-    where reps.role in (select role from {{ source('config_scorecard', 'scorecard_kpis') }})
+    where reps.role in (select role from {{ ref('stg_config__scorecard_kpis') }})
 
 )
 
@@ -157,10 +157,10 @@ select
         else cast(sum(rep_measures.numerator) as double) / cast(sum(rep_measures.denominator) as double)
     end as value
 from scored_reps
-inner join {{ source('config_scorecard', 'scorecard_kpis') }} as kpis on kpis.role = scored_reps.role
+inner join {{ ref('stg_config__scorecard_kpis') }} as kpis on kpis.role = scored_reps.role
 cross join periods
 left join exact_measures as rep_measures
     on rep_measures.rep_id = scored_reps.member_id and rep_measures.kpi = kpis.kpi
     and rep_measures.period_type = periods.period_type and rep_measures.period_start = periods.period_start
-where periods.period_type in (select period_type from {{ source('config_scorecard', 'scorecard_period_types') }})
+where periods.period_type in (select period_type from {{ ref('stg_config__scorecard_period_types') }})
 group by scored_reps.rep_id, scored_reps.role, periods.period_type, periods.period_start, kpis.kpi

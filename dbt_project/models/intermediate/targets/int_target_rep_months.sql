@@ -62,4 +62,4 @@ select
     end as new_hire_target_amount
 from fractions
 cross join policy
-left join {{ source('config_targets', 'targets_ramp') }} as ramp on ramp.month_no = fractions.employment_month_no
+left join {{ ref('stg_config__targets_ramp') }} as ramp on ramp.month_no = fractions.employment_month_no
