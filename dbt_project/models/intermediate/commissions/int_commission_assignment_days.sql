@@ -34,7 +34,7 @@ bounds as (
                 then (select min(order_date) from {{ ref('int_order_lines_enriched') }})
             else min(valid_from)
         end as first_day,
-        cast(date_trunc('year', {{ as_of_date() }}) + interval 1 year - interval 1 day as date) as last_day
+        {{ period_end_of('year', as_of_date()) }} as last_day
     from assignments
 
 ),

@@ -105,9 +105,7 @@ rep_measures as (
     from attainment as a
     left join attainment as prior
         on prior.rep_id = a.rep_id and prior.period_type = a.period_type
-        and prior.period_start = a.period_start - case a.period_type when 'month' then interval 1 month
-                                                                     when 'quarter' then interval 3 month
-                                                                     else interval 1 year end
+        and prior.period_start = a.period_start - {{ period_length('a.period_type') }}
     union all
     select a.rep_id, a.period_type, a.period_start, 'collection_rate',
            coalesce(e.numerator, 0), a.actual_amount

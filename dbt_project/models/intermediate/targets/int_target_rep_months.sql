@@ -27,7 +27,7 @@ grid as (
     select
         reps.*,
         cast(m.m as date) as month_start,
-        cast(m.m + interval 1 month - interval 1 day as date) as month_end
+        {{ period_end("'month'", 'm.m') }} as month_end
     from reps
     cross join policy
     cross join generate_series(policy.plan_start, policy.plan_last_month, interval 1 month) as m(m)

@@ -113,9 +113,9 @@ rep_tenure as (
         rep_units.key,
         count(*) filter (where rep_units.hire_date <= cast(m.m as date)
                            and (rep_units.termination_date is null
-                                or rep_units.termination_date >= cast(m.m + interval 1 month - interval 1 day as date)))
+                                or rep_units.termination_date >= {{ period_end("'month'", 'm.m') }}))
             as full_months_in_window,
-        count(*) filter (where rep_units.hire_date <= cast(m.m + interval 1 month - interval 1 day as date)
+        count(*) filter (where rep_units.hire_date <= {{ period_end("'month'", 'm.m') }}
                            and (rep_units.termination_date is null or rep_units.termination_date >= cast(m.m as date)))
             as employed_months_in_window
     from rep_units
