@@ -193,7 +193,7 @@ def test_no_statement_without_a_plan_assignment(db):
 def _tier_sql(built, measures: str, tiers: str) -> str:
     compiled = next(Path(built["work"] / "target" / "compiled").rglob("int_commission_tier_lines.sql")).read_text()
     compiled = re.sub(r'"[^"]+"\."intermediate"\."int_commission_period_measures"', measures, compiled)
-    return re.sub(r'"[^"]+"\."config"\."commission_tiers"', tiers, compiled)
+    return re.sub(r'"[^"]+"\."staging"\."stg_config__commission_tiers"', tiers, compiled)
 
 
 @pytest.mark.parametrize("tier_method", ["marginal", "retroactive"])

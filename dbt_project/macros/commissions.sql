@@ -20,7 +20,7 @@
 
 {#
   The ledger of closed commission periods: written only by `salesperf close-period`
-  (orchestration/commissions/close.py), read by the commission marts as a source. dbt never replaces
+  (orchestration/commissions/close.py), read through models/staging/ledger. dbt never replaces
   these tables; this on-run-start hook only creates them (empty) when they do not exist yet.
 #}
 {% macro commission_ledger_ddl() %}

@@ -1,6 +1,7 @@
 {#
-  Period helpers shared by targets, adjustments, attainment and (later) commissions.
-  A period is identified by (period_type, period_start); period_type is month | quarter | year.
+  Periods, defined once (marts.dim_period publishes them): a period is identified by (period_type,
+  period_start); period_type is month | quarter | year. Every model computes a period's start, length, end,
+  label and status with these macros, never by hand.
 #}
 
 {# Period type of a text period label: '2025' -> year, '2025-Q1' -> quarter, '2025-03' -> month.
@@ -34,13 +35,24 @@
     cast(date_trunc('{{ period_type }}', {{ d }}) as date)
 {%- endmacro %}
 
+{# Length of a period of type `period_type` (SQL expression), as an interval: the step to the next period
+   (start + length) or the previous one (start - length). #}
+{% macro period_length(period_type) -%}
+    case {{ period_type }}
+        when 'month' then interval 1 month
+        when 'quarter' then interval 3 month
+        when 'year' then interval 1 year
+    end
+{%- endmacro %}
+
 {# Last day of a period given its type (SQL expression) and start. #}
 {% macro period_end(period_type, start) -%}
-    cast(case {{ period_type }}
-        when 'month' then {{ start }} + interval 1 month
-        when 'quarter' then {{ start }} + interval 3 month
-        when 'year' then {{ start }} + interval 1 year
-    end - interval 1 day as date)
+    cast({{ start }} + {{ period_length(period_type) }} - interval 1 day as date)
+{%- endmacro %}
+
+{# Last day of the period of type `period_type` (a literal string) that contains date `d`. #}
+{% macro period_end_of(period_type, d) -%}
+    {{ period_end("'" ~ period_type ~ "'", period_start(period_type, d)) }}
 {%- endmacro %}
 
 {# Human label of a period: 2025-03, 2025-Q1, 2025 (the same forms raw.targets uses). #}

@@ -9,13 +9,13 @@ with
 
 assignments as (
 
-    select * from {{ source('config', 'commission_assignments') }}
+    select * from {{ ref('stg_config__commission_assignments') }}
 
 ),
 
 plans as (
 
-    select plan_id, period_type from {{ source('config', 'commission_plans') }}
+    select plan_id, period_type from {{ ref('stg_config__commission_plans') }}
 
 ),
 
@@ -34,7 +34,7 @@ bounds as (
                 then (select min(order_date) from {{ ref('int_order_lines_enriched') }})
             else min(valid_from)
         end as first_day,
-        cast(date_trunc('year', {{ as_of_date() }}) + interval 1 year - interval 1 day as date) as last_day
+        {{ period_end_of('year', as_of_date()) }} as last_day
     from assignments
 
 ),
@@ -93,7 +93,7 @@ final as (
     from chosen
     inner join plans on plans.plan_id = chosen.plan_id
     left join reps on reps.rep_id = chosen.rep_id
-    left join {{ source('config', 'commission_ramp') }} as ramp
+    left join {{ ref('stg_config__commission_ramp') }} as ramp
         on ramp.plan_id = chosen.plan_id
         and ramp.month_no = datediff('month', reps.hire_date, chosen.day) + 1
 

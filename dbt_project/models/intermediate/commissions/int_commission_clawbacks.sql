@@ -27,7 +27,7 @@ lines as (
 
 plans as (
 
-    select plan_id, clawback_days from {{ source('config', 'commission_plans') }}
+    select plan_id, clawback_days from {{ ref('stg_config__commission_plans') }}
     where clawback_days > 0
 
 ),

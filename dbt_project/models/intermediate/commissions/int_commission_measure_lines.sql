@@ -26,7 +26,7 @@ days as (
 
 plans as (
 
-    select plan_id, measure from {{ source('config', 'commission_plans') }}
+    select plan_id, measure from {{ ref('stg_config__commission_plans') }}
 
 ),
 

@@ -27,7 +27,7 @@ manager_days as (
 
 plans as (
 
-    select plan_id, manager_override_rate from {{ source('config', 'commission_plans') }}
+    select plan_id, manager_override_rate from {{ ref('stg_config__commission_plans') }}
     where manager_override_rate > 0
 
 ),

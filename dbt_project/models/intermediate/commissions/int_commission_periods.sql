@@ -17,7 +17,7 @@ days as (
 
 plans as (
 
-    select * from {{ source('config', 'commission_plans') }}
+    select * from {{ ref('stg_config__commission_plans') }}
 
 ),
 

@@ -14,7 +14,7 @@ lines as (
 
 spifs as (
 
-    select * from {{ source('config', 'commission_spifs') }}
+    select * from {{ ref('stg_config__commission_spifs') }}
 
 ),
 

@@ -21,7 +21,7 @@ periods as (
 
 tiers as (
 
-    select * from {{ source('config', 'commission_tiers') }}
+    select * from {{ ref('stg_config__commission_tiers') }}
 
 ),
 

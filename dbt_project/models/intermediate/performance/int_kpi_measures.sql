@@ -105,9 +105,7 @@ rep_measures as (
     from attainment as a
     left join attainment as prior
         on prior.rep_id = a.rep_id and prior.period_type = a.period_type
-        and prior.period_start = a.period_start - case a.period_type when 'month' then interval 1 month
-                                                                     when 'quarter' then interval 3 month
-                                                                     else interval 1 year end
+        and prior.period_start = a.period_start - {{ period_length('a.period_type') }}
     union all
     select a.rep_id, a.period_type, a.period_start, 'collection_rate',
            coalesce(e.numerator, 0), a.actual_amount
@@ -136,7 +134,7 @@ scored_reps as (
     from reps
     inner join reps as members
         on members.rep_id = reps.rep_id or (reps.role <> 'rep' and members.manager_id = reps.rep_id)
-    where reps.role in (select role from {{ source('config_scorecard', 'scorecard_kpis') }})
+    where reps.role in (select role from {{ ref('stg_config__scorecard_kpis') }})
 
 )
 
@@ -157,10 +155,10 @@ select
         else cast(sum(rep_measures.numerator) as double) / cast(sum(rep_measures.denominator) as double)
     end as value
 from scored_reps
-inner join {{ source('config_scorecard', 'scorecard_kpis') }} as kpis on kpis.role = scored_reps.role
+inner join {{ ref('stg_config__scorecard_kpis') }} as kpis on kpis.role = scored_reps.role
 cross join periods
 left join exact_measures as rep_measures
     on rep_measures.rep_id = scored_reps.member_id and rep_measures.kpi = kpis.kpi
     and rep_measures.period_type = periods.period_type and rep_measures.period_start = periods.period_start
-where periods.period_type in (select period_type from {{ source('config_scorecard', 'scorecard_period_types') }})
+where periods.period_type in (select period_type from {{ ref('stg_config__scorecard_period_types') }})
 group by scored_reps.rep_id, scored_reps.role, periods.period_type, periods.period_start, kpis.kpi

@@ -23,7 +23,7 @@ def model(dbt, session):
     from forecasting.potential import plan_year_potential
 
     policy = dbt.ref("int_target_policy").df()
-    allocation = dbt.source("config_targets", "targets_allocation").df()
+    allocation = dbt.ref("stg_config__targets_allocation").df()
     actuals = dbt.ref("int_actuals_aggregated")
     columns = {
         "level": "string",

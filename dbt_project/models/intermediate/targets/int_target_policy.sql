@@ -8,7 +8,7 @@ with
 
 cfg as (
 
-    select * from {{ source('config_targets', 'targets_policy') }}
+    select * from {{ ref('stg_config__targets_policy') }}
 
 ),
 

@@ -27,7 +27,7 @@ grid as (
     select
         reps.*,
         cast(m.m as date) as month_start,
-        cast(m.m + interval 1 month - interval 1 day as date) as month_end
+        {{ period_end("'month'", 'm.m') }} as month_end
     from reps
     cross join policy
     cross join generate_series(policy.plan_start, policy.plan_last_month, interval 1 month) as m(m)
@@ -62,4 +62,4 @@ select
     end as new_hire_target_amount
 from fractions
 cross join policy
-left join {{ source('config_targets', 'targets_ramp') }} as ramp on ramp.month_no = fractions.employment_month_no
+left join {{ ref('stg_config__targets_ramp') }} as ramp on ramp.month_no = fractions.employment_month_no

@@ -97,7 +97,7 @@ plan_workdays as (
         plan_months.month_start,
         count(*) filter (where coalesce(dim_date.is_workday, isodow(cast(d.d as date)) <= 5)) as workdays
     from plan_months,
-        generate_series(plan_months.month_start, plan_months.month_start + interval 1 month - interval 1 day,
+        generate_series(plan_months.month_start, {{ period_end("'month'", 'plan_months.month_start') }},
                         interval 1 day) as d(d)
     left join {{ ref('dim_date') }} as dim_date on dim_date.date = cast(d.d as date)
     group by all

@@ -24,7 +24,7 @@ policy as (
 
 allocation as (
 
-    select level, method, history_months from {{ source('config_targets', 'targets_allocation') }}
+    select level, method, history_months from {{ ref('stg_config__targets_allocation') }}
 
 ),
 
@@ -54,7 +54,7 @@ rep_units as (
     select reps.rep_id as key, edges.parent_level, edges.parent_key, reps.hire_date, reps.termination_date
     from reps
     inner join edges on edges.child_level = 'rep' and edges.child_key = reps.rep_id
-    where reps.role in (select role from {{ source('config_targets', 'targets_roles') }})
+    where reps.role in (select role from {{ ref('stg_config__targets_roles') }})
         or reps.rep_id in (select key from manual where level = 'rep')
 
 ),
@@ -113,9 +113,9 @@ rep_tenure as (
         rep_units.key,
         count(*) filter (where rep_units.hire_date <= cast(m.m as date)
                            and (rep_units.termination_date is null
-                                or rep_units.termination_date >= cast(m.m + interval 1 month - interval 1 day as date)))
+                                or rep_units.termination_date >= {{ period_end("'month'", 'm.m') }}))
             as full_months_in_window,
-        count(*) filter (where rep_units.hire_date <= cast(m.m + interval 1 month - interval 1 day as date)
+        count(*) filter (where rep_units.hire_date <= {{ period_end("'month'", 'm.m') }}
                            and (rep_units.termination_date is null or rep_units.termination_date >= cast(m.m as date)))
             as employed_months_in_window
     from rep_units
@@ -179,7 +179,7 @@ resolved as (
         on history.level = weighted.level and history.key = weighted.key
         and history.window_level = weighted.weight_level
     left join rep_tenure on weighted.level = 'rep' and rep_tenure.key = weighted.key
-    left join {{ source('config_targets', 'targets_weights') }} as weights
+    left join {{ ref('stg_config__targets_weights') }} as weights
         on weights.level = weighted.weight_level and weights.key = weighted.key
     left join forecasts
         on coalesce(windows.method, 'history') = 'potential'

@@ -8,7 +8,7 @@ with
 
 closed as (
 
-    select rep_id, plan_id, period_start from {{ source('ledger', 'closed_statements') }}
+    select rep_id, plan_id, period_start from {{ ref('stg_ledger__closed_statements') }}
 
 ),
 
@@ -25,7 +25,7 @@ frozen as (
     select
         line_id, rep_id, plan_id, period_type, period_start, line_type, order_id, line_no, source_id,
         source_rep_id, restates_period_start, amount, explanation, true as is_frozen
-    from {{ source('ledger', 'closed_lines') }}
+    from {{ ref('stg_ledger__closed_lines') }}
 
 ),
 

@@ -12,13 +12,13 @@ with
 
 closed as (
 
-    select * from {{ source('ledger', 'closed_statements') }}
+    select * from {{ ref('stg_ledger__closed_statements') }}
 
 ),
 
 closed_lines as (
 
-    select * from {{ source('ledger', 'closed_lines') }}
+    select * from {{ ref('stg_ledger__closed_lines') }}
 
 ),
 
@@ -62,7 +62,7 @@ measure_changes as (
             || coalesce(cast(cast(b.measure_amount as decimal(18, 2)) as varchar), 'absent') || ' -> '
             || coalesce(cast(cast(a.measure_amount as decimal(18, 2)) as varchar), 'absent')
             || coalesce(' (' || o._source_file || ' row ' || o._source_row || ')', '') as change
-    from {{ source('ledger', 'closed_measure_lines') }} as b
+    from {{ ref('stg_ledger__closed_measure_lines') }} as b
     full outer join (
         select m.* from {{ ref('int_commission_measure_lines') }} as m
         inner join closed using (rep_id, plan_id, period_start)

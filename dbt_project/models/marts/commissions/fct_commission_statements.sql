@@ -40,13 +40,13 @@ measures as (
 
 closed as (
 
-    select * from {{ source('ledger', 'closed_statements') }}
+    select * from {{ ref('stg_ledger__closed_statements') }}
 
 ),
 
 plans as (
 
-    select plan_id, measure from {{ source('config', 'commission_plans') }}
+    select plan_id, measure from {{ ref('stg_config__commission_plans') }}
 
 ),
 

@@ -19,7 +19,7 @@ measures as (
 
 kpis as (
 
-    select * from {{ source('config_scorecard', 'scorecard_kpis') }}
+    select * from {{ ref('stg_config__scorecard_kpis') }}
 
 ),
 
@@ -33,7 +33,7 @@ peers as (
                                  when 'region' then reps.region else '' end as peer_group_key
     from measures
     inner join {{ ref('stg_raw__reps') }} as reps on reps.rep_id = measures.rep_id
-    cross join {{ source('config_scorecard', 'scorecard_settings') }} as settings
+    cross join {{ ref('stg_config__scorecard_settings') }} as settings
 
 ),
 

@@ -22,10 +22,6 @@
 -- Org assignments are the current ones (the reps export has no history). Rep actuals use sales credit:
 -- with overlay splits a team's reps may add up to more than the team, and shares to more than 1.
 
-{% set period_length %}case period_type when 'month' then interval 1 month
-                         when 'quarter' then interval 3 month
-                         else interval 1 year end{% endset %}
-
 with
 
 attainment as (
@@ -50,7 +46,7 @@ data_start as (
 
 shifted as (
 
-    select *, {{ period_length }} as period_length
+    select *, {{ period_length('period_type') }} as period_length
     from attainment
 
 ),
@@ -74,7 +70,7 @@ periods as (
     select
         spine.*,
         {{ period_end('spine.period_type', 'spine.period_start') }} as period_end,
-        {{ period_length }} as period_length
+        {{ period_length('spine.period_type') }} as period_length
     from spine
     where spine.period_start <= {{ as_of_date() }}
 

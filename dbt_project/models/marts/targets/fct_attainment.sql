@@ -41,7 +41,7 @@ targets as (
 
     select period_type, period_start, level, key, target_amount, stretch_target_amount, derivation
     from {{ ref('fct_targets') }}
-    where period_start <= {{ period_end("'year'", period_start('year', as_of_date())) }}
+    where period_start <= {{ period_end_of('year', as_of_date()) }}
 
 ),
 
@@ -79,16 +79,16 @@ periods as (
 
 period_days as (
 
+    -- official workdays of the period, and of it up to as_of (dim_period)
     select
         periods.period_type,
         periods.period_start,
         periods.period_end,
-        count(dim_date.date) filter (where dim_date.is_workday) as workdays_in_period,
-        count(dim_date.date) filter (where dim_date.is_workday and dim_date.date <= {{ as_of_date() }}) as workdays_elapsed
+        coalesce(dim_period.workdays_in_period, 0) as workdays_in_period,
+        coalesce(dim_period.workdays_elapsed, 0) as workdays_elapsed
     from periods
-    left join {{ ref('dim_date') }} as dim_date
-        on dim_date.date between periods.period_start and periods.period_end
-    group by all
+    left join {{ ref('dim_period') }} as dim_period
+        on dim_period.period_type = periods.period_type and dim_period.period_start = periods.period_start
 
 ),
 

@@ -16,15 +16,15 @@ bounds as (
     select
         least(
             (select min(date) from calendar_days),
-            (select date_trunc('year', min(order_date)) from {{ ref('int_order_lines_enriched') }}),
-            (select date_trunc('year', min(period_start)) from {{ ref('int_targets_rolled_up') }}),
-            date_trunc('year', {{ as_of_date() }})
+            (select {{ period_start('year', 'min(order_date)') }} from {{ ref('int_order_lines_enriched') }}),
+            (select {{ period_start('year', 'min(period_start)') }} from {{ ref('int_targets_rolled_up') }}),
+            {{ period_start('year', as_of_date()) }}
         )::date as first_day,
         greatest(
             (select max(date) from calendar_days),
-            (select date_trunc('year', max(order_date)) + interval 1 year - interval 1 day from {{ ref('int_order_lines_enriched') }}),
-            (select date_trunc('year', max(period_start)) + interval 1 year - interval 1 day from {{ ref('int_targets_rolled_up') }}),
-            date_trunc('year', {{ as_of_date() }}) + interval 1 year - interval 1 day
+            (select {{ period_end_of('year', 'max(order_date)') }} from {{ ref('int_order_lines_enriched') }}),
+            (select {{ period_end_of('year', 'max(period_start)') }} from {{ ref('int_targets_rolled_up') }}),
+            {{ period_end_of('year', as_of_date()) }}
         )::date as last_day
 
 ),
@@ -67,8 +67,8 @@ final as (
         {{ period_start('month', 'date') }} as month_start,
         {{ period_start('quarter', 'date') }} as quarter_start,
         {{ period_start('year', 'date') }} as year_start,
-        strftime(date, '%Y-%m') as month_label,
-        strftime(date, '%Y') || '-Q' || cast(quarter(date) as varchar) as quarter_label
+        {{ period_label("'month'", 'date') }} as month_label,
+        {{ period_label("'quarter'", 'date') }} as quarter_label
 
     from days
 
