@@ -26,7 +26,7 @@ from orchestration.landing_watch import (
     settled_changes,
     snapshot_landing,
 )
-from orchestration.settings import load_settings
+from salesperf.settings import load_settings
 
 # In-process execution: steps run one after another in one process, so exactly one of them holds the
 # build database at a time (DuckDB has one writer). dagster.yaml allows one run at a time across runs.

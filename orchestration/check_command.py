@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orchestration.settings import load_settings
+from salesperf.settings import load_settings
 
 if TYPE_CHECKING:  # the checks themselves (DuckDB, pydantic) load only when `check` runs: `salesperf --help` stays fast
     from orchestration.check import CheckReport, Problem

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import PROJECT_ROOT, Settings, load_settings
+from salesperf.settings import PROJECT_ROOT, Settings, load_settings
 
 console = Console()
 error_console = Console(stderr=True, soft_wrap=True)  # soft wrap: an error stays one line

@@ -1,4 +1,4 @@
-"""Dagster resources, configured from the environment (orchestration.settings)."""
+"""Dagster resources, configured from the environment (salesperf.settings)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_project import dbt_executable, salesperf_dbt_project
-from orchestration.settings import Settings, load_settings
+from salesperf.settings import Settings, load_settings
 
 
 class SalesperfSettings(ConfigurableResource):

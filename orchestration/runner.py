@@ -16,7 +16,7 @@ import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from orchestration.settings import PROJECT_ROOT, Settings
+from salesperf.settings import PROJECT_ROOT, Settings
 
 JOB_NAME = "salesperf_all"
 

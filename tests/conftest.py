@@ -97,7 +97,7 @@ def company(tmp_path_factory, dbt_manifest):
     from dagster import DagsterInstance
 
     from ingestion.demo_data import generate_demo_data
-    from orchestration.settings import Settings
+    from salesperf.settings import Settings
 
     root = tmp_path_factory.mktemp("company")
     settings = Settings(

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import Settings
+from salesperf.settings import Settings
 from tests.commission_fixture import AS_OF, COMMISSION_SELECTION, PLANS_YML, build_raw_database, run_dbt
 from tests.conftest import fingerprint
 from tests.test_dbt_models import _RawWriter

@@ -427,7 +427,7 @@ def _dagster_run(tmp_path: Path, break_data: Any) -> tuple[Any, Any]:
 
     from orchestration.assets.checks import expectation_checks
     from orchestration.resources import SalesperfSettings
-    from orchestration.settings import Settings
+    from salesperf.settings import Settings
 
     settings = Settings(
         landing_dir=tmp_path / "landing",

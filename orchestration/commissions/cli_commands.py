@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import load_settings
+from salesperf.settings import load_settings
 
 console = Console()
 

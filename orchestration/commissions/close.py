@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.commissions.periods import Period, parse_period
 from orchestration.locking import writer_lock
-from orchestration.settings import Settings
+from salesperf.settings import Settings
 
 COMMISSION_MARTS = "path:models/marts/commissions"
 

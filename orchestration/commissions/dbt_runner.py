@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from salesperf.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 
 def _dbt_executable() -> str:

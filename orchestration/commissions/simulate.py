@@ -24,7 +24,7 @@ from ingestion.config_tables import load_config_tables
 from orchestration.commissions.dbt_runner import run_dbt
 from orchestration.commissions.periods import parse_period
 from orchestration.locking import writer_lock
-from orchestration.settings import Settings
+from salesperf.settings import Settings
 
 COMMISSION_MODELS = "path:models/intermediate/commissions path:models/marts/commissions"
 
