@@ -24,8 +24,8 @@ def main() -> None:
     as_of = dt.date.fromisoformat(args.as_of)
     out: dict[str, object] = {}
     if args.stage == "config":  # the repository's config/ files, as the config/<file> assets load them
-        from ingestion.config_specs import all_specs
-        from ingestion.config_tables import load_config_tables
+        from salesperf.config.specs import all_specs
+        from salesperf.config.tables import load_config_tables
 
         con = duckdb.connect(args.build_db)
         out = {

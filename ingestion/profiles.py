@@ -35,9 +35,9 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ingestion import readers
-from ingestion.config_files import ConfigError, load_config
 from ingestion.entities import ENTITIES, Entity
 from ingestion.readers import LandingFileError, first_line, quote_ident
+from salesperf.config.files import ConfigError, load_config
 
 SOURCES_DIR = "sources"  # profile files live in $SALESPERF_CONFIG_DIR/sources/*.yml
 SELF = "self"  # a lookup reading the file being ingested (e.g. "does anyone report to this employee?")

@@ -5,7 +5,7 @@
   writer lock, so a check can run while a pipeline runs and always judges files exactly as a run would.
   `audit.ingested_files` (whole-file rejections) and `audit.rejected_rows` (row rejections) then become
   `Problem`s, one per failing cell.
-- Every config file registered in `ingestion.config_specs` (and the source profiles of
+- Every config file registered in `salesperf.config.specs` (and the source profiles of
   `config/sources/*.yml`, when `ingestion.profiles` provides them) is validated with the models a run uses;
   each failure becomes a `Problem` whose column is the key path (`plans[0].tiers[1].rate`) and whose row is
   the line in the YAML file.
@@ -33,12 +33,12 @@ import duckdb
 import yaml
 from pydantic import ValidationError
 
-from ingestion.config_files import ConfigError, key_path, load_config
 from ingestion.entities import ENTITIES, ENTITY_NAMES
+from salesperf.config.files import ConfigError, key_path, load_config
 
 if TYPE_CHECKING:
-    from ingestion.config_tables import ConfigSpec
     from ingestion.load import EntityReport
+    from salesperf.config.tables import ConfigSpec
 
 ERROR, WARN = "ERROR", "WARN"
 LANDING, CONFIG = "landing", "config"
@@ -424,7 +424,7 @@ def check_config(config_dir: Path) -> list[Problem]:
     """Problems in every config file a run reads: each registered ConfigSpec file and the source profiles.
     Absent files are fine (each feature is optional); YAML files nobody reads are a WARN (a typo in a file
     name silently turns a feature off)."""
-    from ingestion.config_specs import all_specs
+    from salesperf.config.specs import all_specs
 
     config_dir = Path(config_dir)
     if not config_dir.is_dir():
@@ -530,7 +530,7 @@ def _parse_path(text: str) -> tuple[int | str, ...]:
 
 def config_error_problems(error: ValueError, config_dir: Path, *, default_file: str) -> list[Problem]:
     """Problems from a ConfigError's text, `file.yml: a.b[1].c: message; d: message` (the format of
-    ingestion.config_files), for loaders whose structured errors are not at hand (source profiles)."""
+    salesperf.config.files), for loaders whose structured errors are not at hand (source profiles)."""
     text = str(error).strip()
     file, sep, rest = text.partition(": ")
     if not sep or not re.search(r"\.ya?ml$", file):

@@ -168,8 +168,8 @@ ADJUSTMENTS = [dict(rep_id="A", period="2025-02", amount=300, reason='=HYPERLINK
 def build_raw_database(
     path: Path, config_dir: Path, extra_orders: list[dict] | None = None, extra_returns: list[dict] | None = None
 ) -> None:
-    from ingestion.config_specs import all_specs
-    from ingestion.config_tables import load_config_tables
+    from salesperf.config.specs import all_specs
+    from salesperf.config.tables import load_config_tables
 
     con = duckdb.connect(str(path))
     try:

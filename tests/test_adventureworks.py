@@ -63,8 +63,8 @@ LAYOUT = {
 @pytest.fixture(scope="module")
 def aw(tmp_path_factory) -> dict:
     """Landing copy -> ingestion through the profiles -> calendar and config tables -> dbt run."""
-    from ingestion.config_specs import all_specs
-    from ingestion.config_tables import load_config_tables
+    from salesperf.config.specs import all_specs
+    from salesperf.config.tables import load_config_tables
 
     work = tmp_path_factory.mktemp("adventureworks")
     landing = work / "landing"

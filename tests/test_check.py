@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.config_files import ConfigError
 from orchestration import check
 from orchestration.check import ERROR, WARN, CheckContext, Problem, check_config, check_landing, split_reason
 from orchestration.cli import main
+from salesperf.config.files import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ORDERS_HEADER = "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,status\n"

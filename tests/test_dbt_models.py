@@ -203,8 +203,8 @@ class _RawWriter:
 
 def load_config_dir(con: duckdb.DuckDBPyConnection, config_dir: Path) -> None:
     """config.* tables as the config assets write them (empty tables for files absent from config_dir)."""
-    from ingestion.config_specs import all_specs
-    from ingestion.config_tables import load_config_tables
+    from salesperf.config.specs import all_specs
+    from salesperf.config.tables import load_config_tables
 
     for spec in all_specs():
         load_config_tables(con, config_dir, spec)

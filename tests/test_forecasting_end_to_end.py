@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from forecasting.config import LEVELS
+from salesperf.config.forecasting import LEVELS
 from tests.conftest import COMPANY_AS_OF as AS_OF
 
 FORECASTING_TABLES = ["fct_sales_forecast", "fct_forecast_backtest", "fct_sales_anomalies", "fct_risk_alerts"]

@@ -13,9 +13,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.config_files import ConfigError
 from ingestion.load import ingest_entity
 from ingestion.profiles import SourceProfile, check_expression, load_profiles, match_profile
+from salesperf.config.files import ConfigError
 from tests.test_ingest import assert_row_accounting, by_file, land, q
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

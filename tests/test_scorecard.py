@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.config_files import ConfigError, load_config
-from ingestion.scorecard_config import Scorecard
+from salesperf.config.files import ConfigError, load_config
+from salesperf.config.scorecard import Scorecard
 from tests.targets_fixture import build_company
 
 SCORECARD_YML = """\

@@ -18,7 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from forecasting.potential import plan_year_potential
-from ingestion.targets_config import TargetsPolicy
+from salesperf.config.targets import TargetsPolicy
 from tests.targets_fixture import SEASON, build_company, months
 
 POTENTIAL_YML = """\

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.commission_config import COMMISSION_PLANS_SPEC
-from ingestion.config_files import ConfigError
-from ingestion.config_tables import load_config_tables
 from orchestration.commissions.dbt_runner import run_dbt
 from orchestration.commissions.periods import parse_period
 from orchestration.locking import writer_lock
+from salesperf.config.commission_plans import COMMISSION_PLANS_SPEC
+from salesperf.config.files import ConfigError
+from salesperf.config.tables import load_config_tables
 from salesperf.settings import Settings
 
 COMMISSION_MODELS = "path:models/intermediate/commissions path:models/marts/commissions"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ingestion.config_tables import ConfigSpec, register
+from salesperf.config.tables import ConfigSpec
 
 KPIS = (
     "sales_attainment",
@@ -78,16 +78,14 @@ def _rows(card: Scorecard) -> dict[str, list[tuple]]:
     }
 
 
-SCORECARD_SPEC = register(
-    ConfigSpec(
-        file_name="scorecard.yml",
-        model=Scorecard,
-        tables={
-            "scorecard_settings": "peer_group VARCHAR",
-            "scorecard_period_types": "period_type VARCHAR",
-            "scorecard_kpis": "role VARCHAR, kpi VARCHAR, weight DOUBLE, method VARCHAR, kpi_target DOUBLE, "
-            "cap DOUBLE, position INTEGER",
-        },
-        rows=_rows,
-    )
+SCORECARD_SPEC = ConfigSpec(
+    file_name="scorecard.yml",
+    model=Scorecard,
+    tables={
+        "scorecard_settings": "peer_group VARCHAR",
+        "scorecard_period_types": "period_type VARCHAR",
+        "scorecard_kpis": "role VARCHAR, kpi VARCHAR, weight DOUBLE, method VARCHAR, kpi_target DOUBLE, "
+        "cap DOUBLE, position INTEGER",
+    },
+    rows=_rows,
 )

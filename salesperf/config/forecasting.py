@@ -1,6 +1,6 @@
 """`forecasting.yml`: forecast, backtest, anomaly and risk-alert settings (all optional, defaults below).
 
-Validated with key-path errors through `ingestion.config_files.load_config` (e.g.
+Validated with key-path errors through `salesperf.config.files.load_config` (e.g.
 `forecasting.yml: alerts.churn.gap_multiple: Input should be greater than 1`). The settings as written
 also land in `config.forecasting_settings` (one row per leaf setting) so analysts can see what was used.
 """
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingestion.config_tables import ConfigSpec, register
+from salesperf.config.tables import ConfigSpec
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -127,11 +127,9 @@ def _rows(model: ForecastingConfig) -> dict[str, list[tuple]]:
     return {"forecasting_settings": _leaves("", model)}
 
 
-SPEC = register(
-    ConfigSpec(
-        file_name="forecasting.yml",
-        model=ForecastingConfig,
-        tables={"forecasting_settings": "setting VARCHAR, value VARCHAR"},
-        rows=_rows,
-    )
+FORECASTING_SPEC = ConfigSpec(
+    file_name="forecasting.yml",
+    model=ForecastingConfig,
+    tables={"forecasting_settings": "setting VARCHAR, value VARCHAR"},
+    rows=_rows,
 )

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingestion.config_tables import ConfigSpec, register
+from salesperf.config.tables import ConfigSpec
 
 LEVELS = ("region", "team", "rep", "product_line")
 
@@ -97,20 +97,18 @@ def _rows(policy: TargetsPolicy) -> dict[str, list[tuple]]:
     }
 
 
-TARGETS_SPEC = register(
-    ConfigSpec(
-        file_name="targets.yml",
-        model=TargetsPolicy,
-        tables={
-            "targets_policy": "plan_year INTEGER, company_target_amount DOUBLE, growth_rate DOUBLE, "
-            "stretch_pct DOUBLE, "
-            "seasonality_source VARCHAR, seasonality_years INTEGER, "
-            "new_hire_default_monthly_target DOUBLE, new_hire_min_history_months INTEGER",
-            "targets_roles": "role VARCHAR",
-            "targets_allocation": "level VARCHAR, method VARCHAR, history_months INTEGER",
-            "targets_weights": "level VARCHAR, key VARCHAR, weight DOUBLE",
-            "targets_ramp": "month_no INTEGER, factor DOUBLE",
-        },
-        rows=_rows,
-    )
+TARGETS_SPEC = ConfigSpec(
+    file_name="targets.yml",
+    model=TargetsPolicy,
+    tables={
+        "targets_policy": "plan_year INTEGER, company_target_amount DOUBLE, growth_rate DOUBLE, "
+        "stretch_pct DOUBLE, "
+        "seasonality_source VARCHAR, seasonality_years INTEGER, "
+        "new_hire_default_monthly_target DOUBLE, new_hire_min_history_months INTEGER",
+        "targets_roles": "role VARCHAR",
+        "targets_allocation": "level VARCHAR, method VARCHAR, history_months INTEGER",
+        "targets_weights": "level VARCHAR, key VARCHAR, weight DOUBLE",
+        "targets_ramp": "month_no INTEGER, factor DOUBLE",
+    },
+    rows=_rows,
 )

@@ -1,7 +1,8 @@
 """Config YAML -> tables in the build database's `config` schema, which dbt models read.
 
-Each feature (targets policy, scorecards, commission plans …) declares a `ConfigSpec`: its file, its
-pydantic model, the tables it produces and how a validated model becomes rows. Tables always exist, empty
+Each config file (targets policy, scorecards, commission plans …) has a `ConfigSpec`, listed in
+`salesperf.config.specs`: its file, its pydantic model, the tables it produces and how a validated model
+becomes rows. Tables always exist, empty
 when the file is absent, so dbt can select from them unconditionally; `config.files` records which files
 were present. Business rules stay in dbt: these tables carry the settings as written, nothing derived.
 """
@@ -17,7 +18,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel
 
-from ingestion.config_files import load_config
+from salesperf.config.files import load_config
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,6 @@ class ConfigSpec:
     @property
     def name(self) -> str:
         return Path(self.file_name).stem
-
-
-CONFIG_SPECS: dict[str, ConfigSpec] = {}
-
-
-def register(spec: ConfigSpec) -> ConfigSpec:
-    CONFIG_SPECS[spec.name] = spec
-    return spec
 
 
 def _ensure_files_table(con: duckdb.DuckDBPyConnection) -> None:

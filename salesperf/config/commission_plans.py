@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ingestion.config_tables import ConfigSpec, register
+from salesperf.config.tables import ConfigSpec
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -185,22 +185,20 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
     }
 
 
-COMMISSION_PLANS_SPEC = register(
-    ConfigSpec(
-        file_name="commission_plans.yml",
-        model=CommissionPlans,
-        tables={
-            "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
-            "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
-            "manager_override_rate DECIMAL(9,6), currency VARCHAR",
-            "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
-            "rate DECIMAL(9,6)",
-            "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
-            "valid_from DATE, valid_to DATE",
-            "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",
-            "commission_assignments": "assignment_no INTEGER, rep_id VARCHAR, role VARCHAR, plan_id VARCHAR, "
-            "valid_from DATE, valid_to DATE",
-        },
-        rows=_rows,
-    )
+COMMISSION_PLANS_SPEC = ConfigSpec(
+    file_name="commission_plans.yml",
+    model=CommissionPlans,
+    tables={
+        "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
+        "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
+        "manager_override_rate DECIMAL(9,6), currency VARCHAR",
+        "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
+        "rate DECIMAL(9,6)",
+        "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
+        "valid_from DATE, valid_to DATE",
+        "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",
+        "commission_assignments": "assignment_no INTEGER, rep_id VARCHAR, role VARCHAR, plan_id VARCHAR, "
+        "valid_from DATE, valid_to DATE",
+    },
+    rows=_rows,
 )
