@@ -39,6 +39,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from ingestion.entities import ENTITIES
+from salesperf.calendar import is_workday, spring_festival_date
 
 DEFAULT_SCALE = 300_000  # order lines; the whole demo (ingestion + dbt build) runs in about a minute
 MIN_SCALE = 1_000  # smaller sets cannot hold the 200-line correction extract and ~120 reps sensibly
@@ -49,29 +50,6 @@ REGIONS: tuple[str, ...] = ("华东", "华南", "华北", "华中", "西南")
 _REGION_WEIGHT = {"华东": 0.30, "华南": 0.24, "华北": 0.20, "华中": 0.14, "西南": 0.12}
 PRODUCT_LINES: tuple[str, ...] = ("智能仪表", "工业传感器", "控制系统", "运维服务", "新品")
 NEW_LINE = "新品"  # launched mid-history: no sales before its products' launch dates
-
-# Spring Festival (春节) moves every year; the demand dip is applied by day around it.
-SPRING_FESTIVAL: dict[int, datetime.date] = {
-    y: datetime.date(y, m, d)
-    for y, m, d in [
-        (2015, 2, 19),
-        (2016, 2, 8),
-        (2017, 1, 28),
-        (2018, 2, 16),
-        (2019, 2, 5),
-        (2020, 1, 25),
-        (2021, 2, 12),
-        (2022, 2, 1),
-        (2023, 1, 22),
-        (2024, 2, 10),
-        (2025, 1, 29),
-        (2026, 2, 17),
-        (2027, 2, 6),
-        (2028, 1, 26),
-        (2029, 2, 13),
-        (2030, 2, 3),
-    ]
-}
 
 YEARLY_GROWTH = 1.12  # of sales: ~8% more orders a year, ~1.5% list price rises, richer product mix
 _ORDER_GROWTH = 1.08
@@ -680,19 +658,8 @@ def _write_reps(run: _Run) -> int:
 # Calendar: per-day demand weights and event counts
 
 
-def _is_workday(day: datetime.date) -> bool:
-    """China's official calendar (holidays and adjusted workdays) where chinese-calendar covers the year;
-    Monday-Friday otherwise (it raises NotImplementedError for years it does not know yet)."""
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(day))
-    except (ImportError, NotImplementedError):
-        return day.weekday() < 5
-
-
 def _spring_festival_factor(day: datetime.date) -> float:
-    festival = SPRING_FESTIVAL.get(day.year) or datetime.date(day.year, 2, 5)  # outside table: approx.
+    festival = spring_festival_date(day.year)
     if day.month >= 6:  # late in the year the next festival is the relevant one (never within reach)
         return 1.0
     offset = (day - festival).days
@@ -718,7 +685,7 @@ def _demand_weight(run: _Run, day: datetime.date, workday: bool) -> float:
 
 def _create_calendar(run: _Run) -> None:
     days = [run.start + datetime.timedelta(days=i) for i in range((run.as_of - run.start).days + 1)]
-    workdays = [_is_workday(d) for d in days]
+    workdays = [is_workday(d) for d in days]
     orders_w = [_demand_weight(run, d, w) for d, w in zip(days, workdays, strict=True)]
     # CRM activity follows headcount growth and working days, not order seasonality.
     flat_w = [

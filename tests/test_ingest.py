@@ -13,9 +13,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.calendar import FALLBACK, OFFICIAL, calendar_days, load_calendar
+from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITIES, LINEAGE_COLUMNS, SQL_TYPES
 from ingestion.load import EntityReport, ensure_schemas, ingest_all, ingest_entity
+from salesperf.calendar import FALLBACK, OFFICIAL, calendar_days
 
 NOW = dt.datetime(2025, 4, 1, 9, 30)
 ORDERS_HEADER = "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,currency,status"
