@@ -28,7 +28,7 @@ def _landing_is_empty(landing_dir: Path) -> bool:
 
 
 def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> None:
-    from ingestion.demo_data import DEFAULT_SCALE, generate_demo_data
+    from salesperf.demo import DEFAULT_SCALE, generate_demo_data
 
     started = time.monotonic()
     with console.status(f"generating the demo company into {out_dir} …") as status:

@@ -96,7 +96,7 @@ def company(tmp_path_factory, dbt_manifest):
     of every asset on a generated company with the repository's config/ files."""
     from dagster import DagsterInstance
 
-    from ingestion.demo_data import generate_demo_data
+    from salesperf.demo import generate_demo_data
     from salesperf.settings import Settings
 
     root = tmp_path_factory.mktemp("company")

@@ -312,7 +312,7 @@ def test_bad_max_rows_is_one_sentence_on_stderr(isolated_env, capsys):
 
 @pytest.fixture(scope="module")
 def demo_landing(tmp_path_factory) -> Path:
-    from ingestion.demo_data import generate_demo_data
+    from salesperf.demo import generate_demo_data
 
     out = tmp_path_factory.mktemp("demo") / "landing"
     generate_demo_data(out, scale=5000, seed=3, as_of=dt.date(2025, 6, 30))

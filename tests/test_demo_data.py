@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion.demo_data import NEW_LINE, PRODUCT_LINES, REGIONS, generate_demo_data
 from ingestion.entities import ENTITIES
 from salesperf.calendar import SPRING_FESTIVAL
+from salesperf.demo import NEW_LINE, PRODUCT_LINES, REGIONS, generate_demo_data
 
 AS_OF = dt.date(2025, 11, 15)
 SCALE = 20_000

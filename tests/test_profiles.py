@@ -52,7 +52,7 @@ def one_file(report) -> tuple:
 
 
 def test_shipped_profiles_load_and_leave_the_demo_files_alone(shipped, tmp_path):
-    from ingestion.demo_data import MIN_SCALE, generate_demo_data
+    from salesperf.demo import MIN_SCALE, generate_demo_data
 
     assert {p.id for p in shipped} == {
         "canonical_orders",
