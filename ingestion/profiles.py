@@ -4,7 +4,7 @@ A profile file `$SALESPERF_CONFIG_DIR/sources/<name>.yml` holds `profiles:`, eac
 files it reads (globs below the entity's landing folder), how to read them (sheet, header row, encoding,
 delimiter) and, per canonical column, a DuckDB SQL expression over the file's raw header names.
 
-How a profile is applied (called from `load._prepare`, after the file is staged as all-VARCHAR text):
+How a profile is applied (called from `staging.prepare`, after the file is staged as all-VARCHAR text):
 1. optional lookup files (elsewhere in the landing folder, or the file itself) are staged too and reduced to
    one row per key, so a LEFT JOIN can never multiply rows;
 2. optional `unpivot` turns wide columns (一月 … 十二月) into one row per filled cell;
@@ -36,7 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ingestion import readers
 from ingestion.entities import ENTITIES, Entity
+from ingestion.headers import map_headers, normalise_header
 from ingestion.readers import LandingFileError, first_line, quote_ident
+from ingestion.typed_sql import sql_str
 from salesperf.config.files import ConfigError, load_config
 
 SOURCES_DIR = "sources"  # profile files live in $SALESPERF_CONFIG_DIR/sources/*.yml
@@ -403,8 +405,6 @@ class Applied:
 
 
 def _header_index(headers: list[str]) -> dict[str, str]:
-    from ingestion.load import normalise_header
-
     index: dict[str, str] = {}
     for header in headers:
         index.setdefault(normalise_header(header), header)
@@ -449,8 +449,6 @@ def _apply(
     landing_dir: Path,
     made: list[str],
 ) -> Applied:
-    from ingestion.load import map_headers, sql_str
-
     pid = f"profile {profile.id}"
     base, base_headers, row_scale = table, list(headers), 1
     if profile.unpivot is not None:
@@ -461,8 +459,6 @@ def _apply(
     source = " ".join(joins)
 
     index = _header_index(base_headers)
-    from ingestion.load import normalise_header
-
     if profile.columns:
         exprs = {}
         for col, text in profile.columns.items():
@@ -547,8 +543,6 @@ def _unpivot(
     con: duckdb.DuckDBPyConnection, profile: SourceProfile, headers: list[str], table: str, made: list[str]
 ) -> tuple[str, list[str], int]:
     """One row per filled cell of the unpivoted columns; the other columns repeat. _row = row * scale + n."""
-    from ingestion.load import normalise_header
-
     assert profile.unpivot is not None
     spec, pid = profile.unpivot, f"profile {profile.id}"
     index = _header_index(headers)
@@ -558,8 +552,6 @@ def _unpivot(
     folded = {h.casefold() for h in headers}
     if clash := [n for n in (spec.label, spec.value) if n.casefold() in folded]:
         raise ProfileError(f"{pid}: unpivot: {clash[0]} is already a header of the file; choose another name")
-    from ingestion.load import sql_str
-
     scale = max(16, len(wanted) + 1)  # 16: the built-in wide-targets scale, so row numbers read the same
     kept = ", ".join(f"s.{quote_ident(h)}" for h in headers)
     parts = [
@@ -585,8 +577,6 @@ def _lookup_join(
     made: list[str],
 ) -> str:
     """Stage a lookup file reduced to its first row per key; the LEFT JOIN clause for it."""
-    from ingestion.load import normalise_header
-
     what = f"profile {profile.id}: lookup {lookup.name}"
     staged = f"{_LOOKUP}_{i}"
     if lookup.file == SELF:

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from ingestion.entities import ENTITIES
-from ingestion.load import header_scorer
+from ingestion.headers import header_scorer
 from ingestion.readers import LandingFileError, StagedFile, detect_delimiter, find_header, stage_file
 
 

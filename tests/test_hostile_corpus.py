@@ -180,7 +180,7 @@ def test_the_totals_pre_test_relies_on_a_required_first_key_column():
     # typed_select_sql runs the full totals test only where the first key column could hold a label; a
     # totals row leaving that column blank must fail anyway, which holds while the column is required.
     from ingestion.entities import ENTITIES as SPECS
-    from ingestion.load import _totals_key_columns
+    from ingestion.typed_sql import totals_key_columns
 
     for spec in SPECS.values():
-        assert spec.column(_totals_key_columns(spec)[0]).required, spec.name
+        assert spec.column(totals_key_columns(spec)[0]).required, spec.name

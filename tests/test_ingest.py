@@ -389,7 +389,7 @@ def test_unreadable_file_is_rejected_with_a_clear_message(con, landing):
 def test_a_failure_mid_file_leaves_nothing_half_done(con, landing, monkeypatch):
     """The raw insert of b.csv succeeds, then moving its bad row fails: the whole file rolls back and is
     recorded as rejected; a.csv, loaded before, is untouched."""
-    from ingestion import load
+    from ingestion import rejects
 
     land(landing, "orders", "a.csv", ORDERS_HEADER + "\nSO-1,1,2025-03-05,C1,R1,P1,1,10,CNY,completed\n")
     ingest_entity(con, "orders", landing, now=NOW)
@@ -399,7 +399,7 @@ def test_a_failure_mid_file_leaves_nothing_half_done(con, landing, monkeypatch):
         "b.csv",
         ORDERS_HEADER + "\nSO-2,1,2025-03-05,C1,R1,P1,1,10,CNY,completed\nSO-3,1,never,C1,R1,P1,1,10,CNY,completed\n",
     )
-    monkeypatch.setattr(load, "raw_json_expr", lambda headers, alias="s": "no_such_function(1)")
+    monkeypatch.setattr(rejects, "raw_json_expr", lambda headers, alias="s": "no_such_function(1)")
     report = ingest_entity(con, "orders", landing, now=NOW)
     assert by_file(report)["orders/b.csv"] == ("rejected_file", 0, 0, 0)
     assert report.files[1].message.startswith("b.csv could not be loaded: ")

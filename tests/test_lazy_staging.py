@@ -1,4 +1,4 @@
-"""CSV files typed straight from the file (readers.LazyCsv, load._insert_lazily): row numbers, fallbacks."""
+"""CSV files typed straight from the file (readers.LazyCsv, file_write.insert_lazily): row numbers, fallbacks."""
 
 from __future__ import annotations
 
