@@ -31,11 +31,7 @@ log = logging.getLogger("ingestion.load")  # one logger for the loader's modules
 
 
 _BATCH_VIEW, _BATCH_INDEX = "__sp_batch_csv", "__sp_file"
-
-
 BATCH_MAX_FILES = 64  # a failure redoes the whole batch file by file: keep it bounded
-
-
 BATCH_MAX_BYTES = 4 * 1024**3
 
 

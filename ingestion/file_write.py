@@ -169,7 +169,7 @@ def number_rows(
     CSV's first row number; `inserted`: how many rows the insert reported). With insertion order preserved,
     DuckDB appends rows in the order it reads them, with consecutive rowids, so the k-th record of a file
     (k = 0, 1, ...) is row first_row + k, exactly as the staging table would number it
-    (readers._add_row_numbers). Returns the rows of each file; raises LazyReadError, never guessing, unless
+    (readers.csv_files.add_row_numbers). Returns the rows of each file; raises LazyReadError, never guessing, unless
     each file's rows hold consecutive rowids, the files follow one another in seq order, and they add up
     to `inserted`."""
     table = f"raw.{quote_ident(entity.name)}"

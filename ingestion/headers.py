@@ -72,8 +72,6 @@ def missing_columns_message(entity: Entity, headers: list[str], missing: list[st
 
 
 _CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
-
-
 _EN_MONTHS = [
     "january",
     "february",

@@ -18,7 +18,7 @@ For each file (see DESIGN.md "raw.<entity>" and "audit"):
    multi-file read, in two transactions, with the same outcome (batches.py).
 
 Fully blank rows are not data: neither read, accepted nor rejected. Files are taken in (mtime, path) order.
-Rows the reader finds above the header (titles, export dates) are not data either (readers.py; the loader
+Rows the reader finds above the header (titles, export dates) are not data either (ingestion/readers; the loader
 passes `header_scorer(entity)` so the header is the row naming most of the entity's columns). Two kinds of
 rows are read but never loaded, each rejected with its own reason and counted in the file's audit message:
 totals rows (合计/总计/小计/Total..., typed_sql.py) and later exact copies of a row in the same file

@@ -23,8 +23,6 @@ from ingestion.entities import SQL_TYPES, Column, Entity
 from ingestion.readers import quote_ident
 
 _SHOW_MAX = 80  # longest cell value quoted in a reason
-
-
 # What a reason says a kind expects, e.g. `order_date: expected a date (...), found "soon"`.
 EXPECTED: dict[str, str] = {
     "date": "a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial)",
@@ -143,8 +141,6 @@ def nonblank_sql(headers: list[str]) -> str:
 
 
 TOTALS_LABELS = ("合计", "总计", "小计", "总合计", "累计", "共计", "total", "totals", "grandtotal", "subtotal", "sum")
-
-
 _TOTALS_TEXT = ", ".join(
     sql_str(v)
     for label in TOTALS_LABELS

@@ -364,7 +364,7 @@ def test_missing_required_column_rejects_the_file_and_others_still_load(con, lan
         ("rejected_file", message)
     ]
     rejected = q(con, "SELECT row_number, reason, raw FROM audit.rejected_rows ORDER BY row_number")
-    assert [r[0] for r in rejected] == [2, 3]  # the empty line is not a row (see readers.py)
+    assert [r[0] for r in rejected] == [2, 3]  # the empty line is not a row (see ingestion/readers)
     assert all(r[1].startswith("file rejected: missing required column(s) order_date, unit_price") for r in rejected)
     assert json.loads(rejected[1][2])["订单编号"] == "SO-3"
     assert q(con, "SELECT order_id FROM raw.orders ORDER BY 1") == [("SO-1",), ("SO-4",)]

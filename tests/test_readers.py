@@ -1,4 +1,4 @@
-"""Reading landing files (ingestion/readers.py): encodings, formats, header names, row numbers."""
+"""Reading landing files (ingestion/readers/): encodings, formats, header names, row numbers."""
 
 from __future__ import annotations
 
