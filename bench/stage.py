@@ -34,7 +34,7 @@ def main() -> None:
         }
         con.close()
     elif args.stage == "publish":
-        from orchestration.publish import publish
+        from salesperf.serving.publish import publish
 
         report = publish(Path(args.build_db), Path(args.warehouse), as_of=as_of)
         out = {"tables": len(report.tables), "bytes": report.bytes}

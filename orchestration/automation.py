@@ -19,7 +19,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration.landing_watch import (
+from ingestion.landing_watch import (
     decode_cursor,
     encode_cursor,
     run_key_for,

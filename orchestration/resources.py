@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_project import dbt_executable, salesperf_dbt_project
+from orchestration.dbt_project import dbt_resource
 from salesperf.settings import Settings, load_settings
 
 
@@ -47,5 +46,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     return {
         "settings": SalesperfSettings.from_settings(settings),
         "build_db": DuckDBResource(database=str(settings.build_db)),
-        "dbt": DbtCliResource(project_dir=salesperf_dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_resource(),
     }

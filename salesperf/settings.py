@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +44,10 @@ class Settings:
     def export_dir(self) -> Path:
         return self.build_dir / "exports"
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment dbt needs to find the build database (see dbt_project/profiles.yml)."""
-        return {"SALESPERF_BUILD_DB": str(self.build_db), "SALESPERF_AS_OF": self.as_of.isoformat()}
+    def dbt_env(self, build_db: Path | None = None) -> dict[str, str]:
+        """Environment dbt needs to find the build database (see dbt_project/profiles.yml); `build_db`: another
+        database than the build database (a scratch copy)."""
+        return {"SALESPERF_BUILD_DB": str(build_db or self.build_db), "SALESPERF_AS_OF": self.as_of.isoformat()}
 
 
 def load_settings() -> Settings:
@@ -60,3 +63,19 @@ def load_settings() -> Settings:
         dagster_home=_path("DAGSTER_HOME", ".dagster_home"),
         as_of=as_of,
     )
+
+
+@contextmanager
+def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore what was there. dbt runs as a
+    subprocess that inherits this process's environment: that is how it learns the database and the as-of date."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -135,7 +135,7 @@ def test_capped_statements_pay_exactly_the_cap(pub):
 
 
 def test_exports_of_the_demo_company_read_back(company, pub, tmp_path):
-    from orchestration.commissions.export import export_commissions
+    from salesperf.serving.commission_export import export_commissions
 
     total = pub.execute(
         "select sum(payable) from marts.fct_commission_statements "

@@ -67,7 +67,7 @@ class Story:
         self.file_seq = 100
 
     def rebuild(self) -> None:
-        from orchestration.publish import publish
+        from salesperf.serving.publish import publish
 
         run_dbt(self.db, self.root, select=COMMISSION_SELECTION)
         publish(self.db, self.settings.warehouse, as_of=self.settings.as_of)
@@ -96,7 +96,7 @@ def story(tmp_path_factory) -> Story:
 
 
 def test_1_simulate_reports_side_by_side_and_changes_nothing(story, tmp_path):
-    from orchestration.commissions.simulate import simulate
+    from salesperf.cli.commissions import simulate
 
     alternative = tmp_path / "OTHER.yml"
     alternative.write_text(ALTERNATIVE_PLANS, encoding="utf-8")
@@ -119,7 +119,7 @@ def test_1_simulate_reports_side_by_side_and_changes_nothing(story, tmp_path):
 
 
 def test_2_close_period_freezes_statements(story):
-    from orchestration.commissions.close import close_period
+    from salesperf.cli.commissions import close_period
 
     report = close_period(story.settings, "2025-Q1")
     # quarterly Q1 statements of A, B, C, G, H, M plus C's monthly m_retro statements of Feb and March
@@ -144,7 +144,7 @@ def test_2_close_period_freezes_statements(story):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
 def test_3_exports_reread_and_reconcile(story, fmt, tmp_path):
-    from orchestration.commissions.export import export_commissions
+    from salesperf.serving.commission_export import export_commissions
 
     report = export_commissions(story.settings.warehouse, tmp_path, "2025-Q1", fmt)
     statements_total = _query(
@@ -258,7 +258,7 @@ def test_5_a_return_never_increases_commission(story):
 
 
 def test_6_cli_export_and_one_sentence_errors(story, monkeypatch, tmp_path, capsys):
-    from orchestration.cli import main
+    from salesperf.cli.main import main
 
     monkeypatch.setenv("SALESPERF_WAREHOUSE", str(story.settings.warehouse))
     monkeypatch.setenv("SALESPERF_AS_OF", AS_OF)

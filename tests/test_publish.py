@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish
+from salesperf.serving.publish import publish
 
 
 def _build(build_db: Path, version: int, rows: int) -> None:

@@ -1,10 +1,11 @@
-"""`salesperf close-period 2025-Q1`: freeze the commission statements of an ended period.
+"""The commission ledger: freezing the statements of an ended period (`salesperf close-period 2025-Q1`).
 
 Every statement whose plan period lies within the named period (a quarter closes its quarterly plans
 and its three months' monthly plans) is copied with its lines and the order lines of its measure into
 the `ledger` schema, which dbt reads but never rewrites. The commission marts are then rebuilt (closed
 statements become `final`; later differences go to fct_commission_restatements and to restatement lines
-in the open period) and the warehouse is republished.
+in the open period) and the warehouse is republished; salesperf/cli/commissions.py runs those steps under
+the write lock.
 """
 
 from __future__ import annotations
@@ -14,11 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.commissions.periods import Period, parse_period
-from orchestration.locking import writer_lock
-from salesperf.settings import Settings
-
-COMMISSION_MARTS = "path:models/marts/commissions"
+from salesperf.serving.periods import Period, within_sql
 
 
 @dataclass(frozen=True)
@@ -27,15 +24,6 @@ class CloseReport:
     statements: int
     lines: int
     payable: str  # total payable frozen, as text with 2 decimals
-
-
-def _within(alias: str = "") -> str:
-    p = f"{alias}." if alias else ""
-    return (
-        f"{p}period_start >= ? and "
-        f"cast({p}period_start + case {p}period_type when 'month' then interval 1 month "
-        f"when 'quarter' then interval 3 month else interval 1 year end - interval 1 day as date) <= ?"
-    )
 
 
 def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.datetime | None = None) -> CloseReport:
@@ -55,7 +43,9 @@ def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.dat
         if not exists:
             raise ValueError("no commission statements in the build database: run `salesperf run` first")
         bounds = [period.start, period.end]
-        already = con.execute(f"select count(*) from ledger.closed_statements where {_within()}", bounds).fetchone()[0]
+        already = con.execute(f"select count(*) from ledger.closed_statements where {within_sql()}", bounds).fetchone()[
+            0
+        ]
         if already:
             raise ValueError(
                 f"period {period.label} is already closed ({already} statements frozen); "
@@ -68,7 +58,7 @@ def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.dat
                 select rep_id, plan_id, period_type, period_start, period_label, measure, measure_amount,
                        target_amount, attainment_pct, tier_commission, spif, cap_reduction, override, clawback,
                        adjustments, restatement, payable, ?::timestamp as closed_at, ?::date as closed_as_of
-                from marts.fct_commission_statements where {_within()}""",
+                from marts.fct_commission_statements where {within_sql()}""",
                 [closed_at, as_of, *bounds],
             )
             con.execute(
@@ -76,20 +66,20 @@ def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.dat
                 select rep_id, plan_id, period_type, period_start, line_id, line_type, order_id, line_no,
                        source_id, source_rep_id, restates_period_start, amount, explanation,
                        ?::timestamp as closed_at
-                from marts.fct_commission_lines where {_within()}""",
+                from marts.fct_commission_lines where {within_sql()}""",
                 [closed_at, *bounds],
             )
             con.execute(
                 f"""insert into ledger.closed_measure_lines by name
                 select m.rep_id, m.plan_id, m.period_type, m.period_start, m.order_id, m.line_no, m.measure_amount,
                        ?::timestamp as closed_at
-                from intermediate.int_commission_measure_lines m where {_within("m")}""",
+                from intermediate.int_commission_measure_lines m where {within_sql("m")}""",
                 [closed_at, *bounds],
             )
             statements, payable = con.execute(
-                f"select count(*), coalesce(sum(payable), 0) from ledger.closed_statements where {_within()}", bounds
+                f"select count(*), coalesce(sum(payable), 0) from ledger.closed_statements where {within_sql()}", bounds
             ).fetchone()
-            lines = con.execute(f"select count(*) from ledger.closed_lines where {_within()}", bounds).fetchone()[0]
+            lines = con.execute(f"select count(*) from ledger.closed_lines where {within_sql()}", bounds).fetchone()[0]
             if statements == 0:
                 raise ValueError(f"no commission statements fall within {period.label}")
             con.execute("commit")
@@ -99,21 +89,3 @@ def freeze_period(build_db, period: Period, as_of: dt.date, *, closed_at: dt.dat
     finally:
         con.close()
     return CloseReport(period, statements, lines, f"{payable:.2f}")
-
-
-def rebuild_commission_marts(settings: Settings) -> None:
-    """Re-run the commission marts (they read the ledger) with dbt, as the pipeline would."""
-    from orchestration.commissions.dbt_runner import run_dbt
-
-    run_dbt(settings, ["run", "--select", COMMISSION_MARTS])
-
-
-def close_period(settings: Settings, label: str) -> CloseReport:
-    from orchestration.publish import publish
-
-    period = parse_period(label)
-    with writer_lock(settings.build_dir):
-        report = freeze_period(settings.build_db, period, settings.as_of)
-        rebuild_commission_marts(settings)  # no connection is open while dbt runs
-        publish(settings.build_db, settings.warehouse, as_of=settings.as_of)
-    return report

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from salesperf.cli import check_command, commissions
 from salesperf.settings import PROJECT_ROOT, Settings, load_settings
 
 console = Console()
@@ -46,7 +47,7 @@ def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> No
 
 
 def _run(settings: Settings) -> None:
-    from orchestration.runner import run_everything
+    from salesperf.cli.runner import run_everything
 
     console.print(f"running every asset (as of {settings.as_of}) into {settings.build_db}")
     outcome = run_everything(settings, console)
@@ -57,7 +58,7 @@ def _run(settings: Settings) -> None:
 
 
 def _print_summary(settings: Settings) -> None:
-    from orchestration.runner import warehouse_summary
+    from salesperf.cli.runner import warehouse_summary
 
     counts, rejected, files = warehouse_summary(settings.warehouse)
     table = Table(title="published warehouse")
@@ -99,7 +100,7 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
 
 def cmd_ui(args: argparse.Namespace) -> None:
     from orchestration.dbt_project import prepare_manifest
-    from orchestration.runner import prepare_instance
+    from salesperf.cli.runner import prepare_instance
 
     settings = load_settings()
     prepare_instance(settings)
@@ -138,12 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
     ui.set_defaults(func=cmd_ui)
-    from orchestration.commissions.cli_commands import register as register_commission_commands
-
-    register_commission_commands(sub)  # close-period, export commissions, simulate
-    from orchestration.check_command import register as register_check_command
-
-    register_check_command(sub)  # check
+    commissions.register(sub)  # close-period, export commissions, simulate
+    check_command.register(sub)  # check
     return parser
 
 
@@ -162,7 +159,3 @@ def main(argv: list[str] | None = None) -> int:
         error_console.print(f"[red]salesperf: error:[/red] {prefix}{message}", highlight=False)
         return 1
     return code if isinstance(code, int) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
-"""`salesperf check`: print what orchestration.check finds, as a table (default), CSV or JSON.
+"""`salesperf check`: print what salesperf.cli.check finds, as a table (default), CSV or JSON.
 
-`register(sub)` adds the subcommand to the CLI's parser (orchestration/cli.py). The command returns its exit
+`register(sub)` adds the subcommand to the CLI's parser (salesperf/cli/main.py). The command returns its exit
 code: 1 when any problem is an ERROR, else 0, so CI can gate a landing drop on it.
 """
 
@@ -22,7 +22,7 @@ from rich.text import Text
 from salesperf.settings import load_settings
 
 if TYPE_CHECKING:  # the checks themselves (DuckDB, pydantic) load only when `check` runs: `salesperf --help` stays fast
-    from orchestration.check import CheckReport, Problem
+    from salesperf.cli.check import CheckReport, Problem
 
 DEFAULT_TABLE_ROWS = 50
 _COLUMNS = ("severity", "area", "file", "row", "column", "expected", "found")
@@ -135,7 +135,7 @@ def _print_json(report: CheckReport, problems: list[Problem]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     if args.max_rows is not None and args.max_rows < 0:
         raise ValueError(f"--max-rows must be 0 or more, found {args.max_rows}")
-    from orchestration.check import run_check, suite_checker
+    from salesperf.cli.check import run_check, suite_checker
 
     landing, config = _folders(args)
     checkers = [] if args.no_suites else [suite_checker(load_settings().as_of)]

@@ -1,4 +1,5 @@
-"""`salesperf export commissions --period 2025-Q1 --format xlsx|csv|parquet`: finance exports.
+"""Finance exports of commission periods (`salesperf export commissions --period 2025-Q1 --format xlsx|csv|parquet`,
+and the exports/commissions asset).
 
 Two tables per period: a summary (one row per rep x plan statement within the period) and the lines
 behind it. Read from the published warehouse, as any BI reader would.
@@ -14,14 +15,13 @@ behind it. Read from the published warehouse, as any BI reader would.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 
-from orchestration.commissions.periods import Period, parse_period
+from salesperf.serving.periods import Period, parse_period, period_label, within_sql
 
 FORMATS = ("xlsx", "csv", "parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -80,14 +80,6 @@ def cents(value: object) -> Decimal | None:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _within(alias: str) -> str:
-    return (
-        f"{alias}.period_start >= ? and cast({alias}.period_start + case {alias}.period_type "
-        f"when 'month' then interval 1 month when 'quarter' then interval 3 month else interval 1 year end "
-        f"- interval 1 day as date) <= ?"
-    )
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, period: Period) -> tuple[list[str], list[list[object]]]:
     cursor = con.execute(sql, [period.start, period.end])
     names = [d[0] for d in cursor.description]
@@ -109,8 +101,8 @@ def read_tables(warehouse: Path, period: Period) -> dict[str, tuple[list[str], l
         if not present:
             raise ValueError(f"{warehouse} has no commission statements (is config/commission_plans.yml present?)")
         return {
-            "summary": _rows(con, SUMMARY_SQL.format(within=_within("s")), period),
-            "lines": _rows(con, LINES_SQL.format(within=_within("l")), period),
+            "summary": _rows(con, SUMMARY_SQL.format(within=within_sql("s")), period),
+            "lines": _rows(con, LINES_SQL.format(within=within_sql("l")), period),
         }
     finally:
         con.close()
@@ -196,10 +188,4 @@ def closed_periods(warehouse: Path) -> list[str]:
         ).fetchall()
     finally:
         con.close()
-    return [_label(t, s) for t, s in rows]
-
-
-def _label(period_type: str, start: dt.date) -> str:
-    if period_type == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return f"{start:%Y-%m}" if period_type == "month" else str(start.year)
+    return [period_label(t, s) for t, s in rows]
