@@ -76,6 +76,25 @@ def _previous(
     return (rows[0] if rows else None), (str(twin) if twin is not None else None)
 
 
+def _unchanged(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    rel: str,
+    sha: str,
+    here: tuple[str, str, str | None] | None,
+    twin: str | None,
+) -> str | None:
+    """Why the file needs no loading (identical to its own loaded version, or to another path's), else None.
+    A path that now holds a copy of another file loses its earlier version."""
+    if here is not None and here[0] == sha and here[1] != REJECTED_FILE:
+        return "identical to the version already ingested"
+    if twin is not None and (here is None or here[0] != sha):
+        if here is not None:
+            in_transaction(con, lambda: delete_path(con, entity, rel))
+        return f"identical to {twin}, already ingested"
+    return None
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -105,13 +124,8 @@ def ingest_file(
         batch.flush()
     result = FileResult(rel, sha, SKIPPED)
     here, twin = _previous(con, entity.name, rel, sha)
-    if here is not None and here[0] == sha and here[1] != REJECTED_FILE:
-        result.message = "identical to the version already ingested"
-        return result
-    if twin is not None and (here is None or here[0] != sha):
-        if here is not None:  # this path now holds a copy of another file: its earlier version goes
-            in_transaction(con, lambda: delete_path(con, entity, rel))
-        result.message = f"identical to {twin}, already ingested"
+    if skipped := _unchanged(con, entity, rel, sha, here, twin):
+        result.message = skipped
         return result
     queueable = batch is not None and readers.file_format(path) == "csv" and stages_lazily(entity, profile)
     stage = batch.stage_name() if batch is not None and queueable else STAGE

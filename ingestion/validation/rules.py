@@ -209,61 +209,88 @@ def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> lis
     values, plausible dates) plus the explicit ranges, references and date orders above. `catalog`: the
     build database's name, which reference queries need because GX's cursors search the scratch database."""
     raw = f"{quote_ident(catalog)}.raw" if catalog else "raw"
+    rules = [
+        *_not_null_rules(entity),
+        *_unique_rules(entity),
+        *_allowed_rules(entity),
+        *_range_rules(entity),
+        *_plausible_date_rules(entity, as_of),
+        *_date_order_rules(entity),
+        *_reference_rules(entity, raw),
+    ]
+    for rule in rules:
+        rule.expectation.meta = {"rule": rule.name}
+    return rules
+
+
+def _not_null_rules(entity: str) -> list[Rule]:
+    return [
+        Rule(
+            f"{col.name}_not_null",
+            (col.name,),
+            ERROR,
+            "required column",
+            _column_expectation(gxe.ExpectColumnValuesToNotBeNull, ERROR, column=col.name),
+        )
+        for col in ENTITIES[entity].columns
+        if col.required
+    ]
+
+
+def _unique_rules(entity: str) -> list[Rule]:
     spec = ENTITIES[entity]
-    rules: list[Rule] = []
-    for col in spec.columns:
-        if col.required:
-            rules.append(
-                Rule(
-                    f"{col.name}_not_null",
-                    (col.name,),
-                    ERROR,
-                    "required column",
-                    _column_expectation(gxe.ExpectColumnValuesToNotBeNull, ERROR, column=col.name),
-                )
-            )
-    if spec.key:
-        why = "the key repeats within one extract; staging keeps the later row"
-        rules.append(
-            Rule(
-                f"{'_'.join(spec.key)}_unique",
-                spec.key,
-                WARN,
-                why,
-                _rows_expectation(_repeated_key_query(entity), WARN, why),
-            )
+    if not spec.key:
+        return []
+    why = "the key repeats within one extract; staging keeps the later row"
+    return [
+        Rule(
+            f"{'_'.join(spec.key)}_unique",
+            spec.key,
+            WARN,
+            why,
+            _rows_expectation(_repeated_key_query(entity), WARN, why),
         )
-    for col in spec.columns:
-        if col.allowed:  # ingestion rejects anything else; a failure here means ingestion broke
-            rules.append(
-                Rule(
-                    f"{col.name}_allowed",
-                    (col.name,),
-                    ERROR,
-                    f"one of {', '.join(col.allowed)}",
-                    _column_expectation(
-                        gxe.ExpectColumnValuesToBeInSet, ERROR, column=col.name, value_set=list(col.allowed)
-                    ),
-                )
-            )
-    for name, low, high, strict, level, why in RANGES.get(entity, []):
-        rules.append(
-            Rule(
-                f"{name}_range",
-                (name,),
+    ]
+
+
+def _allowed_rules(entity: str) -> list[Rule]:
+    # ingestion rejects anything else; a failure here means ingestion broke
+    return [
+        Rule(
+            f"{col.name}_allowed",
+            (col.name,),
+            ERROR,
+            f"one of {', '.join(col.allowed)}",
+            _column_expectation(gxe.ExpectColumnValuesToBeInSet, ERROR, column=col.name, value_set=list(col.allowed)),
+        )
+        for col in ENTITIES[entity].columns
+        if col.allowed
+    ]
+
+
+def _range_rules(entity: str) -> list[Rule]:
+    return [
+        Rule(
+            f"{name}_range",
+            (name,),
+            level,
+            why,
+            _column_expectation(
+                gxe.ExpectColumnValuesToBeBetween,
                 level,
-                why,
-                _column_expectation(
-                    gxe.ExpectColumnValuesToBeBetween,
-                    level,
-                    column=name,
-                    min_value=low,
-                    max_value=high,
-                    strict_min=strict,
-                ),
-            )
+                column=name,
+                min_value=low,
+                max_value=high,
+                strict_min=strict,
+            ),
         )
-    for col in spec.columns:
+        for name, low, high, strict, level, why in RANGES.get(entity, [])
+    ]
+
+
+def _plausible_date_rules(entity: str, as_of: dt.date) -> list[Rule]:
+    rules = []
+    for col in ENTITIES[entity].columns:
         if col.kind == "date":
             latest = as_of + dt.timedelta(days=FUTURE_DAYS.get(col.name, 366))
             rules.append(
@@ -281,6 +308,11 @@ def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> lis
                     ),
                 )
             )
+    return rules
+
+
+def _date_order_rules(entity: str) -> list[Rule]:
+    rules = []
     for earlier, later, level in DATE_ORDER.get(entity, []):
         order = ", ".join(_key_order(entity))
         why = f"{later} is not before {earlier}"
@@ -291,6 +323,11 @@ def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> lis
         rules.append(
             Rule(f"{later}_after_{earlier}", (earlier, later), level, why, _rows_expectation(query, level, why))
         )
+    return rules
+
+
+def _reference_rules(entity: str, raw: str) -> list[Rule]:
+    rules = []
     for columns, target, target_columns, level, why in REFERENCES.get(entity, []):
         name = f"{'_'.join(columns)}_in_{target}"
         query = _reference_query(entity, columns, target, target_columns, raw)
@@ -312,6 +349,4 @@ def entity_rules(entity: str, as_of: dt.date, catalog: str | None = None) -> lis
                 ),
             )
         )
-    for rule in rules:
-        rule.expectation.meta = {"rule": rule.name}
     return rules
