@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
+
 
 @pytest.fixture
 def pub(company):

@@ -12,8 +12,8 @@ import pytest
 from ingestion import batches, readers
 from ingestion.file_write import LazyReadError
 from ingestion.load import ingest_all, ingest_entity
-from tests.hostile_corpus import build_corpus
-from tests.test_ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, q, snapshot
+from tests.helpers.hostile_corpus import build_corpus
+from tests.helpers.ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, q, snapshot
 
 CORPUS_ENTITIES = ["orders", "credit_splits", "payments"]
 

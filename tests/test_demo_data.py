@@ -2,6 +2,8 @@
 
 One small company (20,000 order lines, as of 2025-11-15) is generated per module and checked with plain
 DuckDB over the written files, i.e. the way a downstream reader sees them.
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ingesting the hostile corpus (tests/hostile_corpus.py): exact row accounting on every file, totals rows and
+"""Ingesting the hostile corpus (tests/helpers/hostile_corpus.py): exact row accounting on every file, totals rows and
 duplicates never counted as sales, reasons that say what was expected and found, idempotent re-runs."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from ingestion.load import ingest_all
-from tests.hostile_corpus import INJECTION, Corpus, build_corpus
-from tests.test_ingest import q, snapshot
+from tests.helpers.hostile_corpus import INJECTION, Corpus, build_corpus
+from tests.helpers.ingest import q, snapshot
 
 NOW = dt.datetime(2025, 4, 1, 9, 30)
 ENTITIES = ["orders", "credit_splits", "payments"]

@@ -1,4 +1,7 @@
-"""Ingesting landing folders (ingestion/load.py) and the calendar (ingestion/calendar.py)."""
+"""Ingesting landing folders (ingestion/load.py) and the calendar (ingestion/calendar.py).
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,9 @@ import pytest
 
 from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITIES, LINEAGE_COLUMNS, SQL_TYPES
-from ingestion.load import EntityReport, ensure_schemas, ingest_all, ingest_entity
+from ingestion.load import ensure_schemas, ingest_all, ingest_entity
 from salesperf.calendar import FALLBACK, OFFICIAL, calendar_days
-
-NOW = dt.datetime(2025, 4, 1, 9, 30)
-ORDERS_HEADER = "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,currency,status"
+from tests.helpers.ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, last_mtime, q, snapshot
 
 
 @pytest.fixture
@@ -30,45 +31,6 @@ def con() -> duckdb.DuckDBPyConnection:
 @pytest.fixture
 def landing(tmp_path) -> Path:
     return tmp_path / "landing"
-
-
-_clock = [1_700_000_000]
-
-
-def land(landing: Path, entity: str, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
-    """Write a landing file; each new file is one minute newer than the last, so order is by creation."""
-    path = landing / entity / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
-    _clock[0] += 60
-    os.utime(path, (_clock[0], _clock[0]))
-    return path
-
-
-def q(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
-
-
-def snapshot(con: duckdb.DuckDBPyConnection) -> str:
-    """Every raw and audit table, fully ordered, as text: equal snapshots mean nothing changed."""
-    tables = q(
-        con, "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'audit') ORDER BY ALL"
-    )
-    return repr([(t, q(con, f'SELECT * FROM {t[0]}."{t[1]}" ORDER BY ALL')) for t in tables])
-
-
-def by_file(report: EntityReport) -> dict[str, tuple]:
-    return {f.file: (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files}
-
-
-def assert_row_accounting(con: duckdb.DuckDBPyConnection) -> None:
-    """rows_read = rows_accepted + rows_rejected, and both match what raw and rejected_rows hold."""
-    for file, entity, read, accepted, rejected in q(
-        con, "SELECT file, entity, rows_read, rows_accepted, rows_rejected FROM audit.ingested_files"
-    ):
-        assert read == accepted + rejected, file
-        assert q(con, f'SELECT count(*) FROM raw."{entity}" WHERE _source_file = ?', [file])[0][0] == accepted
-        assert q(con, "SELECT count(*) FROM audit.rejected_rows WHERE file = ?", [file])[0][0] == rejected
 
 
 # -- schemas ------------------------------------------------------------------------------------------
@@ -458,12 +420,12 @@ def test_gbk_xlsx_parquet_and_subfolders(con, landing):
     path = landing / "payments" / "2025" / "03.xlsx"
     path.parent.mkdir(parents=True)
     wb.save(path)
-    os.utime(path, (_clock[0] + 600, _clock[0] + 600))
+    os.utime(path, (last_mtime() + 600, last_mtime() + 600))
     con.execute(
         f"COPY (SELECT 'PM3' AS payment_id, 'C3' AS customer_id, DATE '2025-03-07' AS payment_date, "
         f"30.5 AS amount) TO '{landing / 'payments' / 'p.PARQUET'}' (FORMAT parquet)"
     )
-    os.utime(landing / "payments" / "p.PARQUET", (_clock[0] + 900, _clock[0] + 900))
+    os.utime(landing / "payments" / "p.PARQUET", (last_mtime() + 900, last_mtime() + 900))
     land(landing, "payments", "readme.txt", "not data")
     report = ingest_entity(con, "payments", landing, now=NOW)
     assert [f.file for f in report.files] == ["payments/gbk.csv", "payments/2025/03.xlsx", "payments/p.PARQUET"]

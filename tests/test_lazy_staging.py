@@ -11,7 +11,7 @@ import pytest
 
 from ingestion import readers
 from ingestion.load import ingest_entity
-from tests.test_ingest import ORDERS_HEADER, land, q
+from tests.helpers.ingest import ORDERS_HEADER, land, q
 
 NOW = dt.datetime(2025, 4, 1, 9, 30)
 NO_VIEWS = "SELECT * FROM duckdb_views() WHERE NOT internal AND database_name = 'temp'"

@@ -1,4 +1,7 @@
-"""The Great Expectations suites of the raw entities (ingestion/validation/) and their Dagster checks."""
+"""The Great Expectations suites of the raw entities (ingestion/validation/) and their Dagster checks.
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
+"""
 
 import datetime as dt
 import json

@@ -20,13 +20,14 @@ Targets (manual, quarterly): A 100,000 (Q1 and Q2), B 90,000 (Q1 and Q2), C 60,0
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 
-from tests.test_dbt_models import DBT_PROJECT_DIR, PROJECT_ROOT, _dbt_executable, _RawWriter, dbt_raw_ddl
+from salesperf.config.specs import all_specs
+from salesperf.config.tables import load_config_tables
+from tests.helpers import dbt
+from tests.helpers.raw import RawWriter, dbt_raw_ddl
 
 AS_OF = "2025-07-15"
 
@@ -168,16 +169,13 @@ ADJUSTMENTS = [dict(rep_id="A", period="2025-02", amount=300, reason='=HYPERLINK
 def build_raw_database(
     path: Path, config_dir: Path, extra_orders: list[dict] | None = None, extra_returns: list[dict] | None = None
 ) -> None:
-    from salesperf.config.specs import all_specs
-    from salesperf.config.tables import load_config_tables
-
     con = duckdb.connect(str(path))
     try:
         for statement in dbt_raw_ddl():
             con.execute(statement)
         for spec in all_specs():
             load_config_tables(con, config_dir, spec)
-        raw = _RawWriter(con)
+        raw = RawWriter(con)
         raw.file("reps", "reps/reps.csv", REPS)
         raw.file("customers", "customers/customers.csv", CUSTOMERS)
         raw.file("products", "products/products.csv", PRODUCTS)
@@ -199,39 +197,8 @@ def build_raw_database(
         con.close()
 
 
-def run_dbt(
-    db_path: Path,
-    work: Path,
-    command: str = "build",
-    select: str | None = None,
-    as_of: str = AS_OF,
-    project_dir: Path = DBT_PROJECT_DIR,
-) -> str:
-    env = {
-        **os.environ,
-        "SALESPERF_BUILD_DB": str(db_path),
-        "SALESPERF_AS_OF": as_of,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-    args = [
-        _dbt_executable(),
-        command,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
-    if select:
-        args += ["--select", select, "--indirect-selection", "cautious"]
-    result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"dbt {command} failed:\n{output[-8000:]}"
-    return output
+def run_dbt(db_path: Path, work: Path, command: str = "build", select: str | None = None, as_of: str = AS_OF) -> str:
+    return dbt.run_dbt(db_path, work, command, select, as_of=as_of)
 
 
 COMMISSION_SELECTION = "+path:models/marts/commissions +dim_rep"

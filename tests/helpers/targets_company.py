@@ -11,21 +11,13 @@ holidays and adjusted working days.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import time
 from pathlib import Path
 
 import duckdb
 
-from tests.test_dbt_models import (
-    DBT_PROJECT_DIR,
-    PROJECT_ROOT,
-    _dbt_executable,
-    _RawWriter,
-    dbt_raw_ddl,
-    load_config_dir,
-)
+from tests.helpers.dbt import run_dbt
+from tests.helpers.raw import RawWriter, dbt_raw_ddl, load_config_dir
 
 AS_OF = dt.date(2025, 10, 15)
 REPS = [
@@ -163,7 +155,7 @@ def build_company(
         for statement in dbt_raw_ddl():
             con.execute(statement)
         load_config_dir(con, config_dir)
-        raw = _RawWriter(con)
+        raw = RawWriter(con)
         raw.file("reps", "reps/reps.csv", REPS if reps is None else reps)
         raw.file(
             "customers",
@@ -185,30 +177,7 @@ def build_company(
             day += dt.timedelta(days=1)
     finally:
         con.close()
-    env = {
-        **os.environ,
-        "SALESPERF_BUILD_DB": str(db_path),
-        "SALESPERF_AS_OF": AS_OF.isoformat(),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
     started = time.monotonic()
-    command = [
-        _dbt_executable(),
-        "build",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
-    if select:
-        command += ["--select", select, "--indirect-selection", "cautious"]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"dbt build failed:\n{output[-10000:]}"
+    run_dbt(db_path, work, select=select, as_of=AS_OF.isoformat())
     print(f"dbt build took {time.monotonic() - started:.1f}s")
     return db_path
