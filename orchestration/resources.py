@@ -13,7 +13,7 @@ from salesperf.settings import Settings, load_settings
 
 
 class SalesperfSettings(ConfigurableResource):
-    """Paths and the as-of date of a run (CONTRACT section 1), resolved when definitions load."""
+    """Paths and the as-of date of a run (docs/contract.md section 1), resolved when definitions load."""
 
     landing_dir: str
     config_dir: str

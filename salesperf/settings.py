@@ -1,4 +1,4 @@
-"""Paths and dates a run works with, read from the environment (CONTRACT.md section 1).
+"""Paths and dates a run works with, read from the environment (docs/contract.md section 1).
 
 Relative paths are resolved against the project root so that the CLI, Dagster and dbt agree on them
 whatever the current directory is. Working state lives beside the published file (`<dir>/.build/`), so

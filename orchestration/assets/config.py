@@ -1,4 +1,4 @@
-"""One thin asset per config file (CONTRACT section 3): YAML -> validated -> config.* tables dbt reads.
+"""One thin asset per config file (docs/contract.md section 3): YAML -> validated -> config.* tables dbt reads.
 
 A present but invalid file fails its asset with a message naming the key path, which stops the models
 downstream of it; an absent file yields empty tables (the feature is off).

@@ -1,4 +1,4 @@
-"""`commission_plans.yml` (CONTRACT section 3, "Commission semantics"): its shape, its validation, its tables.
+"""`commission_plans.yml` (docs/contract.md section 3, "Commission semantics"): its shape, its validation, its tables.
 
 Only the settings as written land in `config.commission_*`; every rule that uses them (credit, tiers, caps,
 clawbacks, overrides) lives in the dbt models under `models/*/commissions/`. Errors name the key path,

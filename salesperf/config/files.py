@@ -1,4 +1,4 @@
-"""Reading the YAML config files of CONTRACT section 3 with errors that name the key path.
+"""Reading the YAML config files of docs/contract.md section 3 with errors that name the key path.
 
 Each config file is optional; a file that is present but invalid stops the run with a message such as
 `commission_plans.yml: plans[2].tiers[1].rate: must be between 0 and 1`. The shape of each file is a

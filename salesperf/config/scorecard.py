@@ -1,4 +1,4 @@
-"""`scorecard.yml`: KPI scorecards per role (CONTRACT section 3), validated and loaded into config.* tables.
+"""`scorecard.yml`: KPI scorecards per role (docs/contract.md section 3), validated and loaded into config.* tables.
 
 Weights of each role's KPIs must sum to 1: `scorecard.yml: roles.rep.kpis: weights must sum to 1, found 0.9`.
 KPI values and scores are computed in dbt (models/intermediate/performance/, marts/performance/).

@@ -1,4 +1,4 @@
-"""`targets.yml`: the target-setting policy (CONTRACT section 3), validated and loaded into config.* tables.
+"""`targets.yml`: the target-setting policy (docs/contract.md section 3), validated and loaded into config.* tables.
 
 The rules themselves live in dbt (models/intermediate/targets/); this module only states the shape of the
 file and writes the settings as written: nothing is derived here. See docs/targets_and_scorecards.md.

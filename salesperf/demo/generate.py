@@ -1,6 +1,6 @@
 """The demo company generator: a fictional Chinese industrial-instrument maker, 恒泰智控.
 
-`generate_demo_data` writes one landing folder per entity (CONTRACT.md section 2) in the formats real
+`generate_demo_data` writes one landing folder per entity (docs/contract.md section 2) in the formats real
 CRM/ERP exports come in: a BOM-prefixed CSV, a GBK CSV with Chinese headers, an .xlsx, yearly order
 extracts plus a correction extract, Parquet.
 
