@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from forecasting.config import ForecastingConfig
 from forecasting.run import fit_all
 from forecasting.series import Series
 from forecasting.synthetic import synthetic_series
+from salesperf.config.forecasting import ForecastingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

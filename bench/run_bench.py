@@ -134,21 +134,7 @@ def main() -> None:
         ),
         measure("calendar", [*py, "calendar", *stage_args]),
         measure("config", [*py, "config", *stage_args]),
-        measure(
-            "dbt build (models+tests)",
-            [
-                str(BIN / "dbt"),
-                "build",
-                "--project-dir",
-                "dbt_project",
-                "--profiles-dir",
-                "dbt_project",
-                "--target-path",
-                str(dbt_target),
-                "--quiet",
-            ],
-            env,
-        ),
+        measure("dbt build (models+tests)", [*py, "dbt", *stage_args, "--dbt-target", str(dbt_target)], env),
         measure("publish", [*py, "publish", *stage_args]),
     ]
     layers = dbt_layer_seconds(dbt_target)

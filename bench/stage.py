@@ -15,17 +15,18 @@ import duckdb
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("stage", choices=["ingest", "calendar", "config", "publish"])
+    parser.add_argument("stage", choices=["ingest", "calendar", "config", "dbt", "publish"])
     parser.add_argument("--build-db", required=True)
     parser.add_argument("--landing", required=True)
     parser.add_argument("--warehouse", required=True)
     parser.add_argument("--as-of", required=True)
+    parser.add_argument("--dbt-target", default=None, help="dbt's target folder (run_results.json) for the dbt stage")
     args = parser.parse_args()
     as_of = dt.date.fromisoformat(args.as_of)
     out: dict[str, object] = {}
     if args.stage == "config":  # the repository's config/ files, as the config/<file> assets load them
-        from ingestion.config_specs import all_specs
-        from ingestion.config_tables import load_config_tables
+        from salesperf.config.specs import all_specs
+        from salesperf.config.tables import load_config_tables
 
         con = duckdb.connect(args.build_db)
         out = {
@@ -33,8 +34,14 @@ def main() -> None:
             for spec in all_specs()
         }
         con.close()
+    elif args.stage == "dbt":  # `dbt build` the way the pipeline runs it: dagster-dbt's DbtCliResource
+        from orchestration.dbt_project import run_dbt
+
+        env = {"SALESPERF_BUILD_DB": args.build_db, "SALESPERF_AS_OF": args.as_of}
+        run_dbt(["build"], env=env, target_path=Path(args.dbt_target) if args.dbt_target else None)
+        out = {"dbt": "build"}
     elif args.stage == "publish":
-        from orchestration.publish import publish
+        from salesperf.serving.publish import publish
 
         report = publish(Path(args.build_db), Path(args.warehouse), as_of=as_of)
         out = {"tables": len(report.tables), "bytes": report.bytes}

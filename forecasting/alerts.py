@@ -15,7 +15,7 @@ import datetime as dt
 import duckdb
 
 from forecasting.calendar import last_complete_month
-from forecasting.config import AlertSettings
+from salesperf.config.forecasting import AlertSettings
 
 ALERT_COLUMNS = (
     "alert_type",

@@ -3,7 +3,7 @@
 Spring Festival (春节) falls between 21 January and 20 February, so a fixed 12-month seasonality smears its
 dip over January and February. The regressor gives each month the share of its days lost to the festival
 under a generic profile (people leave early, the holiday itself, a slow restart through 元宵), using the
-festival's real date each year; the model fits how deep the dip is.
+festival's real date each year (salesperf.calendar); the model fits how deep the dip is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingestion.demo_data import SPRING_FESTIVAL  # the festival's dates 2015-2030 (one table in the project)
+from salesperf.calendar import spring_festival_date
 
 # Days relative to the festival -> share of normal business lost that day.
 _PROFILE: tuple[tuple[int, int, float], ...] = ((-10, -2, 0.5), (-1, 6, 0.9), (7, 15, 0.55))
@@ -43,10 +43,6 @@ def last_complete_month(as_of: dt.date) -> dt.date:
     if (as_of + dt.timedelta(days=1)).month != as_of.month:
         return month_start(as_of)
     return add_months(month_start(as_of), -1)
-
-
-def spring_festival_date(year: int) -> dt.date:
-    return SPRING_FESTIVAL.get(year) or dt.date(year, 2, 5)  # outside the table: the festival's mean date
 
 
 @lru_cache(maxsize=1024)  # called for every month of every fit: a few hundred distinct months in all

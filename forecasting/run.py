@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecasting.anomalies import Anomaly, find_anomalies
-from forecasting.config import ForecastingConfig
 from forecasting.models import ModelFailure, SeriesResult, forecast_series
 from forecasting.parallel import parallel_map
 from forecasting.series import Series
+from salesperf.config.forecasting import ForecastingConfig
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from forecasting.alerts import alerts_sql
-from forecasting.config import AlertSettings
+from salesperf.config.forecasting import AlertSettings
 
 LEVEL_DOC = "Series level: company, region, product_line, region_product_line or rep."
 KEY_DOC = "Series key: '' for company, the region, the product line, 'region / product line', or the rep_id."

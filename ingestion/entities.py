@@ -1,4 +1,4 @@
-"""The landing contract (CONTRACT.md section 2) as data: one spec per entity.
+"""The landing contract (docs/contract.md section 2) as data: one spec per entity.
 
 Everything that reads, validates or generates exports works from these specs, so a column is named,
 typed and aliased in exactly one place. `raw.<entity>` in the build database has the canonical columns

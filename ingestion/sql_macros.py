@@ -1,4 +1,4 @@
-"""DuckDB macros that parse the value forms CONTRACT.md section 2 allows in landing exports.
+"""DuckDB macros that parse the value forms docs/contract.md section 2 allows in landing exports.
 
 `install_macros(con)` creates them as TEMP macros, so they live only in the session that loads data and
 never land in the published database. Every macro returns NULL for a blank or unparseable cell; the

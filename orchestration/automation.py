@@ -19,14 +19,14 @@ from dagster import (
     sensor,
 )
 
-from orchestration.landing_watch import (
+from ingestion.landing_watch import (
     decode_cursor,
     encode_cursor,
     run_key_for,
     settled_changes,
     snapshot_landing,
 )
-from orchestration.settings import load_settings
+from salesperf.settings import load_settings
 
 # In-process execution: steps run one after another in one process, so exactly one of them holds the
 # build database at a time (DuckDB has one writer). dagster.yaml allows one run at a time across runs.

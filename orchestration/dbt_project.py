@@ -1,20 +1,25 @@
-"""The dbt project as Dagster sees it.
+"""The dbt project as Dagster sees it, and the one way salesperf runs dbt: dagster-dbt's DbtCliResource.
 
-The manifest is prepared ahead of time (`make dbt-manifest`, the test fixture, or `salesperf run/demo`
-before loading definitions), never by parsing at import in production.
+- the pipeline's `dbt build` (assets/dbt.py) runs through the `dbt` resource (`dbt_resource()`);
+- the manifest is prepared with the same resource (`prepare_manifest`): by `make dbt-manifest`
+  (`python -m orchestration.dbt_project`), the test fixture, and `salesperf run/demo/ui` before they load the
+  definitions; never by parsing at import;
+- the commission commands (close-period, simulate) run dbt against the build database or a scratch copy of it
+  through `run_dbt`, the same resource again.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR, load_settings
+from salesperf.settings import DBT_PROJECT_DIR, load_settings, scoped_environ
 
 salesperf_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -25,28 +30,37 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=salesperf_dbt_project, dbt_executable=dbt_executable())
+
+
+def run_dbt(args: Sequence[str], *, env: Mapping[str, str], target_path: Path | None = None) -> None:
+    """`dbt <args>` outside an asset, with `env` (SALESPERF_BUILD_DB, SALESPERF_AS_OF) set for its duration.
+    Target and log files go to `target_path`, by default a temporary folder (concurrent runs never share
+    dbt's target/). Raises RuntimeError with dbt's last error on failure."""
+    with tempfile.TemporaryDirectory(prefix="salesperf-dbt-") as work, scoped_environ(env):
+        invocation = (
+            dbt_resource()
+            .cli(list(args), target_path=target_path or Path(work) / "target", raise_on_error=False)
+            .wait()
+        )
+        error = None if invocation.is_successful() else invocation.get_error()
+    if error is not None:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        raise RuntimeError(f"dbt {args[0]} failed: {lines[-1] if lines else type(error).__name__}")
+
+
 def prepare_manifest(*, force: bool = False) -> Path:
     """Write target/manifest.json with `dbt parse` (a build step, not an import side effect)."""
     manifest = salesperf_dbt_project.manifest_path
     if manifest.exists() and not force:
         return manifest
-    # Parsing renders profiles.yml, which names the build database; the configured one will do.
-    env = {**load_settings().dbt_env(), **os.environ}
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        detail = (result.stdout + result.stderr).strip().splitlines()
-        raise RuntimeError(f"dbt parse failed: {detail[-1] if detail else 'no output'}")
+    # Parsing renders profiles.yml, which names the build database: the configured one will do, unless the
+    # environment names one already.
+    env = {key: value for key, value in load_settings().dbt_env().items() if key not in os.environ}
+    run_dbt(["parse", "--quiet"], env=env, target_path=salesperf_dbt_project.target_path)
     return manifest
+
+
+if __name__ == "__main__":  # `make dbt-manifest`
+    print(prepare_manifest(force=True))

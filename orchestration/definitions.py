@@ -13,7 +13,7 @@ from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.serving import published_warehouse
 from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
 from orchestration.resources import build_resources
-from orchestration.settings import Settings
+from salesperf.settings import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:

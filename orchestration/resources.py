@@ -1,4 +1,4 @@
-"""Dagster resources, configured from the environment (orchestration.settings)."""
+"""Dagster resources, configured from the environment (salesperf.settings)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_project import dbt_executable, salesperf_dbt_project
-from orchestration.settings import Settings, load_settings
+from orchestration.dbt_project import dbt_resource
+from salesperf.settings import Settings, load_settings
 
 
 class SalesperfSettings(ConfigurableResource):
-    """Paths and the as-of date of a run (CONTRACT section 1), resolved when definitions load."""
+    """Paths and the as-of date of a run (docs/contract.md section 1), resolved when definitions load."""
 
     landing_dir: str
     config_dir: str
@@ -47,5 +46,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     return {
         "settings": SalesperfSettings.from_settings(settings),
         "build_db": DuckDBResource(database=str(settings.build_db)),
-        "dbt": DbtCliResource(project_dir=salesperf_dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_resource(),
     }

@@ -1,18 +1,15 @@
-"""Shared fixtures: an isolated environment per test session, the dbt manifest, a DuckDB 1.x client."""
+"""Shared fixtures: an isolated environment per test, the dbt manifest, a DuckDB 1.x client, and the companies
+several modules build on (each built once per session: the generated company run through every asset, the
+hand-written commission company built by dbt)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-COMPAT_DUCKDB_VERSION = "1.1.3"  # the DuckDB that BI drivers (DBeaver, Metabase, Superset) bundle
+from tests.helpers.company import COMPANY_AS_OF, COMPANY_SCALE, PROJECT_ROOT, fingerprint, run_all_assets
 
 
 @pytest.fixture(scope="session")
@@ -26,26 +23,14 @@ def dbt_manifest() -> Path:
 
 
 @pytest.fixture(scope="session")
-def duckdb1_path() -> Path:
-    """A DuckDB 1.x Python package in a folder of its own (installed once, cached under .venv)."""
-    target = PROJECT_ROOT / ".venv" / "compat" / f"duckdb-{COMPAT_DUCKDB_VERSION}"
-    if not (target / "duckdb").is_dir():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--target",
-                str(target),
-                f"duckdb=={COMPAT_DUCKDB_VERSION}",
-            ],
-            check=True,
-        )
-    return target
+def compat_python() -> Path:
+    """A Python whose duckdb is the 1.x that BI drivers (DBeaver, Metabase, Superset) bundle: the small venv
+    `make compat` makes (.venv-compat, duckdb==1.1.3; `make test` and `make test-fast` depend on it), or the
+    interpreter named by SALESPERF_COMPAT_PYTHON. The suite never installs packages itself."""
+    python = Path(os.environ.get("SALESPERF_COMPAT_PYTHON") or PROJECT_ROOT / ".venv-compat" / "bin" / "python")
+    if not python.exists():
+        pytest.fail(f"no DuckDB 1.x client at {python}: run `make compat` (or set SALESPERF_COMPAT_PYTHON)")
+    return python
 
 
 @pytest.fixture
@@ -61,43 +46,14 @@ def isolated_env(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-# The small generated company every end-to-end test shares: one pipeline run per test session.
-COMPANY_AS_OF = dt.date(2025, 11, 15)
-COMPANY_SCALE = 20_000
-
-
-def fingerprint(db: Path, schemas: tuple[str, ...] = ("raw", "audit", "config", "marts")) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent content hash of every table in `schemas`."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in (select unnest(?::varchar[])) order by 1, 2",
-            [list(schemas)],
-        ).fetchall()
-        return {
-            f"{s}.{t}": con.execute(f'select count(*), coalesce(bit_xor(hash(x)), 0) from "{s}"."{t}" x').fetchone()
-            for s, t in tables
-        }
-    finally:
-        con.close()
-
-
-def run_all_assets(settings, instance) -> None:
-    from orchestration.definitions import build_definitions
-
-    result = build_definitions(settings).resolve_job_def("salesperf_all").execute_in_process(instance=instance)
-    assert result.success
-
-
 @pytest.fixture(scope="session")
 def company(tmp_path_factory, dbt_manifest):
     """(settings, build fingerprint after run 1, published fingerprint after run 1), after two full runs
     of every asset on a generated company with the repository's config/ files."""
     from dagster import DagsterInstance
 
-    from ingestion.demo_data import generate_demo_data
-    from orchestration.settings import Settings
+    from salesperf.demo import generate_demo_data
+    from salesperf.settings import Settings
 
     root = tmp_path_factory.mktemp("company")
     settings = Settings(
@@ -114,3 +70,19 @@ def company(tmp_path_factory, dbt_manifest):
     published_first = fingerprint(settings.warehouse)
     run_all_assets(settings, instance)
     return settings, first, published_first
+
+
+@pytest.fixture(scope="session")
+def commission_company(tmp_path_factory) -> dict:
+    """The hand-written commission company (tests/helpers/commission_company.py) built once by dbt: the
+    commission models, everything upstream, their data tests and the commission unit tests. Read-only: a test
+    that changes it works on a copy."""
+    from tests.helpers.commission_company import COMMISSION_SELECTION, PLANS_YML, build_raw_database, run_dbt
+
+    work = tmp_path_factory.mktemp("commission_company")
+    (work / "config").mkdir()
+    (work / "config" / "commission_plans.yml").write_text(PLANS_YML, encoding="utf-8")
+    db = work / "build.duckdb"
+    build_raw_database(db, work / "config")
+    output = run_dbt(db, work, select=f"{COMMISSION_SELECTION} test_type:unit,path:models/intermediate/commissions")
+    return {"db": db, "work": work, "output": output}

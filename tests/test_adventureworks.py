@@ -18,9 +18,7 @@ The independent side reads the parquet/CSV files with plain DuckDB SQL:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +28,9 @@ import pytest
 from ingestion.calendar import load_calendar
 from ingestion.load import ingest_all
 from ingestion.profiles import load_profiles
-from orchestration.dbt_project import dbt_executable
+from tests.helpers.dbt import run_dbt
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The shared copy beside the repository when there is one, else the copy vendored with the example (MIT
@@ -63,8 +63,8 @@ LAYOUT = {
 @pytest.fixture(scope="module")
 def aw(tmp_path_factory) -> dict:
     """Landing copy -> ingestion through the profiles -> calendar and config tables -> dbt run."""
-    from ingestion.config_specs import all_specs
-    from ingestion.config_tables import load_config_tables
+    from salesperf.config.specs import all_specs
+    from salesperf.config.tables import load_config_tables
 
     work = tmp_path_factory.mktemp("adventureworks")
     landing = work / "landing"
@@ -81,35 +81,7 @@ def aw(tmp_path_factory) -> dict:
         load_calendar(con, dt.date(2010, 1, 1), dt.date(2014, 12, 31))
     finally:
         con.close()
-    env = {
-        **os.environ,
-        "SALESPERF_BUILD_DB": str(db_path),
-        "SALESPERF_AS_OF": AS_OF,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "run",
-            "--select",
-            "+fct_attainment",
-            "--project-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, f"dbt run failed:\n{(result.stdout + result.stderr)[-8000:]}"
+    run_dbt(db_path, work, "run", as_of=AS_OF, select_models="+fct_attainment")
     return {"db": db_path, "reports": reports}
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from ingestion.calendar import FALLBACK, OFFICIAL, calendar_days, load_calendar
+from ingestion.calendar import load_calendar
+from salesperf.calendar import FALLBACK, OFFICIAL, calendar_days
 
 
 def _by_date(start: dt.date, end: dt.date) -> dict[dt.date, tuple]:

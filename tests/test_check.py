@@ -6,16 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
-from ingestion.config_files import ConfigError
-from orchestration import check
-from orchestration.check import ERROR, WARN, CheckContext, Problem, check_config, check_landing, split_reason
-from orchestration.cli import main
+from salesperf.cli import check
+from salesperf.cli.check import ERROR, WARN, CheckContext, Problem, check_config, check_landing, split_reason
+from salesperf.cli.main import main
+from salesperf.config.files import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ORDERS_HEADER = "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,status\n"
@@ -171,18 +169,16 @@ def test_repository_config_is_valid():
     assert check_config(PROJECT_ROOT / "config") == []
 
 
-def test_source_profiles_are_checked_and_passed_to_ingestion_when_supported(tmp_path, monkeypatch):
-    """ingestion.profiles and ingest_all(profiles=) are being written concurrently: both are optional."""
+def test_source_profiles_are_checked_and_passed_to_ingestion(tmp_path, monkeypatch):
+    """The source-profile loader's errors are config problems; what it returns is what ingestion gets."""
     seen: dict[str, object] = {}
-    profiles = types.ModuleType("ingestion.profiles")
 
     def load_profiles(config_dir: Path) -> dict[str, str]:
         if (config_dir / "sources" / "crm.yml").read_text(encoding="utf-8").strip() == "bad":
             raise ConfigError("crm.yml: headers.order_id: must not be blank; encoding: unknown 'latin-9'")
         return {"crm": "profile"}
 
-    profiles.load_profiles = load_profiles  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ingestion.profiles", profiles)
+    monkeypatch.setattr("ingestion.profiles.load_profiles", load_profiles)
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "crm.yml").write_text("bad\n", encoding="utf-8")
     assert [(p.file, p.column, p.expected) for p in check_config(tmp_path)] == [
@@ -312,7 +308,7 @@ def test_bad_max_rows_is_one_sentence_on_stderr(isolated_env, capsys):
 
 @pytest.fixture(scope="module")
 def demo_landing(tmp_path_factory) -> Path:
-    from ingestion.demo_data import generate_demo_data
+    from salesperf.demo import generate_demo_data
 
     out = tmp_path_factory.mktemp("demo") / "landing"
     generate_demo_data(out, scale=5000, seed=3, as_of=dt.date(2025, 6, 30))

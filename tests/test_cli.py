@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from orchestration.cli import build_parser, main
+from salesperf.cli.main import build_parser, main
 
 
 def test_run_without_a_landing_folder_is_one_clear_sentence(isolated_env, capsys):
@@ -22,7 +22,7 @@ def test_bad_as_of_date_is_named(isolated_env, monkeypatch, capsys):
 
 
 def test_console_script_prints_no_traceback(isolated_env):
-    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "salesperf.cli", "run"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr.startswith("salesperf: error:") and len(proc.stderr.strip().splitlines()) == 1

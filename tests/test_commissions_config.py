@@ -5,11 +5,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ingestion.commission_config import COMMISSION_PLANS_SPEC
-from ingestion.config_files import ConfigError
-from ingestion.config_tables import load_config_tables
-from tests.commission_fixture import PLANS_YML
-from tests.conftest import PROJECT_ROOT
+from salesperf.config.commission_plans import COMMISSION_PLANS_SPEC
+from salesperf.config.files import ConfigError
+from salesperf.config.tables import load_config_tables
+from tests.helpers.commission_company import PLANS_YML
+from tests.helpers.company import PROJECT_ROOT
 
 PLAN = """
 plans:

@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
+
 
 @pytest.fixture
 def pub(company):
@@ -135,7 +137,7 @@ def test_capped_statements_pay_exactly_the_cap(pub):
 
 
 def test_exports_of_the_demo_company_read_back(company, pub, tmp_path):
-    from orchestration.commissions.export import export_commissions
+    from salesperf.serving.commission_export import export_commissions
 
     total = pub.execute(
         "select sum(payable) from marts.fct_commission_statements "

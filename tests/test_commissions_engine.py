@@ -1,4 +1,4 @@
-"""The commission engine (dbt) on the hand-written company of tests/commission_fixture.py.
+"""The commission engine (dbt) on the hand-written company of tests/helpers/commission_company.py.
 
 Every expected number below is worked out by hand in the comment next to it, from the rows of the
 fixture and the plan file; none is copied from the output.
@@ -14,21 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.commission_fixture import COMMISSION_SELECTION, PLANS_YML, build_raw_database, run_dbt
-
 D = Decimal
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("commissions_engine")
-    (work / "config").mkdir()
-    (work / "config" / "commission_plans.yml").write_text(PLANS_YML, encoding="utf-8")
-    db = work / "build.duckdb"
-    build_raw_database(db, work / "config")
-    # the commission models, everything upstream, their data tests and the commission unit tests
-    output = run_dbt(db, work, select=f"{COMMISSION_SELECTION} test_type:unit,path:models/intermediate/commissions")
-    return {"db": db, "work": work, "output": output}
+def built(commission_company):
+    """The commission company built once for the session (conftest.py: build_raw_database + dbt build of the
+    commission models, everything upstream, their data tests and the commission unit tests)."""
+    return commission_company
 
 
 @pytest.fixture(scope="module")

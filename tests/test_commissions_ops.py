@@ -1,7 +1,8 @@
-"""Close, restate, export and simulate on the hand-written company of tests/commission_fixture.py.
+"""Close, restate, export and simulate on the hand-written company of tests/helpers/commission_company.py.
 
-One module-scoped story, in order: build -> simulate an alternative plan -> close 2025-Q1 -> export ->
-a late order for Q1 arrives (restatement) -> a new return (never raises commission).
+The story: build -> simulate an alternative plan -> close 2025-Q1 -> export -> a late order for Q1 arrives
+(restatement) -> a new return (never raises commission). Each step that changes the warehouse works on its own
+copy of the state before it (`closed`, `_copy`), so no test depends on another having run, or on their order.
 Amounts are worked out by hand in the comments (see tests/test_commissions_engine.py for the base case).
 """
 
@@ -9,16 +10,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import Settings
-from tests.commission_fixture import AS_OF, COMMISSION_SELECTION, PLANS_YML, build_raw_database, run_dbt
-from tests.conftest import fingerprint
-from tests.test_dbt_models import _RawWriter
+from salesperf.settings import Settings
+from tests.helpers.commission_company import AS_OF, COMMISSION_SELECTION, PLANS_YML, run_dbt
+from tests.helpers.company import fingerprint
+from tests.helpers.raw import RawWriter
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 D = Decimal
 
@@ -67,7 +71,7 @@ class Story:
         self.file_seq = 100
 
     def rebuild(self) -> None:
-        from orchestration.publish import publish
+        from salesperf.serving.publish import publish
 
         run_dbt(self.db, self.root, select=COMMISSION_SELECTION)
         publish(self.db, self.settings.warehouse, as_of=self.settings.as_of)
@@ -75,7 +79,7 @@ class Story:
     def land(self, entity: str, name: str, rows: list[dict]) -> None:
         con = duckdb.connect(str(self.db))
         try:
-            writer = _RawWriter(con)
+            writer = RawWriter(con)
             writer.file_seq = self.file_seq
             writer.file(entity, name, rows)
             self.file_seq = writer.file_seq
@@ -83,20 +87,40 @@ class Story:
             con.close()
 
 
+def _copy(story: Story, root: Path) -> Story:
+    """A copy of the story's whole folder (build database, published file, config) to change on its own."""
+    shutil.copytree(story.root, root, dirs_exist_ok=True)
+    copy = Story(root)
+    copy.file_seq = story.file_seq
+    return copy
+
+
 @pytest.fixture(scope="module")
-def story(tmp_path_factory) -> Story:
+def story(tmp_path_factory, commission_company) -> Story:
+    """The commission company as built for the session (conftest.py), published; nothing closed yet."""
+    from salesperf.serving.publish import publish
+
     root = tmp_path_factory.mktemp("commissions_ops")
     s = Story(root)
     s.settings.config_dir.mkdir()
     (s.settings.config_dir / "commission_plans.yml").write_text(PLANS_YML, encoding="utf-8")
     s.db.parent.mkdir(parents=True)
-    build_raw_database(s.db, s.settings.config_dir)
-    s.rebuild()
+    shutil.copyfile(commission_company["db"], s.db)
+    publish(s.db, s.settings.warehouse, as_of=s.settings.as_of)
     return s
 
 
+@pytest.fixture(scope="module")
+def closed(story, tmp_path_factory):
+    """A copy of the story with 2025-Q1 closed: (story, the close report)."""
+    from salesperf.cli.commissions import close_period
+
+    s = _copy(story, tmp_path_factory.mktemp("commissions_closed"))
+    return s, close_period(s.settings, "2025-Q1")
+
+
 def test_1_simulate_reports_side_by_side_and_changes_nothing(story, tmp_path):
-    from orchestration.commissions.simulate import simulate
+    from salesperf.cli.commissions import simulate
 
     alternative = tmp_path / "OTHER.yml"
     alternative.write_text(ALTERNATIVE_PLANS, encoding="utf-8")
@@ -118,10 +142,10 @@ def test_1_simulate_reports_side_by_side_and_changes_nothing(story, tmp_path):
     assert report.distribution("simulated")["reps"] == len(report.reps)
 
 
-def test_2_close_period_freezes_statements(story):
-    from orchestration.commissions.close import close_period
+def test_2_close_period_freezes_statements(closed):
+    from salesperf.cli.commissions import close_period
 
-    report = close_period(story.settings, "2025-Q1")
+    story, report = closed
     # quarterly Q1 statements of A, B, C, G, H, M plus C's monthly m_retro statements of Feb and March
     assert report.statements == 8
     statuses = _query(
@@ -143,9 +167,10 @@ def test_2_close_period_freezes_statements(story):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
-def test_3_exports_reread_and_reconcile(story, fmt, tmp_path):
-    from orchestration.commissions.export import export_commissions
+def test_3_exports_reread_and_reconcile(closed, fmt, tmp_path):
+    from salesperf.serving.commission_export import export_commissions
 
+    story, _ = closed
     report = export_commissions(story.settings.warehouse, tmp_path, "2025-Q1", fmt)
     statements_total = _query(
         story.settings.warehouse,
@@ -186,7 +211,8 @@ def test_3_exports_reread_and_reconcile(story, fmt, tmp_path):
         assert con.execute(f"select sum(amount) from '{lines_path}'").fetchone()[0] == statements_total
 
 
-def test_4_late_order_is_restated_not_changed(story):
+def test_4_late_order_is_restated_not_changed(closed, tmp_path):
+    story = _copy(closed[0], tmp_path / "story")
     # A late Q1 order of A arrives after the close: O11 2025-03-28 20,000. Recomputed Q1 for A: measure
     # 125,000 -> 1,500 + 25,000 x 5% = 1,250 -> tier 2,750 + SPIF 500 + adjustment 300 = 3,550 vs 2,550 paid:
     # +1,000. M's override on A's Q1 grows by 1% x 20,000 = +200.
@@ -242,7 +268,8 @@ def test_4_late_order_is_restated_not_changed(story):
     assert "restatement of closed 2025-Q1" in explanation
 
 
-def test_5_a_return_never_increases_commission(story):
+def test_5_a_return_never_increases_commission(closed, tmp_path):
+    story = _copy(closed[0], tmp_path / "story")
     before = _payable_by_rep(story.db)
     # C returns 6,000 of O6 (Q1, q_marginal) on 2025-03-31, inside the order's quarter: C's Q1 measure drops
     # to 24,000 (80% of the 30,000 target): 9,000 x 3% = 270 instead of 450; M's override drops 1% x 6,000.
@@ -257,9 +284,10 @@ def test_5_a_return_never_increases_commission(story):
     assert before["C"] - after["C"] == D("180.00") and before["M"] - after["M"] == D("60.00")
 
 
-def test_6_cli_export_and_one_sentence_errors(story, monkeypatch, tmp_path, capsys):
-    from orchestration.cli import main
+def test_6_cli_export_and_one_sentence_errors(closed, monkeypatch, tmp_path, capsys):
+    from salesperf.cli.main import main
 
+    story, _ = closed
     monkeypatch.setenv("SALESPERF_WAREHOUSE", str(story.settings.warehouse))
     monkeypatch.setenv("SALESPERF_AS_OF", AS_OF)
     assert main(["export", "commissions", "--period", "2025-Q1", "--format", "csv", "--out", str(tmp_path)]) == 0
@@ -268,12 +296,13 @@ def test_6_cli_export_and_one_sentence_errors(story, monkeypatch, tmp_path, caps
     assert "is not a period label" in capsys.readouterr().err
 
 
-def test_7_dagster_asset_writes_every_closed_period(story):
+def test_7_dagster_asset_writes_every_closed_period(closed, tmp_path):
     from dagster import materialize
 
     from orchestration.assets.commissions import commission_exports
     from orchestration.resources import SalesperfSettings
 
+    story = _copy(closed[0], tmp_path / "story")  # the asset writes into the build folder
     result = materialize([commission_exports], resources={"settings": SalesperfSettings.from_settings(story.settings)})
     assert result.success
     folder = story.settings.export_dir / "commissions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field, field_validator
 
-from ingestion.config_files import ConfigError, key_path, load_config
+from salesperf.config.files import ConfigError, key_path, load_config
 
 
 class Tier(BaseModel):

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 from pydantic import BaseModel
 
-from ingestion.config_files import ConfigError
-from ingestion.config_tables import ConfigSpec, load_config_tables
+from salesperf.config.files import ConfigError
+from salesperf.config.tables import ConfigSpec, load_config_tables
 
 
 class Demo(BaseModel):

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from ingestion.load import ensure_schemas, ingest_all
-from tests.test_dbt_models import DBT_PROJECT_DIR, PROJECT_ROOT, _dbt_executable
+from tests.helpers.dbt import run_dbt
 
 HEADER = (
     "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,status,cancelled_date,updated_at"
@@ -64,35 +63,7 @@ def fct_sales(tmp_path_factory) -> dict[str, tuple]:
         "skipped",
     )
     con.close()
-    env = {
-        **os.environ,
-        "SALESPERF_BUILD_DB": str(db),
-        "SALESPERF_AS_OF": "2025-04-01",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-    result = subprocess.run(
-        [
-            _dbt_executable(),
-            "run",
-            "--select",
-            "+fct_sales",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    run_dbt(db, work, "run", as_of="2025-04-01", timeout=300, select_models="+fct_sales")
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {

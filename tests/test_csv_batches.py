@@ -1,4 +1,4 @@
-"""Several CSVs typed in one read (load._Batch, readers.csv_batch_view): the outcome is exactly that of
+"""Several CSVs typed in one read (batches.Batch, readers.csv_batch_view): the outcome is exactly that of
 writing them one at a time, whatever the files hold, and a failure or an interrupted run leaves nothing."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ import logging
 import duckdb
 import pytest
 
-from ingestion import load, readers
-from ingestion.load import LazyReadError, ingest_all, ingest_entity
-from tests.hostile_corpus import build_corpus
-from tests.test_ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, q, snapshot
+from ingestion import batches, readers
+from ingestion.file_write import LazyReadError
+from ingestion.load import ingest_all, ingest_entity
+from tests.helpers.hostile_corpus import build_corpus
+from tests.helpers.ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, q, snapshot
 
 CORPUS_ENTITIES = ["orders", "credit_splits", "payments"]
 
@@ -32,12 +33,12 @@ def reads(monkeypatch) -> list[int]:
 
 
 def one_at_a_time(monkeypatch) -> None:
-    """Every queued file is written on its own (_write_file), as before batches existed."""
+    """Every queued file is written on its own (file_write.write_file), as before batches existed."""
 
     def refuse(*args, **kwargs):
         raise LazyReadError("batches disabled by the test")
 
-    monkeypatch.setattr(load, "_write_batch", refuse)
+    monkeypatch.setattr(batches, "write_batch", refuse)
 
 
 def _line(order: str, date: str = "2025-03-05", customer: str = "C1", qty: str = "2") -> str:
@@ -194,7 +195,7 @@ def test_a_failed_batch_is_undone_and_its_files_written_one_by_one(tmp_path, mon
     and each file is written on its own, with the outcome it would have had anyway."""
     landing = tmp_path / "landing"
     _land_mixed(landing)
-    real, failed = load._number_rows, []
+    real, failed = batches.number_rows, []
 
     def fail_once(con, entity, first_rows, inserted):
         if len(first_rows) > 1 and not failed:
@@ -202,7 +203,7 @@ def test_a_failed_batch_is_undone_and_its_files_written_one_by_one(tmp_path, mon
             raise LazyReadError("rowids out of order (simulated)")
         return real(con, entity, first_rows, inserted)
 
-    monkeypatch.setattr(load, "_number_rows", fail_once)
+    monkeypatch.setattr(batches, "number_rows", fail_once)
     with caplog.at_level(logging.INFO, logger="ingestion.load"):
         con, report = _ingest(landing)
     assert failed == [[1, 2, 3, 4]]
@@ -240,7 +241,7 @@ def test_batches_keep_to_their_file_limit(tmp_path, monkeypatch, reads):
     landing = tmp_path / "landing"
     for k in range(5):
         land(landing, "orders", f"{k}.csv", _csv(_line(f"O-{k}-1"), _line(f"O-{k}-2")))
-    monkeypatch.setattr(load, "BATCH_MAX_FILES", 2)
+    monkeypatch.setattr(batches, "BATCH_MAX_FILES", 2)
     con, report = _ingest(landing)
     assert reads == [2, 2, 1]
     assert [r[1:] for r in report.values()] == [(2, 2, 0)] * 5

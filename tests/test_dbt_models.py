@@ -26,16 +26,14 @@ Returns:
     RT4 O6 line 1   2025-04-05  200   a later quarter than the order (clawback for Q1/March)
 Targets (manual): rep months of Q1 -- R1 1500, R2 1000, R3 800 each month; R4 0 (Jan), 700, 700;
     company 2025 = 50000; product_line Hardware 2025-Q1 = 3000; R1 2026-01 = 2000 (beyond the as-of year).
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +41,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.entities import ENTITIES, LINEAGE_COLUMNS
+from tests.helpers.dbt import run_dbt
+from tests.helpers.raw import RawWriter, dbt_raw_ddl, load_config_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -159,64 +158,13 @@ HOLIDAYS = {
 ADJUSTED_WORKDAYS = {dt.date(2025, 1, 26), dt.date(2025, 2, 8)}
 
 
-def dbt_raw_ddl() -> list[str]:
-    """CREATE TABLE statements of raw.<entity> as ingestion writes them, plus calendar and audit."""
-    ddl = ["create schema if not exists raw", "create schema if not exists audit"]
-    for entity in ENTITIES.values():
-        columns = [f'"{c.name}" {c.sql_type}' for c in entity.columns]
-        columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-        ddl.append(f"create table raw.{entity.name} ({', '.join(columns)})")
-    ddl += [
-        "create table raw.calendar_days (date DATE, is_workday BOOLEAN, holiday_name VARCHAR, calendar_source VARCHAR)",
-        "create table audit.ingested_files (file_seq BIGINT, file VARCHAR, entity VARCHAR, sha256 VARCHAR, "
-        "rows_read BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, status VARCHAR, message VARCHAR, "
-        "ingested_at TIMESTAMP)",
-        "create table audit.rejected_rows (file VARCHAR, entity VARCHAR, row_number BIGINT, raw VARCHAR, "
-        "reason VARCHAR)",
-    ]
-    return ddl
-
-
-class _RawWriter:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-        self.file_seq = 0
-
-    def file(self, entity: str, source_file: str, rows: list[dict]) -> None:
-        """Insert one landing file's rows into raw.<entity>, with lineage and an audit record."""
-        self.file_seq += 1
-        spec = ENTITIES[entity]
-        names = spec.column_names + list(LINEAGE_COLUMNS)
-        placeholders = ", ".join(["?"] * len(names))
-        quoted = ", ".join(f'"{n}"' for n in names)
-        for row_number, row in enumerate(rows, start=2):  # header is row 1
-            unknown = set(row) - set(spec.column_names)
-            assert not unknown, f"{entity}: unknown columns {unknown}"
-            values = [row.get(c) for c in spec.column_names]
-            values += [source_file, row_number, self.file_seq, dt.datetime(2025, 4, 10, 8, 0)]
-            self.con.execute(f"insert into raw.{entity} ({quoted}) values ({placeholders})", values)
-        self.con.execute(
-            "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, 0, 'loaded', null, now())",
-            [self.file_seq, source_file, entity, f"sha-{self.file_seq}", len(rows), len(rows)],
-        )
-
-
-def load_config_dir(con: duckdb.DuckDBPyConnection, config_dir: Path) -> None:
-    """config.* tables as the config assets write them (empty tables for files absent from config_dir)."""
-    from ingestion.config_specs import all_specs
-    from ingestion.config_tables import load_config_tables
-
-    for spec in all_specs():
-        load_config_tables(con, config_dir, spec)
-
-
 def dbt_build_raw_database(path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         for statement in dbt_raw_ddl():
             con.execute(statement)
         load_config_dir(con, path.parent / "no-config")  # every config file absent: manual targets only
-        raw = _RawWriter(con)
+        raw = RawWriter(con)
         raw.file("reps", "reps/reps.csv", REPS)
         raw.file("customers", "customers/customers.csv", CUSTOMERS)
         raw.file("products", "products/products.csv", PRODUCTS)
@@ -237,48 +185,15 @@ def dbt_build_raw_database(path: Path) -> None:
         con.close()
 
 
-def _dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
-
-
 @pytest.fixture(scope="module")
 def dbt_built(tmp_path_factory) -> dict:
     """Build the raw database, run `dbt build` once, return the db path, dbt's output and duration."""
     work = tmp_path_factory.mktemp("dbt_models")
     db_path = work / "build.duckdb"
     dbt_build_raw_database(db_path)
-    env = {
-        **os.environ,
-        "SALESPERF_BUILD_DB": str(db_path),
-        "SALESPERF_AS_OF": AS_OF,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
     started = time.monotonic()
-    result = subprocess.run(
-        [
-            _dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    duration = time.monotonic() - started
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"dbt build failed:\n{output[-8000:]}"
-    return {"db": db_path, "output": output, "seconds": duration}
+    output = run_dbt(db_path, work, as_of=AS_OF, timeout=300)
+    return {"db": db_path, "output": output, "seconds": time.monotonic() - started}
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ def test_dagster_yaml_allows_one_run_at_a_time(tmp_path, monkeypatch):
 
     from dagster import DagsterInstance
 
-    from orchestration.settings import PROJECT_ROOT
+    from salesperf.settings import PROJECT_ROOT
 
     shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))

@@ -2,6 +2,8 @@
 
 One small company (20,000 order lines, as of 2025-11-15) is generated per module and checked with plain
 DuckDB over the written files, i.e. the way a downstream reader sees them.
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion.demo_data import NEW_LINE, PRODUCT_LINES, REGIONS, SPRING_FESTIVAL, generate_demo_data
 from ingestion.entities import ENTITIES
+from salesperf.calendar import SPRING_FESTIVAL
+from salesperf.demo import NEW_LINE, PRODUCT_LINES, REGIONS, generate_demo_data
 
 AS_OF = dt.date(2025, 11, 15)
 SCALE = 20_000

@@ -12,9 +12,11 @@ import duckdb
 import pytest
 
 from bench.reference import reference_attainment
-from tests.conftest import COMPANY_AS_OF as AS_OF
-from tests.conftest import COMPANY_SCALE as SCALE
-from tests.conftest import fingerprint as _fingerprint
+from tests.helpers.company import COMPANY_AS_OF as AS_OF
+from tests.helpers.company import COMPANY_SCALE as SCALE
+from tests.helpers.company import fingerprint as _fingerprint
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 CONTRACT_TABLES = {
     "marts": [

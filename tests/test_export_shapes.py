@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from ingestion.entities import ENTITIES
-from ingestion.load import header_scorer
+from ingestion.headers import header_scorer
 from ingestion.readers import LandingFileError, StagedFile, detect_delimiter, find_header, stage_file
 
 
@@ -151,12 +151,12 @@ def test_a_csv_mixing_crlf_and_lf_line_ends_loads_with_a_note(tmp_path):
     ],
 )
 def test_mixed_line_ends_are_found_across_chunk_edges(tmp_path, monkeypatch, data, mixed):
-    from ingestion import readers
+    from ingestion.readers import base, csv_files
 
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     for chunk in (1, 2, 3, 4096):  # a CRLF split between two chunks is still one CRLF
-        monkeypatch.setattr(readers, "CHUNK", chunk)
-        assert readers._mixed_line_ends(path) is mixed
-        readers._normalise_line_ends(path, out := tmp_path / "out.csv")
+        monkeypatch.setattr(base, "CHUNK", chunk)
+        assert csv_files.mixed_line_ends(path) is mixed
+        csv_files.normalise_line_ends(path, out := tmp_path / "out.csv")
         assert out.read_bytes() == data.replace(b"\r\n", b"\n")

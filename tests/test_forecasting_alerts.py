@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from forecasting.alerts import ALERT_COLUMNS, compute_alerts
-from forecasting.config import AlertSettings, ForecastingConfig
-from ingestion.config_files import ConfigError, load_config
+from salesperf.config.files import ConfigError, load_config
+from salesperf.config.forecasting import AlertSettings, ForecastingConfig
 
 AS_OF = dt.date(2025, 11, 15)
 D = dt.date

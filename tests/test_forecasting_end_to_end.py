@@ -5,8 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from forecasting.config import LEVELS
-from tests.conftest import COMPANY_AS_OF as AS_OF
+from salesperf.config.forecasting import LEVELS
+from tests.helpers.company import COMPANY_AS_OF as AS_OF
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 FORECASTING_TABLES = ["fct_sales_forecast", "fct_forecast_backtest", "fct_sales_anomalies", "fct_risk_alerts"]
 

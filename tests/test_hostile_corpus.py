@@ -1,4 +1,4 @@
-"""Ingesting the hostile corpus (tests/hostile_corpus.py): exact row accounting on every file, totals rows and
+"""Ingesting the hostile corpus (tests/helpers/hostile_corpus.py): exact row accounting on every file, totals rows and
 duplicates never counted as sales, reasons that say what was expected and found, idempotent re-runs."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from ingestion.load import ingest_all
-from tests.hostile_corpus import INJECTION, Corpus, build_corpus
-from tests.test_ingest import q, snapshot
+from tests.helpers.hostile_corpus import INJECTION, Corpus, build_corpus
+from tests.helpers.ingest import q, snapshot
 
 NOW = dt.datetime(2025, 4, 1, 9, 30)
 ENTITIES = ["orders", "credit_splits", "payments"]
@@ -180,7 +180,7 @@ def test_the_totals_pre_test_relies_on_a_required_first_key_column():
     # typed_select_sql runs the full totals test only where the first key column could hold a label; a
     # totals row leaving that column blank must fail anyway, which holds while the column is required.
     from ingestion.entities import ENTITIES as SPECS
-    from ingestion.load import _totals_key_columns
+    from ingestion.typed_sql import totals_key_columns
 
     for spec in SPECS.values():
-        assert spec.column(_totals_key_columns(spec)[0]).required, spec.name
+        assert spec.column(totals_key_columns(spec)[0]).required, spec.name

@@ -1,4 +1,7 @@
-"""Ingesting landing folders (ingestion/load.py) and the calendar (ingestion/calendar.py)."""
+"""Ingesting landing folders (ingestion/load.py) and the calendar (ingestion/calendar.py).
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,11 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.calendar import FALLBACK, OFFICIAL, calendar_days, load_calendar
+from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITIES, LINEAGE_COLUMNS, SQL_TYPES
-from ingestion.load import EntityReport, ensure_schemas, ingest_all, ingest_entity
-
-NOW = dt.datetime(2025, 4, 1, 9, 30)
-ORDERS_HEADER = "order_id,line_no,order_date,customer_id,rep_id,product_id,quantity,unit_price,currency,status"
+from ingestion.load import ensure_schemas, ingest_all, ingest_entity
+from salesperf.calendar import FALLBACK, OFFICIAL, calendar_days
+from tests.helpers.ingest import NOW, ORDERS_HEADER, assert_row_accounting, by_file, land, last_mtime, q, snapshot
 
 
 @pytest.fixture
@@ -29,45 +31,6 @@ def con() -> duckdb.DuckDBPyConnection:
 @pytest.fixture
 def landing(tmp_path) -> Path:
     return tmp_path / "landing"
-
-
-_clock = [1_700_000_000]
-
-
-def land(landing: Path, entity: str, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
-    """Write a landing file; each new file is one minute newer than the last, so order is by creation."""
-    path = landing / entity / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
-    _clock[0] += 60
-    os.utime(path, (_clock[0], _clock[0]))
-    return path
-
-
-def q(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
-
-
-def snapshot(con: duckdb.DuckDBPyConnection) -> str:
-    """Every raw and audit table, fully ordered, as text: equal snapshots mean nothing changed."""
-    tables = q(
-        con, "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'audit') ORDER BY ALL"
-    )
-    return repr([(t, q(con, f'SELECT * FROM {t[0]}."{t[1]}" ORDER BY ALL')) for t in tables])
-
-
-def by_file(report: EntityReport) -> dict[str, tuple]:
-    return {f.file: (f.status, f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files}
-
-
-def assert_row_accounting(con: duckdb.DuckDBPyConnection) -> None:
-    """rows_read = rows_accepted + rows_rejected, and both match what raw and rejected_rows hold."""
-    for file, entity, read, accepted, rejected in q(
-        con, "SELECT file, entity, rows_read, rows_accepted, rows_rejected FROM audit.ingested_files"
-    ):
-        assert read == accepted + rejected, file
-        assert q(con, f'SELECT count(*) FROM raw."{entity}" WHERE _source_file = ?', [file])[0][0] == accepted
-        assert q(con, "SELECT count(*) FROM audit.rejected_rows WHERE file = ?", [file])[0][0] == rejected
 
 
 # -- schemas ------------------------------------------------------------------------------------------
@@ -363,7 +326,7 @@ def test_missing_required_column_rejects_the_file_and_others_still_load(con, lan
         ("rejected_file", message)
     ]
     rejected = q(con, "SELECT row_number, reason, raw FROM audit.rejected_rows ORDER BY row_number")
-    assert [r[0] for r in rejected] == [2, 3]  # the empty line is not a row (see readers.py)
+    assert [r[0] for r in rejected] == [2, 3]  # the empty line is not a row (see ingestion/readers)
     assert all(r[1].startswith("file rejected: missing required column(s) order_date, unit_price") for r in rejected)
     assert json.loads(rejected[1][2])["订单编号"] == "SO-3"
     assert q(con, "SELECT order_id FROM raw.orders ORDER BY 1") == [("SO-1",), ("SO-4",)]
@@ -388,7 +351,7 @@ def test_unreadable_file_is_rejected_with_a_clear_message(con, landing):
 def test_a_failure_mid_file_leaves_nothing_half_done(con, landing, monkeypatch):
     """The raw insert of b.csv succeeds, then moving its bad row fails: the whole file rolls back and is
     recorded as rejected; a.csv, loaded before, is untouched."""
-    from ingestion import load
+    from ingestion import rejects
 
     land(landing, "orders", "a.csv", ORDERS_HEADER + "\nSO-1,1,2025-03-05,C1,R1,P1,1,10,CNY,completed\n")
     ingest_entity(con, "orders", landing, now=NOW)
@@ -398,7 +361,7 @@ def test_a_failure_mid_file_leaves_nothing_half_done(con, landing, monkeypatch):
         "b.csv",
         ORDERS_HEADER + "\nSO-2,1,2025-03-05,C1,R1,P1,1,10,CNY,completed\nSO-3,1,never,C1,R1,P1,1,10,CNY,completed\n",
     )
-    monkeypatch.setattr(load, "raw_json_expr", lambda headers, alias="s": "no_such_function(1)")
+    monkeypatch.setattr(rejects, "raw_json_expr", lambda headers, alias="s": "no_such_function(1)")
     report = ingest_entity(con, "orders", landing, now=NOW)
     assert by_file(report)["orders/b.csv"] == ("rejected_file", 0, 0, 0)
     assert report.files[1].message.startswith("b.csv could not be loaded: ")
@@ -457,12 +420,12 @@ def test_gbk_xlsx_parquet_and_subfolders(con, landing):
     path = landing / "payments" / "2025" / "03.xlsx"
     path.parent.mkdir(parents=True)
     wb.save(path)
-    os.utime(path, (_clock[0] + 600, _clock[0] + 600))
+    os.utime(path, (last_mtime() + 600, last_mtime() + 600))
     con.execute(
         f"COPY (SELECT 'PM3' AS payment_id, 'C3' AS customer_id, DATE '2025-03-07' AS payment_date, "
         f"30.5 AS amount) TO '{landing / 'payments' / 'p.PARQUET'}' (FORMAT parquet)"
     )
-    os.utime(landing / "payments" / "p.PARQUET", (_clock[0] + 900, _clock[0] + 900))
+    os.utime(landing / "payments" / "p.PARQUET", (last_mtime() + 900, last_mtime() + 900))
     land(landing, "payments", "readme.txt", "not data")
     report = ingest_entity(con, "payments", landing, now=NOW)
     assert [f.file for f in report.files] == ["payments/gbk.csv", "payments/2025/03.xlsx", "payments/p.PARQUET"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from orchestration.landing_watch import (
+from ingestion.landing_watch import (
     decode_cursor,
     encode_cursor,
     run_key_for,

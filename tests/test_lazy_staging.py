@@ -1,4 +1,4 @@
-"""CSV files typed straight from the file (readers.LazyCsv, load._insert_lazily): row numbers, fallbacks."""
+"""CSV files typed straight from the file (readers.LazyCsv, file_write.insert_lazily): row numbers, fallbacks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from ingestion import readers
 from ingestion.load import ingest_entity
-from tests.test_ingest import ORDERS_HEADER, land, q
+from tests.helpers.ingest import ORDERS_HEADER, land, q
 
 NOW = dt.datetime(2025, 4, 1, 9, 30)
 NO_VIEWS = "SELECT * FROM duckdb_views() WHERE NOT internal AND database_name = 'temp'"

@@ -1,5 +1,5 @@
 """Comparison and fairness marts (fct_sales_comparison, fct_target_fairness, fct_target_difficulty), by hand
-on the small company of tests/targets_fixture.py (as of 2025-10-15: October is the open month).
+on the small company of tests/helpers/targets_company.py (as of 2025-10-15: October is the open month).
 
 Added to the fixture's data:
   * one more order for R1 on 2025-09-25 of 6,000, so September is not a copy of every other September;
@@ -19,7 +19,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.targets_fixture import build_company
+from tests.helpers.targets_company import build_company
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 EXTRA_ORDERS = [
     dict(

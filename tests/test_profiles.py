@@ -1,5 +1,8 @@
-"""Source profiles (ingestion/profiles.py): the shipped profiles on small hand-made exports, the expression
-features, safety (bad expressions, injection attempts), config errors and which profile applies."""
+"""Source profiles (ingestion/profiles/): the shipped profiles on small hand-made exports, the expression
+features, safety (bad expressions, injection attempts), config errors and which profile applies.
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.config_files import ConfigError
 from ingestion.load import ingest_entity
 from ingestion.profiles import SourceProfile, check_expression, load_profiles, match_profile
-from tests.test_ingest import assert_row_accounting, by_file, land, q
+from salesperf.config.files import ConfigError
+from tests.helpers.ingest import assert_row_accounting, by_file, land, q
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2025, 4, 1, 9, 30)
@@ -52,7 +55,7 @@ def one_file(report) -> tuple:
 
 
 def test_shipped_profiles_load_and_leave_the_demo_files_alone(shipped, tmp_path):
-    from ingestion.demo_data import MIN_SCALE, generate_demo_data
+    from salesperf.demo import MIN_SCALE, generate_demo_data
 
     assert {p.id for p in shipped} == {
         "canonical_orders",

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish
+from salesperf.serving.publish import publish
 
 
 def _build(build_db: Path, version: int, rows: int) -> None:
@@ -110,30 +110,28 @@ def test_readers_opening_during_repeated_publishes_always_see_a_whole_version(tm
     assert opens > 0 and bad == 0
 
 
-def _open_with(duckdb1_path: Path, database: Path) -> subprocess.CompletedProcess:
+def _open_with(compat_python: Path, database: Path) -> subprocess.CompletedProcess:
     script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(duckdb1_path)!r})
         import duckdb
         assert duckdb.__version__.startswith("1."), duckdb.__version__
         con = duckdb.connect({str(database)!r}, read_only=True)
         print(duckdb.__version__, con.execute("select count(*) from marts.fct_demo").fetchone()[0],
               con.execute("select comment from duckdb_tables() where table_name = 'fct_demo'").fetchone()[0])
     """)
-    return subprocess.run([sys.executable, "-s", "-c", script], capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(compat_python), "-s", "-c", script], capture_output=True, text=True, timeout=120)
 
 
-def test_published_file_opens_in_duckdb_1x_while_a_default_2x_file_does_not(tmp_path, duckdb1_path):
+def test_published_file_opens_in_duckdb_1x_while_a_default_2x_file_does_not(tmp_path, compat_python):
     build_db, warehouse = tmp_path / "build.duckdb", tmp_path / "salesperf.duckdb"
     _build(build_db, version=3, rows=1234)
     publish(build_db, warehouse)
 
-    ok = _open_with(duckdb1_path, warehouse)
+    ok = _open_with(compat_python, warehouse)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.split() == ["1.1.3", "1234", "demo", "fact"]
 
     # Negative control: the build database, written by DuckDB 2.0 with default settings, fails there.
-    bad = _open_with(duckdb1_path, build_db)
+    bad = _open_with(compat_python, build_db)
     assert bad.returncode != 0
     assert "version number" in bad.stderr
 

@@ -1,4 +1,4 @@
-"""Reading landing files (ingestion/readers.py): encodings, formats, header names, row numbers."""
+"""Reading landing files (ingestion/readers/): encodings, formats, header names, row numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingestion.entities import ENTITIES
-from ingestion.load import map_headers, normalise_header
+from ingestion.headers import map_headers, normalise_header
 from ingestion.readers import LandingFileError, cell_text, detect_encoding, fingerprint, stage_file
 
 HEADER = "订单编号,行号,下单日期,客户编号,销售员编号,产品编号,数量,单价,状态"
@@ -200,7 +200,7 @@ def test_normalise_header():
 
 def test_aliases_are_unambiguous():
     """Every alias means one column per entity (map_headers would otherwise pick arbitrarily)."""
-    from ingestion.load import ALIAS_INDEX
+    from ingestion.headers import ALIAS_INDEX
 
     for name, entity in ENTITIES.items():
         index = ALIAS_INDEX[name]

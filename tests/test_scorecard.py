@@ -1,5 +1,5 @@
 """KPI scorecards: the weights rule of scorecard.yml, and a scorecard computed by hand on the small
-company of tests/targets_fixture.py (September 2025, team E1 = R1, R2, R5 as peers); then every other KPI
+company of tests/helpers/targets_company.py (September 2025, team E1 = R1, R2, R5 as peers); then every other KPI
 (win rate, collection rate, gross margin, new customers, growth) and a manager's scorecard on hand-built
 opportunities, payments and order lines."""
 
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.config_files import ConfigError, load_config
-from ingestion.scorecard_config import Scorecard
-from tests.targets_fixture import build_company
+from salesperf.config.files import ConfigError, load_config
+from salesperf.config.scorecard import Scorecard
+from tests.helpers.targets_company import build_company
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 SCORECARD_YML = """\
 period_types: [month]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.conftest import COMPANY_AS_OF
+from tests.helpers.company import COMPANY_AS_OF
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Target policy, decomposition and run-rate on the hand-made company of tests/targets_fixture.py.
+"""Target policy, decomposition and run-rate on the hand-made company of tests/helpers/targets_company.py.
 
 Properties (every row of the plan year, not chosen examples): children add up to their parent to the
 cent at every level and period; months add up to quarters and years; every manual target is kept as
@@ -15,7 +15,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.targets_fixture import MANUAL_TARGETS, REPS, build_company, monthly_actual, months
+from tests.helpers.targets_company import MANUAL_TARGETS, REPS, build_company, monthly_actual, months
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 SELECT = (
     "+fct_targets +fct_attainment +fct_target_gaps assert_target_children_sum_to_parent "

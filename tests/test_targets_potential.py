@@ -18,8 +18,10 @@ import pytest
 from pydantic import ValidationError
 
 from forecasting.potential import plan_year_potential
-from ingestion.targets_config import TargetsPolicy
-from tests.targets_fixture import SEASON, build_company, months
+from salesperf.config.targets import TargetsPolicy
+from tests.helpers.targets_company import SEASON, build_company, months
+
+pytestmark = pytest.mark.slow  # runs the whole pipeline or builds a whole company with dbt: not in make test-fast
 
 POTENTIAL_YML = """\
 plan_year: 2026

@@ -1,4 +1,7 @@
-"""The Great Expectations suites of the raw entities (ingestion/validation.py) and their Dagster checks."""
+"""The Great Expectations suites of the raw entities (ingestion/validation/) and their Dagster checks.
+
+Over 400 lines on purpose: the tests of one component, sharing its fixtures (split by component, not by size).
+"""
 
 import datetime as dt
 import json
@@ -427,7 +430,7 @@ def _dagster_run(tmp_path: Path, break_data: Any) -> tuple[Any, Any]:
 
     from orchestration.assets.checks import expectation_checks
     from orchestration.resources import SalesperfSettings
-    from orchestration.settings import Settings
+    from salesperf.settings import Settings
 
     settings = Settings(
         landing_dir=tmp_path / "landing",
@@ -562,7 +565,7 @@ def test_the_dagster_checks_use_the_suites_severity_names() -> None:
 def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_it_is_built(con, monkeypatch):
     """The three ways to build the scratch table (no superseded row: a copy of raw; a few: raw without their
     rowids; many: every row ranked and sorted) give the same rows in the same order."""
-    from ingestion import validation
+    from ingestion.validation import scratch as current
 
     line = {
         "line_no": 1,
@@ -578,13 +581,11 @@ def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_i
     q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
 
     def scratch() -> list[tuple]:
-        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {validation.SCRATCH}")
-        validation._create_scratch(con, "orders", f"{validation.SCRATCH}.main.orders")
-        return q(
-            f"SELECT order_id, quantity, _file_seq, _source_row FROM {validation.SCRATCH}.main.orders ORDER BY rowid"
-        )
+        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {current.SCRATCH}")
+        current.create_scratch(con, "orders", f"{current.SCRATCH}.main.orders")
+        return q(f"SELECT order_id, quantity, _file_seq, _source_row FROM {current.SCRATCH}.main.orders ORDER BY rowid")
 
-    assert validation.superseded_rowids(con, "orders") == []
+    assert current.superseded_rowids(con, "orders") == []
     assert scratch() == q("SELECT order_id, quantity, _file_seq, _source_row FROM raw.orders ORDER BY rowid")
     # a later extract corrects every third line (and a tie inside it: both copies stay current)
     insert(
@@ -594,13 +595,13 @@ def test_scratch_table_is_the_current_rows_in_file_and_row_order_whichever_way_i
         + [{**line, "order_id": "N1", "quantity": 7}, {**line, "order_id": "N1", "quantity": 8}],
         file_seq=3,
     )
-    superseded = validation.superseded_rowids(con, "orders")
+    superseded = current.superseded_rowids(con, "orders")
     assert len(superseded) == 101  # N3, N6, ..., N300 and N1 of file 2
-    expected = q(f"SELECT order_id, quantity, _file_seq, _source_row FROM ({validation.current_rows_sql('orders')})")
+    expected = q(f"SELECT order_id, quantity, _file_seq, _source_row FROM ({current.current_rows_sql('orders')})")
     assert len(expected) == 5 + 300 + 102 - 101 and ("N1", 7, 3, 102) in expected and ("N1", 8, 3, 103) in expected
     assert scratch() == expected  # filtered by rowid list, raw's order kept
-    monkeypatch.setattr(validation, "SUPERSEDED_LIST_MAX", 100)
-    assert validation.superseded_rowids(con, "orders") is None
+    monkeypatch.setattr(current, "SUPERSEDED_LIST_MAX", 100)
+    assert current.superseded_rowids(con, "orders") is None
     assert scratch() == expected  # ranked and sorted
 
 

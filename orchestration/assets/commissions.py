@@ -1,11 +1,11 @@
-"""Finance exports of closed commission periods: one thin asset over orchestration.commissions.export."""
+"""Finance exports of closed commission periods: one thin asset over salesperf.serving.commission_export."""
 
 from __future__ import annotations
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.commissions.export import closed_periods, export_commissions
 from orchestration.resources import SalesperfSettings
+from salesperf.serving.commission_export import closed_periods, export_commissions
 
 EXPORT_FORMATS = ("xlsx", "csv", "parquet")
 

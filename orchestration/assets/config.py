@@ -1,4 +1,4 @@
-"""One thin asset per config file (CONTRACT section 3): YAML -> validated -> config.* tables dbt reads.
+"""One thin asset per config file (docs/contract.md section 3): YAML -> validated -> config.* tables dbt reads.
 
 A present but invalid file fails its asset with a message naming the key path, which stops the models
 downstream of it; an absent file yields empty tables (the feature is off).
@@ -7,10 +7,10 @@ downstream of it; an absent file yields empty tables (the feature is off).
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from ingestion.config_specs import all_specs
-from ingestion.config_tables import ConfigSpec, load_config_tables
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
+from salesperf.config.specs import all_specs
+from salesperf.config.tables import ConfigSpec, load_config_tables
 
 
 def _config_asset(spec: ConfigSpec) -> AssetsDefinition:

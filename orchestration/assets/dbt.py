@@ -1,8 +1,6 @@
 """The dbt models as Dagster assets; `dbt build` runs models and their tests (tests become asset checks)."""
 
-import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -11,6 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.dbt_project import salesperf_dbt_project
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
+from salesperf.settings import scoped_environ
 
 
 class SalesperfDbtTranslator(DagsterDbtTranslator):
@@ -37,18 +36,3 @@ def salesperf_dbt_models(
     # path, and the as_of_date() macro reads the as-of date, from it.
     with writer_lock(cfg.build_dir), scoped_environ(cfg.dbt_env()):
         yield from dbt.cli(["build"], context=context).stream()
-
-
-@contextmanager
-def scoped_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a block, then restore what was there."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old

@@ -70,11 +70,11 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
 def forecasting_tables(
     context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> Iterator[MaterializeResult]:
-    from forecasting.config import ForecastingConfig
     from forecasting.run import fit_all
     from forecasting.series import load_series
     from forecasting.tables import write_outputs
-    from ingestion.config_files import load_config
+    from salesperf.config.files import load_config
+    from salesperf.config.forecasting import ForecastingConfig
 
     cfg = settings.resolve()
     config = load_config(cfg.config_dir / "forecasting.yml", ForecastingConfig) or ForecastingConfig()

@@ -5,8 +5,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.forecasting import FORECASTING_KEYS
 from orchestration.locking import BUILD_DB_POOL, writer_lock
-from orchestration.publish import publish
 from orchestration.resources import SalesperfSettings
+from salesperf.serving.publish import publish
 
 MART_KEYS = sorted(
     (key for key in salesperf_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()

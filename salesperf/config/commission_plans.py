@@ -1,0 +1,204 @@
+"""`commission_plans.yml` (docs/contract.md section 3, "Commission semantics"): its shape, its validation, its tables.
+
+Only the settings as written land in `config.commission_*`; every rule that uses them (credit, tiers, caps,
+clawbacks, overrides) lives in the dbt models under `models/*/commissions/`. Errors name the key path,
+e.g. `commission_plans.yml: plans[2].tiers[1].rate: must be between 0 and 1`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from salesperf.config.tables import ConfigSpec
+
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _fraction(value: Decimal | None) -> Decimal | None:
+    if value is not None and not (0 <= value <= 1):
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
+class Tier(BaseModel):
+    model_config = _STRICT
+    from_: Decimal = Field(alias="from", ge=0)
+    to: Decimal | None = None
+    rate: Decimal
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, value: Decimal) -> Decimal:
+        return _fraction(value)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Tier:
+        if self.to is not None and self.to <= self.from_:
+            raise ValueError(f"`to` ({self.to}) must be greater than `from` ({self.from_})")
+        return self
+
+
+class Spif(BaseModel):
+    model_config = _STRICT
+    product_line: str = Field(min_length=1)
+    per_unit: Decimal = Field(ge=0)
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+    @model_validator(mode="after")
+    def _window(self) -> Spif:
+        if self.to < self.from_:
+            raise ValueError(f"`to` ({self.to}) is before `from` ({self.from_})")
+        return self
+
+
+class Plan(BaseModel):
+    model_config = _STRICT
+    id: str = Field(min_length=1)
+    period: Literal["month", "quarter", "year"]
+    measure: Literal["net_sales", "collected", "gross_margin"]
+    tier_basis: Literal["attainment", "amount"]
+    tier_method: Literal["marginal", "retroactive"]
+    tiers: list[Tier] = Field(min_length=1)
+    cap: Decimal | None = Field(default=None, ge=0)
+    clawback_days: int = Field(default=0, ge=0)
+    manager_override_rate: Decimal | None = None
+    spifs: list[Spif] = Field(default_factory=list)
+    ramp: list[Decimal] = Field(default_factory=list)
+
+    @field_validator("manager_override_rate")
+    @classmethod
+    def _override(cls, value: Decimal | None) -> Decimal | None:
+        return _fraction(value)
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramp(cls, factors: list[Decimal]) -> list[Decimal]:
+        for i, factor in enumerate(factors):
+            if not (0 <= factor <= 1):
+                raise ValueError(f"ramp[{i}] must be between 0 and 1, found {factor}")
+        return factors
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
+        # Tiers must tile [0, infinity): first from 0, each `to` is the next `from`, only the last open.
+        if tiers[0].from_ != 0:
+            raise ValueError(
+                f"the first tier must start at 0 (a threshold is a first tier with rate 0), "
+                f"found from: {tiers[0].from_}"
+            )
+        for i, (tier, following) in enumerate(zip(tiers, tiers[1:], strict=False)):
+            if tier.to is None:
+                raise ValueError(f"tier {i} has no `to` but is not the last tier")
+            if following.from_ != tier.to:
+                raise ValueError(
+                    f"tiers must be contiguous and ascending: tier {i} ends at {tier.to} "
+                    f"but tier {i + 1} starts at {following.from_}"
+                )
+        if tiers[-1].to is not None:
+            raise ValueError("the last tier must have no `to` (it is open-ended)")
+        return tiers
+
+
+class Assignment(BaseModel):
+    model_config = _STRICT
+    rep_id: str | None = None
+    role: Literal["rep", "manager", "director"] | None = None
+    plan: str = Field(min_length=1)
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> Assignment:
+        if (self.rep_id is None) == (self.role is None):
+            raise ValueError("give exactly one of rep_id and role")
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError(f"`to` ({self.to}) is before `from` ({self.from_})")
+        return self
+
+
+class CommissionPlans(BaseModel):
+    model_config = _STRICT
+    currency: Literal["CNY"] = "CNY"
+    plans: list[Plan] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> CommissionPlans:
+        ids = [p.id for p in self.plans]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"plans: duplicate plan id {duplicated[0]!r}")
+        problems = []
+        for i, a in enumerate(self.assignments):
+            if a.plan not in ids:
+                problems.append(f"assignments[{i}].plan: unknown plan {a.plan!r} (plans: {', '.join(ids)})")
+        # Two rows for the same rep (or the same role) must not cover the same day: which plan applies
+        # would otherwise be a guess.
+        for i, a in enumerate(self.assignments):
+            for j in range(i):
+                b = self.assignments[j]
+                if (a.rep_id, a.role) != (b.rep_id, b.role):
+                    continue
+                a_from, a_to = a.from_ or dt.date.min, a.to or dt.date.max
+                if a_from <= (b.to or dt.date.max) and (b.from_ or dt.date.min) <= a_to:
+                    who = f"rep {a.rep_id}" if a.rep_id else f"role {a.role}"
+                    problems.append(f"assignments[{i}]: overlaps assignments[{j}] for {who}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
+    return {
+        "commission_plans": [
+            (
+                p.id,
+                p.period,
+                p.measure,
+                p.tier_basis,
+                p.tier_method,
+                p.cap,
+                p.clawback_days,
+                p.manager_override_rate,
+                config.currency,
+            )
+            for p in config.plans
+        ],
+        "commission_tiers": [
+            (p.id, n, t.from_, t.to, t.rate) for p in config.plans for n, t in enumerate(p.tiers, start=1)
+        ],
+        "commission_spifs": [
+            (p.id, n, s.product_line, s.per_unit, s.from_, s.to)
+            for p in config.plans
+            for n, s in enumerate(p.spifs, start=1)
+        ],
+        "commission_ramp": [(p.id, n, f) for p in config.plans for n, f in enumerate(p.ramp, start=1)],
+        "commission_assignments": [
+            (n, a.rep_id, a.role, a.plan, a.from_, a.to) for n, a in enumerate(config.assignments)
+        ],
+    }
+
+
+COMMISSION_PLANS_SPEC = ConfigSpec(
+    file_name="commission_plans.yml",
+    model=CommissionPlans,
+    tables={
+        "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
+        "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
+        "manager_override_rate DECIMAL(9,6), currency VARCHAR",
+        "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
+        "rate DECIMAL(9,6)",
+        "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
+        "valid_from DATE, valid_to DATE",
+        "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",
+        "commission_assignments": "assignment_no INTEGER, rep_id VARCHAR, role VARCHAR, plan_id VARCHAR, "
+        "valid_from DATE, valid_to DATE",
+    },
+    rows=_rows,
+)
