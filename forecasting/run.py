@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecasting.anomalies import Anomaly, find_anomalies
+from forecasting.base import ModelFailure
 from forecasting.config import ForecastingConfig
-from forecasting.models import ModelFailure, SeriesResult, forecast_series
 from forecasting.parallel import parallel_map
+from forecasting.selection import SeriesResult, forecast_series
 from forecasting.series import Series
 
 
@@ -42,6 +43,7 @@ def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None
             origins=f.backtest_origins,
             backtest_horizon=f.backtest_horizon,
             guard_ratio=f.guard_ratio,
+            combine=f.combine,
         )
         error = ""
     except ModelFailure as exc:
@@ -112,6 +114,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
                     sc.model == result.selected_by_backtest,
                     sc.model == result.model,
                     sc.detail or None,
+                    sc.coverage,
+                    cfg.forecast.interval_level,
                 )
             )
     forecasts = pd.DataFrame(
@@ -150,6 +154,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
             "is_backtest_winner",
             "is_published",
             "detail",
+            "coverage",
+            "interval_level",
         ],
     )
     anomalies = pd.DataFrame(
@@ -179,6 +185,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
             "relative_mase": float,
             "is_backtest_winner": bool,
             "is_published": bool,
+            "coverage": float,
+            "interval_level": float,
         }
     )
     anomalies = anomalies.astype({"actual": float, "expected": float, "score": float})
