@@ -29,7 +29,9 @@ class FitOutput:
     models_chosen: dict[str, int]
 
 
-def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None, list[Anomaly], str]:
+def fit_one(
+    series: Series, cfg: ForecastingConfig, anomalies: bool = True
+) -> tuple[SeriesResult | None, list[Anomaly], str]:
     f = cfg.forecast
     try:
         result = forecast_series(
@@ -48,20 +50,28 @@ def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None
         error = ""
     except ModelFailure as exc:
         result, error = None, str(exc)
-    anomalies = find_anomalies(series.values, series.months, cfg.anomalies.threshold, cfg.anomalies.min_months)
-    return result, anomalies, error
+    found = (
+        find_anomalies(series.values, series.months, cfg.anomalies.threshold, cfg.anomalies.min_months)
+        if anomalies
+        else []
+    )
+    return result, found, error
 
 
-def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | None = None) -> FitOutput:
+def fit_all(
+    series: list[Series], cfg: ForecastingConfig, max_workers: int | None = None, anomalies: bool = True
+) -> FitOutput:
+    """Forecast (and, unless `anomalies` is False, scan for anomalies) every series in worker processes."""
     started = time.perf_counter()
-    outcomes = parallel_map(fit_one, series, max_workers=max_workers or cfg.forecast.max_workers, cfg=cfg)
+    workers = max_workers or cfg.forecast.max_workers
+    outcomes = parallel_map(fit_one, series, max_workers=workers, cfg=cfg, anomalies=anomalies)
     seconds = time.perf_counter() - started
     forecast_rows, backtest_rows, anomaly_rows = [], [], []
     failures: dict[str, int] = {}
     chosen: dict[str, int] = {}
     warnings_total = warned_series = fallbacks = 0
-    for s, (result, anomalies, _error) in zip(series, outcomes, strict=True):
-        for a in anomalies:
+    for s, (result, found, _error) in zip(series, outcomes, strict=True):
+        for a in found:
             anomaly_rows.append((s.level, s.key, a.month, a.actual, a.expected, a.score, a.direction))
         if result is None:
             continue

@@ -254,3 +254,14 @@ def test_error_measures():
 def test_parallel_map_matches_the_serial_result():
     series = [synthetic_series(30, seed=s)[0] for s in range(3)]
     assert parallel_map(np.sum, series, max_workers=2) == [np.sum(s) for s in series]
+
+
+def _blas_threads(_: object) -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+def test_in_process_fitting_limits_every_blas_library_to_one_thread():
+    # scipy bundles its own OpenBLAS (L-BFGS-B uses it); the limit must reach it too.
+    assert parallel_map(_blas_threads, [0], max_workers=1) == [1]
