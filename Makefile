@@ -12,7 +12,7 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests -type f 2>/dev/null) $(DBT_DIR)/dbt_project.yml
 
-.PHONY: install compat demo run test test-fast lint bench ui clean dbt-manifest
+.PHONY: install compat demo run test test-fast lint bench bench-forecast ui clean dbt-manifest
 
 install: $(STAMP)
 
@@ -59,7 +59,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: $(MANIFEST)
+# Forecasting: accuracy on real series vs seasonal naive and statsforecast's AutoETS (issue 14), then speed on
+# the 2,000-series synthetic set. AutoETS runs in .venv-bench: statsforecast needs pandas < 3.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): bench/requirements-autoets.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements-autoets.txt
+	touch $(BENCH_STAMP)
+
+bench-forecast: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m bench.forecast_eval
+	$(BIN)/python -m bench.forecast_bench
+
+bench: $(MANIFEST) bench-forecast
 	$(BIN)/python -m bench.run_bench
 
 clean:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecasting.anomalies import Anomaly, find_anomalies
-from forecasting.models import ModelFailure, SeriesResult, forecast_series
+from forecasting.base import ModelFailure
 from forecasting.parallel import parallel_map
+from forecasting.selection import SeriesResult, forecast_series
 from forecasting.series import Series
 from salesperf.config.forecasting import ForecastingConfig
 
@@ -28,7 +29,9 @@ class FitOutput:
     models_chosen: dict[str, int]
 
 
-def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None, list[Anomaly], str]:
+def fit_one(
+    series: Series, cfg: ForecastingConfig, anomalies: bool = True
+) -> tuple[SeriesResult | None, list[Anomaly], str]:
     f = cfg.forecast
     try:
         result = forecast_series(
@@ -42,24 +45,33 @@ def fit_one(series: Series, cfg: ForecastingConfig) -> tuple[SeriesResult | None
             origins=f.backtest_origins,
             backtest_horizon=f.backtest_horizon,
             guard_ratio=f.guard_ratio,
+            combine=f.combine,
         )
         error = ""
     except ModelFailure as exc:
         result, error = None, str(exc)
-    anomalies = find_anomalies(series.values, series.months, cfg.anomalies.threshold, cfg.anomalies.min_months)
-    return result, anomalies, error
+    found = (
+        find_anomalies(series.values, series.months, cfg.anomalies.threshold, cfg.anomalies.min_months)
+        if anomalies
+        else []
+    )
+    return result, found, error
 
 
-def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | None = None) -> FitOutput:
+def fit_all(
+    series: list[Series], cfg: ForecastingConfig, max_workers: int | None = None, anomalies: bool = True
+) -> FitOutput:
+    """Forecast (and, unless `anomalies` is False, scan for anomalies) every series in worker processes."""
     started = time.perf_counter()
-    outcomes = parallel_map(fit_one, series, max_workers=max_workers or cfg.forecast.max_workers, cfg=cfg)
+    workers = max_workers or cfg.forecast.max_workers
+    outcomes = parallel_map(fit_one, series, max_workers=workers, cfg=cfg, anomalies=anomalies)
     seconds = time.perf_counter() - started
     forecast_rows, backtest_rows, anomaly_rows = [], [], []
     failures: dict[str, int] = {}
     chosen: dict[str, int] = {}
     warnings_total = warned_series = fallbacks = 0
-    for s, (result, anomalies, _error) in zip(series, outcomes, strict=True):
-        for a in anomalies:
+    for s, (result, found, _error) in zip(series, outcomes, strict=True):
+        for a in found:
             anomaly_rows.append((s.level, s.key, a.month, a.actual, a.expected, a.score, a.direction))
         if result is None:
             continue
@@ -112,6 +124,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
                     sc.model == result.selected_by_backtest,
                     sc.model == result.model,
                     sc.detail or None,
+                    sc.coverage,
+                    cfg.forecast.interval_level,
                 )
             )
     forecasts = pd.DataFrame(
@@ -150,6 +164,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
             "is_backtest_winner",
             "is_published",
             "detail",
+            "coverage",
+            "interval_level",
         ],
     )
     anomalies = pd.DataFrame(
@@ -179,6 +195,8 @@ def fit_all(series: list[Series], cfg: ForecastingConfig, max_workers: int | Non
             "relative_mase": float,
             "is_backtest_winner": bool,
             "is_published": bool,
+            "coverage": float,
+            "interval_level": float,
         }
     )
     anomalies = anomalies.astype({"actual": float, "expected": float, "score": float})

@@ -26,11 +26,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "forecast": "Forecast net sales of the month (CNY), never negative.",
             "lower": "Lower bound of the prediction interval (CNY, interval_level coverage).",
             "upper": "Upper bound of the prediction interval (CNY).",
-            "model": "Model published: snaive (seasonal naive), ets (exponential smoothing) or sarimax "
-            "(SARIMA with a Spring Festival regressor).",
+            "model": "Model published: snaive (seasonal naive), recent_mean (intermittent series), ets / ets_mul / "
+            "ets_log (exponential smoothing: additive, multiplicative, on logs), sarimax / sarimax_log (SARIMA with "
+            "a Spring Festival regressor, on sales or logs), or combination (mean of the two best in the backtest).",
             "horizon": "Months ahead of the last complete month (1 = the as-of month).",
             "interval_level": "Nominal coverage of [lower, upper], e.g. 0.8.",
-            "model_detail": "Model specification, e.g. ETS(A,Ad,A) or the Spring Festival coefficient.",
+            "model_detail": "Model specification, e.g. ETS(M,Ad,M), the Spring Festival coefficient, or the two "
+            "models of a combination.",
             "backtest_mase": "Backtest MASE of the published model on this series (NULL: not backtested).",
             "history_months": "Months of history the model was fitted on.",
             "fallback_reason": "Why seasonal naive was published as the fall-back: the other models' failures or "
@@ -44,7 +46,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "level": LEVEL_DOC,
             "key": KEY_DOC,
-            "model": "Model backtested: snaive, ets or sarimax.",
+            "model": "Model backtested (see fct_sales_forecast.model); combination is the mean of the two best.",
             "status": "ok, failed (did not fit or was rejected by the guard) or ineligible (too little history).",
             "origins": "Number of forecast origins.",
             "points": "Number of forecast months compared with actuals.",
@@ -57,6 +59,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "is_backtest_winner": "True for the model with the lowest MASE on the series.",
             "is_published": "True for the model whose forecast is in fct_sales_forecast.",
             "detail": "Model specification, or the failure reason.",
+            "coverage": "Share of the backtest's actual months inside the model's prediction interval (interval_level "
+            "nominal; computed for the published model, NULL for the others).",
+            "interval_level": "Nominal coverage of the prediction intervals, e.g. 0.8.",
         },
     ),
     "fct_sales_anomalies": (

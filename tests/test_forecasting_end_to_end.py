@@ -40,8 +40,13 @@ def test_every_level_is_forecast_with_ordered_intervals(pub):
     )
     assert {m for (m,) in pub.execute("select distinct model from marts.fct_sales_forecast").fetchall()} <= {
         "snaive",
+        "recent_mean",
         "ets",
+        "ets_mul",
+        "ets_log",
         "sarimax",
+        "sarimax_log",
+        "combination",
     }
 
 
@@ -58,11 +63,22 @@ def test_backtest_is_populated_and_the_published_models_beat_seasonal_naive_over
         pub.execute("""select model, mase from marts.fct_forecast_backtest
                                   where level = 'company' and status = 'ok'""").fetchall()
     )
-    assert set(company) == {"snaive", "ets", "sarimax"}
+    assert set(company) >= {"snaive", "ets", "ets_mul", "sarimax", "sarimax_log"}
     published, baseline = pub.execute("""
         select median(b.mase), median(b.snaive_mase) from marts.fct_forecast_backtest b
         where b.is_published and b.status = 'ok' and b.model <> 'snaive'""").fetchone()
     assert published < baseline
+    # interval calibration of the published models on their backtest months, one row per series
+    coverage, rows, series = pub.execute("""
+        select sum(coverage * points) / sum(points), count(*), count(distinct level || '/' || key)
+        from marts.fct_forecast_backtest where is_published and coverage is not null""").fetchone()
+    assert rows == series and 0.6 <= coverage <= 0.95, coverage
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_forecast_backtest where coverage is not null and not is_published"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_anomalies_and_alerts_are_well_formed(pub):

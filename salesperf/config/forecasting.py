@@ -16,7 +16,7 @@ from salesperf.config.tables import ConfigSpec
 _STRICT = ConfigDict(extra="forbid")
 
 LEVELS = ("company", "region", "product_line", "region_product_line", "rep")
-MODELS = ("snaive", "ets", "sarimax")
+MODELS = ("snaive", "ets", "ets_mul", "sarimax", "sarimax_log")  # default; ets_log on request (docs/forecasting.md)
 
 
 class ForecastSettings(BaseModel):
@@ -24,7 +24,8 @@ class ForecastSettings(BaseModel):
     horizon_months: int = Field(12, ge=1, le=36)
     interval_level: float = Field(0.8, gt=0.5, lt=1.0)
     levels: list[Literal["company", "region", "product_line", "region_product_line", "rep"]] = list(LEVELS)
-    models: list[Literal["snaive", "ets", "sarimax"]] = list(MODELS)
+    models: list[Literal["snaive", "ets", "ets_mul", "ets_log", "sarimax", "sarimax_log"]] = list(MODELS)
+    combine: bool = True  # publish the mean of the best two models where the backtest favours it
     backtest_origins: int = Field(4, ge=1, le=12)
     backtest_horizon: int = Field(3, ge=1, le=12)
     guard_ratio: float = Field(3.0, gt=1.0)  # a forecast above guard_ratio x the recent maximum is absurd
