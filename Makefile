@@ -8,7 +8,7 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests -type f 2>/dev/null) $(DBT_DIR)/dbt_project.yml
 
-.PHONY: install demo run test lint bench ui clean dbt-manifest
+.PHONY: install demo run test lint bench ui clean dbt-manifest browser-deps
 
 install: $(STAMP)
 
@@ -28,6 +28,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 demo: $(MANIFEST)
 	$(BIN)/salesperf demo
+	$(BIN)/salesperf report
 
 run: $(MANIFEST)
 	$(BIN)/salesperf run
@@ -35,7 +36,20 @@ run: $(MANIFEST)
 ui: $(MANIFEST)
 	$(BIN)/salesperf ui
 
-test: $(MANIFEST)
+# The report's browser tests use Debian's Chromium and CJK fonts (never a browser download). CI runs as root
+# on a clean machine; elsewhere apt-get goes through sudo. Skipped when both are already installed.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "browser-deps: /usr/bin/chromium and fonts-noto-cjk present"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "browser-deps: installing $(BROWSER_PACKAGES) with apt-get"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
+test: $(MANIFEST) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
