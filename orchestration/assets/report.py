@@ -1,7 +1,5 @@
 """The manager report: one thin asset over salesperf.report, after publish (docs/report.md)."""
 
-from __future__ import annotations
-
 import datetime as dt
 import shutil
 
