@@ -170,7 +170,7 @@ def _cartesian(block: Block, locale: str) -> dict[str, Any]:
         series[0]["markLine"] = {
             "silent": True,
             "symbol": "none",
-            "label": {"formatter": f"@fmt:{chart.fmt}"},
+            "label": {"formatter": f"@fmt:{chart.fmt}", "position": "insideEndTop"},
             "lineStyle": {"type": "dashed", "color": "#444"},
             "data": [{"xAxis" if horizontal else "yAxis": chart.mark}],
         }
@@ -216,7 +216,7 @@ def _boxplot(block: Block, locale: str) -> dict[str, Any]:
         series["markLine"] = {
             "silent": True,
             "symbol": "none",
-            "label": {"formatter": f"@fmt:{chart.fmt}"},
+            "label": {"formatter": f"@fmt:{chart.fmt}", "position": "insideEndTop"},
             "lineStyle": {"type": "dashed", "color": "#444"},
             "data": [{"yAxis": chart.mark}],
         }
