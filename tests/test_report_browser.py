@@ -323,10 +323,10 @@ def test_language_switch_and_region_filter(browser, published):
 
 def test_no_network_request_and_no_console_error_under_every_filter(browser):
     meta = browser.report()["meta"]
-    for locale in ("zh", "en"):
-        for period in meta["periods"]:
-            for region in ["", *meta["regions"]]:
-                browser.set(period=period, region=region, locale=locale)
+    for period in meta["periods"]:
+        for region in ["", *meta["regions"]]:
+            browser.set(period=period, region=region, locale="zh")
+        browser.set(period=period, region=meta["regions"][0], locale="en")
     browser.set(period=meta["default_period"], region="", locale="zh")
     assert browser.requests == [browser.url], "the page fetched something"
     assert browser.problems == []
@@ -339,7 +339,7 @@ def test_screenshot_of_each_section(browser):
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = false; })")
     page.evaluate("Object.values(window.salesperfReport.charts).forEach(c => c.resize())")
     written = []
-    for section in page.query_selector_all("section.report-section"):
+    for section in page.query_selector_all("section.report-section[id^=sec-]"):
         name = section.get_attribute("id").removeprefix("sec-")
         path = IMAGES / f"report-{name}.png"
         section.screenshot(path=str(path))
