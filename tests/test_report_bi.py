@@ -3,6 +3,7 @@ tool's: installed once with `pip --target` under .venv/compat (as conftest's Duc
 process, on the shared generated company (conftest `company`).
 
 - DuckDB CLI 1.5.6 (the `duckdb-cli` wheel): reads the file read-only, comments included.
+- A mart copied out to Parquet (the Power BI / Excel recipe) keeps its rows and its decimal amounts.
 - Superset <= 6.1 pins SQLAlchemy 1.4.54: with duckdb-engine 0.17 every mart reflects (tables, columns with
   comments, keys) on the DuckDB 2.0.1 that `pip install duckdb-engine` brings today.
 - SQLAlchemy 2.0 (Superset's main branch since 2026-08): tables and columns reflect, keys raise the REGCLASS
@@ -148,3 +149,19 @@ def test_duckdb_cli_reads_the_published_file(warehouse):
     write = [str(cli), "-readonly", str(warehouse), "-c", "create table marts.x as select 1"]
     write = subprocess.run(write, capture_output=True, text=True)
     assert write.returncode != 0 and "read-only" in (write.stderr + write.stdout).lower()
+
+
+def test_mart_to_parquet_recipe(warehouse, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "fct_attainment.parquet"
+    con = duckdb.connect(str(warehouse), read_only=True)  # docs/bi.md: copy a mart out of the read-only file
+    try:
+        con.execute(f"copy (select * from marts.fct_attainment) to '{out}' (format parquet)")
+        expected = con.execute("select count(*), sum(actual_amount) from marts.fct_attainment").fetchone()
+    finally:
+        con.close()
+    table = pq.read_table(out)
+    assert table.num_rows == expected[0]
+    assert str(table.schema.field("actual_amount").type).startswith("decimal")  # money keeps its cents
+    assert sum(v.as_py() for v in table.column("actual_amount")) == expected[1]

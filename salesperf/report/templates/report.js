@@ -176,7 +176,12 @@
     var regionSelect = document.getElementById("filter-region");
     regionSelect.options[0].textContent = t("all_regions");
     R.blocks.forEach(function (block) {
-      var box = document.getElementById("blk-" + block.id), data = rowsOf(block);
+      var f = block.filters, box = document.getElementById("blk-" + block.id);
+      /* a block is drawn again only when a filter it uses (or the language) changed */
+      var key = [f.period || f.year ? state.period : "", f.region ? state.region : "", state.locale].join("|");
+      if (box.getAttribute("data-drawn") === key) return;
+      box.setAttribute("data-drawn", key);
+      var data = rowsOf(block);
       if (block.cards) drawCards(block, box.querySelector(".cards"), data);
       else if (block.chart) drawChart(block, box.querySelector(".chart"), data);
       drawTable(block, box.querySelector("table"), data);
