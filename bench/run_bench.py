@@ -150,8 +150,8 @@ def main() -> None:
             env,
         ),
         measure("publish", [*py, "publish", *stage_args]),
-        # The manager report (issue 19) from the published file. The bench has no forecasting stage, so the
-        # parts that need fct_sales_forecast / fct_risk_alerts are left out here (the output says how many).
+        # The manager report (issue 19) from the published file. The bench has no forecasting stage: the
+        # forecast columns are empty and the risk-alert parts are left out (the output says how many).
         measure("report", [*py, "report", *stage_args]),
     ]
     layers = dbt_layer_seconds(dbt_target)

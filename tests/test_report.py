@@ -78,6 +78,17 @@ def small_warehouse(tmp_path) -> Path:
         "?::double / nullif(?, 0) * 1.5, ? - ?)",
         [(*r, r[6], r[7], r[6], r[7], r[7], r[6]) for r in ATTAINMENT],
     )
+    con.execute("""
+        alter table marts.fct_attainment add column period_end date;
+        update marts.fct_attainment set period_end = period_start
+            + case period_type when 'quarter' then interval 3 month else interval 1 year end - interval 1 day;
+        alter table marts.fct_attainment add column stretch_target_amount decimal(18, 2);
+        update marts.fct_attainment set stretch_target_amount = target_amount * 1.1;
+        alter table marts.fct_attainment add column run_rate_amount decimal(18, 2);
+        update marts.fct_attainment set run_rate_amount = actual_amount * 1.5;
+        alter table marts.fct_attainment add column workdays_in_period integer default 60;
+        alter table marts.fct_attainment add column workdays_elapsed integer default 30;
+    """)
     con.execute("create table marts.fct_funnel (something_else integer)")
     con.close()
     return path
@@ -85,9 +96,12 @@ def small_warehouse(tmp_path) -> Path:
 
 def test_parts_without_their_marts_are_left_out_with_a_note(small_warehouse, tmp_path):
     result = build_report(small_warehouse, tmp_path / "r.html")
-    assert set(result.blocks) == {"region_att", "team_att", "rep_att", "mix", "pl_att"}
+    # the company figures and trend need only fct_attainment (forecast columns stay empty without a forecast)
+    company = {"kpi_period", "kpi_year", "trend"}
+    assert set(result.blocks) == company | {"region_att", "team_att", "rep_att", "mix", "pl_att"}
     omitted = "\n".join(result.omitted)
-    for mart in ("fct_sales_forecast", "fct_leaderboard", "fct_sales_comparison", "fct_commission_statements"):
+    assert "fct_sales_forecast" not in omitted
+    for mart in ("fct_risk_alerts", "fct_leaderboard", "fct_sales_comparison", "fct_commission_statements"):
         assert any(f"marts.{mart}" in line and "not published yet" in line for line in result.omitted), mart
     # fct_funnel exists with other columns: skipped with the database's reason, the report still written
     assert re.search(r"marts.fct_funnel: other columns than expected: .*stage", omitted)
@@ -111,6 +125,10 @@ def test_attainment_rows_hand_worked(small_warehouse, tmp_path):
     assert (east["actual"], east["target"], east["attainment"], east["gap"]) == (800.0, 1000.0, 0.8, 200.0)
     assert rows[("team", "T1", "2025-Q2")]["region"] == "华东"  # 2 of its 3 reps are in 华东
     assert rows[("rep", "R1", "2025-Q2")]["label"] == "王伟 R1" and rows[("rep", "R1", "2025-Q2")]["region"] == "华东"
+    kpis = report["datasets"]["company_kpis"]
+    east_q2 = [dict(zip(kpis["columns"], r, strict=True)) for r in kpis["rows"] if r[0] == "华东" and r[2] == "2025-Q2"]
+    assert len(east_q2) == 1 and (east_q2[0]["actual"], east_q2[0]["attainment"]) == (800.0, 0.8)
+    assert east_q2[0]["forecast_end"] is None  # no forecast published: no period-end forecast
     mix = report["datasets"]["product_lines"]
     shares = {r[0]: r[mix["columns"].index("share")] for r in mix["rows"]}
     assert shares == {"仪表": 0.75, "传感器": 0.25}  # 750 / (750 + 250)

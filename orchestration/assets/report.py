@@ -34,7 +34,7 @@ def manager_report(
     cfg = settings.resolve()
     folder = cfg.build_dir / "reports"
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    out = folder / f"{REPORT_PREFIX}{cfg.as_of.isoformat()}-{stamp}-{context.run_id[:8]}.html"
+    out = folder / f"{REPORT_PREFIX}{cfg.as_of.isoformat()}-{stamp}-{context.run.run_id[:8]}.html"
     result = build_report(cfg.warehouse, out, period=config.period, locale=config.locale)
     latest = folder / "latest.html"
     shutil.copyfile(out, folder / ".latest.html.tmp")  # a copy, not a link: it is what people mail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from salesperf.report.charts import Block, Chart, Field, Filters
 from salesperf.report.sections import Part, Section, in_window
+from salesperf.report.source import Context
 
 # Period figures of the company and every region. The period-end forecast of an open or future period is
 # the actual of its months before the as-of month plus the forecast of the others (the as-of month
@@ -31,7 +32,7 @@ ends as (
     from months m
     left join marts.fct_attainment a
       on a.level = m.level and a.key = m.key and a.period_type = 'month' and a.period_start = m.month
-    left join marts.fct_sales_forecast f on f.level = m.level and f.key = m.key and f.month = m.month
+    left join {{forecast}} f on f.level = m.level and f.key = m.key and f.month = m.month
     group by all
 )
 select p.key as scope, p.period_type, p.period_label, year(p.period_start) as year,
@@ -65,12 +66,27 @@ from scopes s
 cross join months m
 left join marts.fct_attainment a
   on a.level = s.level and a.key = s.key and a.period_type = 'month' and a.period_start = m.month
-left join marts.fct_sales_forecast f on f.level = s.level and f.key = s.key and f.month = m.month
+left join {forecast} f on f.level = s.level and f.key = s.key and f.month = m.month
 left join marts.fct_attainment ly
   on ly.level = s.level and ly.key = s.key and ly.period_type = 'month'
  and ly.period_start = (m.month - interval 1 year)::date
 order by scope, m.month
 """
+
+# Without a published forecast (forecasting switched off, or `make bench`, which has no forecasting stage) the
+# figures and the trend are still drawn, with empty forecast columns.
+NO_FORECAST = (
+    "(select null::varchar as level, null::varchar as key, null::date as month, null::double as forecast, "
+    "null::double as lower, null::double as upper where false)"
+)
+
+
+def with_forecast(sql: str):
+    def render(ctx: Context) -> str:
+        return sql.format(forecast="marts.fct_sales_forecast" if ctx.has("fct_sales_forecast") else NO_FORECAST)
+
+    return render
+
 
 KPI_FIELDS = (
     Field("period_label", "period"),
@@ -94,8 +110,8 @@ SECTION = Section(
     (
         Part(
             "company_kpis",
-            ("fct_attainment", "fct_sales_forecast"),
-            KPIS_SQL,
+            ("fct_attainment",),
+            with_forecast(KPIS_SQL),
             (
                 Block(
                     "kpi_period",
@@ -119,8 +135,8 @@ SECTION = Section(
         ),
         Part(
             "company_trend",
-            ("fct_attainment", "fct_sales_forecast"),
-            TREND_SQL,
+            ("fct_attainment",),
+            with_forecast(TREND_SQL),
             (
                 Block(
                     "trend",
