@@ -12,7 +12,7 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests -type f 2>/dev/null) $(DBT_DIR)/dbt_project.yml
 
-.PHONY: install compat demo run test test-fast lint bench bench-forecast ui clean dbt-manifest
+.PHONY: install compat browser-deps demo run test test-fast lint bench bench-forecast ui clean dbt-manifest
 
 install: $(STAMP)
 
@@ -25,9 +25,18 @@ $(STAMP): pyproject.toml
 
 compat: $(COMPAT_STAMP)
 
-$(COMPAT_STAMP):
+# The BI clients of docs/bi.md, each in a folder of its own (pip --target, no dependencies: DuckDB comes from the
+# interpreter that runs them), so the suite never installs anything at run time (tests/test_report_bi.py).
+BI_CLIENTS := sqlalchemy-1.4.54:sqlalchemy==1.4.54,duckdb-engine==0.17.0 \
+	sqlalchemy-2.0.58:sqlalchemy==2.0.58,duckdb-engine==0.17.0 duckdb-cli-1.5.6:duckdb-cli==1.5.6
+
+$(COMPAT_STAMP): $(STAMP)
 	test -x $(COMPAT)/bin/python || $(PYTHON) -m venv $(COMPAT)
 	$(COMPAT)/bin/pip install --quiet --disable-pip-version-check duckdb==$(COMPAT_DUCKDB)
+	for client in $(BI_CLIENTS); do \
+		$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --target $(COMPAT)/clients/$${client%%:*} \
+			$$(echo $${client#*:} | tr , ' ') || exit 1; \
+	done
 	touch $(COMPAT_STAMP)
 
 # dbt's manifest is prepared here (and in the test fixture, and by the CLI before it loads definitions), never
@@ -39,6 +48,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 demo: $(MANIFEST)
 	$(BIN)/salesperf demo
+	$(BIN)/salesperf report
 
 run: $(MANIFEST)
 	$(BIN)/salesperf run
@@ -46,8 +56,21 @@ run: $(MANIFEST)
 ui: $(MANIFEST)
 	$(BIN)/salesperf ui
 
+# The report's browser tests use Debian's Chromium and CJK fonts (never a browser download). CI runs as root
+# on a clean machine; elsewhere apt-get goes through sudo. Skipped when both are already installed.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "browser-deps: /usr/bin/chromium and fonts-noto-cjk present"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "browser-deps: installing $(BROWSER_PACKAGES) with apt-get"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
 # The whole suite (what .ci/run calls).
-test: lint $(MANIFEST) $(COMPAT_STAMP)
+test: lint $(MANIFEST) $(COMPAT_STAMP) browser-deps
 	SALESPERF_COMPAT_PYTHON=$(CURDIR)/$(COMPAT)/bin/python $(BIN)/pytest -q
 
 # Unit tests and dbt unit tests; the whole-pipeline tests (marked slow) left out.

@@ -119,6 +119,21 @@ def cmd_ui(args: argparse.Namespace) -> None:
     raise SystemExit(subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy()))
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    """The manager report from the published file (what the manager_report asset writes after each run)."""
+    from salesperf.report import build_report
+
+    settings = load_settings()
+    out = Path(args.out) if args.out else settings.build_dir / "reports" / "latest.html"
+    result = build_report(settings.warehouse, out, period=args.period, locale=args.locale)
+    for line in result.omitted:
+        console.print(f"[dim]omitted {line}[/dim]", highlight=False)
+    console.print(
+        f"report: [bold]{result.path}[/bold] ({result.bytes / 1e6:.1f} MB, built in {result.seconds:.1f} s, "
+        f"{len(result.blocks)} charts and tables, opens on {result.period})"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesperf", description="Open sales performance warehouse.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -139,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--host", default="127.0.0.1")
     ui.set_defaults(func=cmd_ui)
+    report = sub.add_parser("report", help="write the manager report (static HTML) from the published warehouse")
+    report.add_argument("--out", default=None, help="HTML file to write (default: <build dir>/reports/latest.html)")
+    report.add_argument(
+        "--period", default=None, help="period the page opens on: 2026 or 2026-Q3 (default: as-of quarter)"
+    )
+    report.add_argument(
+        "--locale", default=None, choices=["zh", "en"], help="language (default SALESPERF_LOCALE, else zh)"
+    )
+    report.set_defaults(func=cmd_report)
     commissions.register(sub)  # close-period, export commissions, simulate
     check_command.register(sub)  # check
     return parser

@@ -1,0 +1,91 @@
+"""Sales process (funnel, pipeline coverage, visits once their marts land) and risk alerts (销售风险预警);
+collections and receivables once issue 13's marts land."""
+
+from __future__ import annotations
+
+from salesperf.report.charts import Block, Chart, Field, Filters
+from salesperf.report.sections import Part, Section
+from salesperf.report.sections.pending import COLLECTIONS as COLLECTIONS_PART
+from salesperf.report.sections.pending import FUNNEL, PIPELINE, RECEIVABLES, VISITS
+
+SEVERITIES = ("high", "medium")
+
+# Counts per region, and over all alerts as region '' (alerts of teams and product lines have no region).
+ALERT_COUNTS_SQL = """
+select alert_type, severity, case when grouping(region) = 1 then '' else region end as region, count(*) as alerts
+from marts.fct_risk_alerts
+group by grouping sets ((alert_type, severity), (alert_type, severity, region))
+having grouping(region) = 1 or region is not null
+order by alert_type, severity, region
+"""
+
+ALERTS_SQL = """
+select alert_type, severity, entity_type, entity_id, entity_name, coalesce(region, '') as region,
+       case period_type when 'quarter' then strftime(period_start, '%Y') || '-Q' || quarter(period_start)
+                        when 'year' then strftime(period_start, '%Y')
+                        when 'month' then strftime(period_start, '%Y-%m') end as period_label,
+       metric_value, threshold_value, details, detected_on
+from marts.fct_risk_alerts
+order by case severity when 'high' then 0 else 1 end, alert_type, region, entity_id
+"""
+
+SECTION = Section(
+    "process",
+    "sec_process",
+    (
+        FUNNEL,
+        PIPELINE,
+        VISITS,
+        Part(
+            "alert_counts",
+            ("fct_risk_alerts",),
+            ALERT_COUNTS_SQL,
+            (
+                Block(
+                    "alerts",
+                    "blk_alerts",
+                    "alert_counts",
+                    (
+                        Field("alert_type", "alert_type", "enum"),
+                        Field("severity", "severity", "enum"),
+                        Field("alerts", "alerts", "int"),
+                    ),
+                    chart=Chart(
+                        "bar",
+                        "alert_type",
+                        ("alerts",),
+                        fmt="int",
+                        stack=True,
+                        split_by="severity",
+                        split_values=SEVERITIES,
+                        category_fmt="enum",
+                    ),
+                    filters=Filters(region="region", region_scope=True),
+                ),
+            ),
+        ),
+        Part(
+            "alerts",
+            ("fct_risk_alerts",),
+            ALERTS_SQL,
+            (
+                Block(
+                    "alert_list",
+                    "blk_alert_list",
+                    "alerts",
+                    (
+                        Field("severity", "severity", "enum"),
+                        Field("alert_type", "alert_type", "enum"),
+                        Field("entity_name", "entity"),
+                        Field("region", "region"),
+                        Field("period_label", "period"),
+                        Field("details", "details"),
+                    ),
+                    filters=Filters(region="region"),
+                ),
+            ),
+        ),
+    ),
+)
+
+COLLECTIONS = Section("collections", "sec_collections", (COLLECTIONS_PART, RECEIVABLES))
