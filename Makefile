@@ -12,7 +12,7 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests -type f 2>/dev/null) $(DBT_DIR)/dbt_project.yml
 
-.PHONY: install compat browser-deps demo run test test-fast lint bench bench-forecast ui clean dbt-manifest
+.PHONY: install compat browser-deps screenshots demo run test test-fast lint bench bench-forecast ui clean dbt-manifest
 
 install: $(STAMP)
 
@@ -76,6 +76,10 @@ test: lint $(MANIFEST) $(COMPAT_STAMP) browser-deps
 # Unit tests and dbt unit tests; the whole-pipeline tests (marked slow) left out.
 test-fast: lint $(MANIFEST) $(COMPAT_STAMP)
 	SALESPERF_COMPAT_PYTHON=$(CURDIR)/$(COMPAT)/bin/python $(BIN)/pytest -q -m "not slow"
+
+# The README's report screenshots (docs/images/report-*.png), from the browser tests' generated company.
+screenshots: $(MANIFEST) browser-deps
+	SALESPERF_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/pytest -q tests/test_report_browser.py -k screenshot
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
