@@ -56,7 +56,7 @@ def test_build_is_clean_and_commission_unit_tests_ran(built):
     for name in (
         "test_commission_tiers_marginal_bands_and_bound_belongs_to_higher_tier",
         "test_commission_tiers_retroactive_whole_measure_at_highest_tier",
-        "test_commission_cap_applies_to_tier_plus_spif_after_rounding",
+        "test_commission_cap_applies_to_the_exact_tier_plus_spif",
         "test_commission_clawback_at_the_rate_the_line_earned",
     ):
         assert re.search(rf"PASS \S+::{name}", built["output"]), name

@@ -12,12 +12,6 @@
     (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
 {%- endmacro %}
 
-{# Round half away from zero ("half-up" for money) to the cent: DuckDB's ROUND on DECIMAL does exactly
-   that, so amounts are cast to DECIMAL first (never rounded as DOUBLE). #}
-{% macro cents(amount) -%}
-    cast(round(cast({{ amount }} as decimal(38, 10)), 2) as decimal(18, 2))
-{%- endmacro %}
-
 {#
   The ledger of closed commission periods: written only by `salesperf close-period`
   (orchestration/commissions/close.py), read through models/staging/ledger. dbt never replaces
@@ -37,5 +31,5 @@
         restates_period_start DATE, amount DECIMAL(18, 2), explanation VARCHAR, closed_at TIMESTAMP);
     create table if not exists ledger.closed_measure_lines (
         rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, order_id VARCHAR,
-        line_no INTEGER, measure_amount DECIMAL(18, 4), closed_at TIMESTAMP);
+        line_no INTEGER, measure_amount DECIMAL(18, 6), closed_at TIMESTAMP);
 {% endmacro %}

@@ -1,5 +1,7 @@
 -- Order lines with money computed and the rep's org and the product line attached: the one place
 -- where gross/net amounts and "does this line count" (is_creditable) are defined.
+-- Amounts keep the file's precision (docs/commissions.md "Rounding"): DECIMAL(18,6), never rounded to the
+-- cent here; a product of a fractional quantity and a 6-decimal price is carried to the 6th decimal.
 
 with
 
@@ -42,10 +44,11 @@ enriched as (
         products.product_line,
         orders.quantity,
         orders.unit_price,
-        cast(orders.quantity * orders.unit_price as decimal(18, 4)) as gross_amount,
+        cast({{ money_times('orders.quantity', 'orders.unit_price') }} as decimal(18, 6)) as gross_amount,
         orders.discount_amount,
-        cast(orders.quantity * orders.unit_price - orders.discount_amount as decimal(18, 4)) as net_amount,
-        cast(orders.quantity * products.unit_cost as decimal(18, 4)) as cost_amount,
+        cast({{ money_times('orders.quantity', 'orders.unit_price') }} - orders.discount_amount as decimal(18, 6))
+            as net_amount,
+        cast({{ money_times('orders.quantity', 'products.unit_cost') }} as decimal(18, 6)) as cost_amount,
         orders.currency,
         orders.status,
         orders.cancelled_date,

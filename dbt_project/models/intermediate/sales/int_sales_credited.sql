@@ -38,10 +38,10 @@ final as (
         lines.product_id,
         lines.product_line,
         lines.quantity,
-        cast(lines.quantity * coalesce(splits.split_pct, 1) as decimal(18, 4)) as credited_quantity,
+        cast({{ money_times('lines.quantity', 'coalesce(splits.split_pct, 1)') }} as decimal(18, 4)) as credited_quantity,
         lines.net_amount,
-        cast(lines.net_amount * coalesce(splits.split_pct, 1) as decimal(18, 4)) as credited_amount,
-        cast((lines.net_amount - lines.cost_amount) * coalesce(splits.split_pct, 1) as decimal(18, 4))
+        cast({{ money_times('lines.net_amount', 'coalesce(splits.split_pct, 1)') }} as decimal(18, 6)) as credited_amount,
+        cast({{ money_times('lines.net_amount - lines.cost_amount', 'coalesce(splits.split_pct, 1)') }} as decimal(18, 6))
             as credited_gross_margin_amount
 
     from lines
