@@ -8,6 +8,16 @@
      || format('{:,.2f}', abs(cast({{ amount }} as decimal(38, 2)))::double))
 {%- endmacro %}
 
+{# Like yuan, but an amount with digits below the cent shows them (¥99.9951, not ¥100.00), so that an
+   explanation of a tier reached or missed by a fraction of a cent reads right. #}
+{% macro yuan_exact(amount) -%}
+    (case when cast({{ amount }} as decimal(38, 10)) = round(cast({{ amount }} as decimal(38, 10)), 2)
+          then {{ yuan(amount) }}
+          else (case when {{ amount }} < 0 then '-' else '' end || '¥'
+                || rtrim(format('{:,.6f}', abs(cast({{ amount }} as decimal(38, 6)))::double), '0'))
+     end)
+{%- endmacro %}
+
 {% macro pct_text(fraction) -%}
     (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
 {%- endmacro %}

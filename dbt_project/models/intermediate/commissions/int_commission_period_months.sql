@@ -184,7 +184,7 @@ final as (
                     || case when employment_end is not null and month_start > employment_end
                             then 'left ' || strftime(employment_end, '%Y-%m-%d')
                             else 'starts ' || strftime(employment_start, '%Y-%m-%d') end || ')'
-                when 'ramp' then {{ pct_text('ramp_factor') }} || ' (ramp month ' || employment_month_no
+                when 'ramp' then format('{:g}', cast(ramp_factor as double)) || ' (ramp month ' || employment_month_no
                     || case when covered_days < employed_days
                             then ', ' || covered_days || ' of ' || employed_days || ' days employed on this plan'
                             else '' end || ')'

@@ -91,7 +91,7 @@ final as (
                end
             || ' at ' || {{ pct_text('rate') }}
             || ' on '
-            || {{ yuan("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
+            || {{ yuan_exact("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
             || case when tier_method = 'retroactive' then ' (whole measure: highest tier reached)' else '' end
             as explanation
 
