@@ -262,7 +262,9 @@ def test_warehouse_total_equals_the_source_total_to_the_cent(db):
     ).fetchall()
     assert source_total == Decimal("80450596.98")
     # fct_sales keeps each line at the file's precision; its total rounds to the source's.
-    [(lines_total,)] = db.execute("select cast(round(sum(net_amount), 2) as decimal(18, 2)) from marts.fct_sales").fetchall()
+    [(lines_total,)] = db.execute(
+        "select cast(round(sum(net_amount), 2) as decimal(18, 2)) from marts.fct_sales"
+    ).fetchall()
     assert lines_total == source_total
     # The company's published actuals per year (rounded once per row) add up to it too.
     years = db.execute(

@@ -139,7 +139,9 @@ def db(tmp_path_factory):
     path = work / "build.duckdb"
     write_raw_company(path, work / "config", FILES, (dt.date(2024, 1, 1), dt.date(2025, 12, 31)))
     # U's blank hire date is still refused by a staging test until hire_date becomes optional (issue 13)
-    run_dbt(path, work, "build", "+path:models/marts/commissions", as_of=AS_OF, exclude="not_null_stg_raw__reps_hire_date")
+    run_dbt(
+        path, work, "build", "+path:models/marts/commissions", as_of=AS_OF, exclude="not_null_stg_raw__reps_hire_date"
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
@@ -269,7 +271,9 @@ def test_a_sub_cent_discount_stays_below_the_tier_bound(db):
     [(explanation,)] = db.execute(
         "select explanation from marts.fct_commission_lines where rep_id = 'S' and line_type = 'tier'"
     ).fetchall()
-    assert explanation == "2025-03 retroactive tier ¥0.00–¥100.00 at 1% on ¥99.9951 (whole measure: highest tier reached)"
+    assert (
+        explanation == "2025-03 retroactive tier ¥0.00–¥100.00 at 1% on ¥99.9951 (whole measure: highest tier reached)"
+    )
 
 
 def test_every_statement_is_the_sum_of_its_lines_and_its_months(db):
