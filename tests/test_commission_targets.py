@@ -16,6 +16,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from tests.helpers.commission_company import statement
 from tests.helpers.dbt import run_dbt
 from tests.helpers.raw import write_raw_company
 
@@ -145,16 +146,6 @@ def db(tmp_path_factory):
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
-
-
-def statement(db, rep, plan, period_start) -> dict:
-    cursor = db.execute(
-        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
-        [rep, plan, period_start],
-    )
-    rows = cursor.fetchall()
-    assert len(rows) == 1, (rep, plan, period_start, rows)
-    return dict(zip([d[0] for d in cursor.description], rows[0], strict=True))
 
 
 def months(db, rep, plan, period_start) -> list[tuple]:

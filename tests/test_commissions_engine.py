@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers.commission_company import statement
+
 D = Decimal
 
 
@@ -29,17 +31,6 @@ def db(built):
     con = duckdb.connect(str(built["db"]), read_only=True)
     yield con
     con.close()
-
-
-def statement(db, rep, plan, period_start) -> dict:
-    cursor = db.execute(
-        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
-        [rep, plan, period_start],
-    )
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    assert len(rows) == 1, (rep, plan, period_start, rows)
-    return dict(zip(names, rows[0], strict=True))
 
 
 def lines(db, rep, period_start, line_type) -> list[tuple]:

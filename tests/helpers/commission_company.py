@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+
 from tests.helpers import dbt
 from tests.helpers.raw import write_raw_company
 
@@ -185,3 +187,15 @@ def run_dbt(db_path: Path, work: Path, command: str = "build", select: str | Non
 
 
 COMMISSION_SELECTION = "+path:models/marts/commissions +dim_rep"
+
+
+def statement(db: duckdb.DuckDBPyConnection, rep: str, plan: str, period_start: str) -> dict:
+    """The one marts.fct_commission_statements row of rep x plan x period, as a dict."""
+    cursor = db.execute(
+        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
+        [rep, plan, period_start],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    assert len(rows) == 1, (rep, plan, period_start, rows)
+    return dict(zip(names, rows[0], strict=True))

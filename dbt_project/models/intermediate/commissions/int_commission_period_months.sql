@@ -17,8 +17,6 @@
 -- of them assigned to this plan. The start of employment is hire_date, or the first day the rep is assigned
 -- a plan when hire_date is blank (issue 13: an optional hire date).
 
-{% set month_offsets = range(12) %}
-
 with
 
 days as (
@@ -55,9 +53,7 @@ periods as (
 
 offsets as (
 
-    {% for n in month_offsets %}
-    select {{ n }} as month_offset{% if not loop.last %} union all{% endif %}
-    {% endfor %}
+    {{ month_offsets() }}
 
 ),
 

@@ -17,8 +17,6 @@
 -- employment, docs/targets_and_scorecards.md "Employment"), so the factor does not prorate them again.
 -- Months without any target have no row: they contribute nothing.
 
-{% set month_offsets = range(12) %}
-
 with
 
 manual as (
@@ -37,9 +35,7 @@ seasonality as (
 
 offsets as (
 
-    {% for n in month_offsets %}
-    select {{ n }} as month_offset{% if not loop.last %} union all{% endif %}
-    {% endfor %}
+    {{ month_offsets() }}
 
 ),
 
