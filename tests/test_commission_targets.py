@@ -109,6 +109,7 @@ FILES = {
         _rep("M", role="manager"),
         *[_rep(r, manager_id="M") for r in ("R1", "R2", "R3")],  # reports with sub-cent overrides
         _rep("S"),  # a discount with 4 decimals just below a tier bound
+        _rep("BIG"),  # amounts near DECIMAL(18,6)'s limit (10^12): no product may overflow
     ],
     "customers/customers.csv": [dict(customer_id="K1", customer_name="Acme", region="East")],
     "products/products.csv": [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost="1")],
@@ -121,13 +122,17 @@ FILES = {
         _order("OU", "2025-03-20", "U", 1, "22500"),
         *[_order(f"O{r}", "2025-03-10", r, 3, "33.5") for r in ("R1", "R2", "R3")],
         _order("OS", "2025-03-15", "S", 1, "100", discount_amount="0.0049"),
+        _order("OBIG", "2025-01-15", "BIG", 3, "30000000000"),
     ],
+    "credit_splits/splits.csv": [dict(order_id="OBIG", rep_id="BIG", split_pct="1")],
+    "returns/returns.csv": [dict(return_id="RBIG", order_id="OBIG", return_date="2025-02-01", amount="10000000000")],
     "targets/targets.csv": [
         *_targets("N", **{"2025_02": "40000", "2025_03": "40000", "2025_Q2": "90000"}),
         *_targets("Q", **{"2025_Q1": "120000"}),
         *_targets("P", **{"2025_01": "30000", "2025_02": "28000", "2025_03": "31000"}),
         *_targets("T", **{"2025_01": "31000", "2025_02": "30000", "2025_03": "31000"}),
         *_targets("U", **{"2025_Q1": "90000"}),
+        *_targets("BIG", **{"2025_01": "50000000000", "2025_02": "50000000000", "2025_03": "50000000000"}),
     ],
 }
 
@@ -284,4 +289,18 @@ def test_every_statement_is_the_sum_of_its_lines_and_its_months(db):
               from marts.fct_commission_target_months group by all) m using (rep_id, plan_id, period_start)
         where s.target_amount is distinct from cast(round(m.exact, 2) as decimal(18, 2))""").fetchone()[0]
         == 0
+    )
+
+
+def test_amounts_near_the_decimal_limit_do_not_overflow(db):
+    # BIG: 3 x 30,000,000,000 = 90 billion, credited through a 100% split, less an order-level return of
+    # 10 billion in the same quarter = 80,000,000,000 against 3 x 50,000,000,000 = 150 billion (53.3%): the
+    # retroactive 3% tier on 80 billion = 2,400,000,000, capped at 1,500. (DuckDB 2.0 multiplies two
+    # DECIMAL(18,6) into a DECIMAL(18,12), which overflowed at 10^6 before money_times.)
+    s = statement(db, "BIG", "q_retro", "2025-01-01")
+    assert (s["target_amount"], s["measure_amount"], s["tier_commission"], s["payable"]) == (
+        D("150000000000.00"),
+        D("80000000000.00"),
+        D("2400000000.00"),
+        D("1500.00"),
     )

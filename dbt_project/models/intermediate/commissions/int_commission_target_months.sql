@@ -21,7 +21,8 @@ with
 
 manual as (
 
-    select key as rep_id, period_type, period_start, cast(round(target_amount * 100) as bigint) as cents
+    select key as rep_id, period_type, period_start,
+           cast(round({{ money_times('target_amount', '100') }}) as bigint) as cents
     from {{ ref('stg_raw__targets') }}
     where level = 'rep' and key <> '' and period_type is not null and target_amount is not null
 
@@ -111,7 +112,7 @@ given_months as (
 suggested as (
 
     select targets.key as rep_id, targets.period_start as month_start,
-           cast(round(targets.target_amount * 100) as bigint) as cents, 'suggested' as target_source
+           cast(round({{ money_times('targets.target_amount', '100') }}) as bigint) as cents, 'suggested' as target_source
     from {{ ref('fct_targets') }} as targets
     where targets.level = 'rep' and targets.period_type = 'month' and targets.is_plan_year
         and not exists (
