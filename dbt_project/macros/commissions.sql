@@ -41,5 +41,5 @@
         restates_period_start DATE, amount DECIMAL(18, 2), explanation VARCHAR, closed_at TIMESTAMP);
     create table if not exists ledger.closed_measure_lines (
         rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, order_id VARCHAR,
-        line_no INTEGER, measure_amount DECIMAL(18, 6), closed_at TIMESTAMP);
+        line_no INTEGER, measure_amount DECIMAL(38, 10), closed_at TIMESTAMP);
 {% endmacro %}

@@ -164,7 +164,7 @@ final as (
         cast(covered_days as integer) as covered_days,
         factor_rule,
         cast(cast(factor_numerator as double) / factor_denominator as decimal(18, 10)) as factor,
-        -- exact to the 6th decimal (money's working precision); the period target is rounded once
+        -- to the 6th decimal (a fraction of days is not a finite decimal); the period target is rounded once
         cast(cast({{ money_times('month_target_amount', 'factor_numerator') }} as double) / factor_denominator
              as decimal(18, 6))
             as target_contribution,

@@ -72,12 +72,12 @@ final as (
         tier_method,
         tier_no,
         rate,
-        cast(lower_amount as decimal(18, 6)) as lower_amount,
-        cast(upper_amount as decimal(18, 6)) as upper_amount,
+        cast(lower_amount as decimal(38, 10)) as lower_amount,
+        cast(upper_amount as decimal(38, 10)) as upper_amount,
         cast(case tier_method
             when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount
             else measure_amount
-        end as decimal(18, 6)) as base_amount,
+        end as decimal(38, 10)) as base_amount,
         {{ exact_amount(money_times('rate', "case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end")) }}
             as amount,
         period_label || ' '

@@ -3,7 +3,7 @@
 --   * A return without line_no (or naming a line that does not exist) applies to the whole order and is
 --     spread over the order's completed lines pro rata to their net_amount ('order_pro_rata'); when the
 --     order has no completed line, over all its lines; when those lines' net amounts are all <= 0,
---     equally ('order_equal'). Shares keep 6 decimals (the precision amounts are carried at) and the
+--     equally ('order_equal'). Shares keep 6 decimals (the precision of the file's amounts) and the
 --     millionths left over go to the lines with the largest remainders (largest remainder method, ties to
 --     the largest line), so the shares of a return always add up to its amount exactly.
 --   * A return whose order is unknown keeps one row with NULL line_no ('unmatched_order'), so every
@@ -74,7 +74,7 @@ basis as (
 
 ),
 
--- the return in millionths (amounts keep 6 decimals, docs/commissions.md "Rounding"), split pro rata to the
+-- the return in millionths (the file's precision, docs/commissions.md "Rounding"), split pro rata to the
 -- lines' positive net amounts, or equally when none is positive
 pools as (
 

@@ -36,7 +36,7 @@ final as (
         returns.return_month,
         returns.product_line,
         returns.allocated_amount,
-        cast({{ money_times('returns.allocated_amount', 'credits.split_pct') }} as decimal(18, 6))
+        cast({{ money_times('returns.allocated_amount', 'credits.split_pct') }} as decimal(38, 10))
             as credited_returned_amount
 
     from returns
