@@ -3,8 +3,8 @@ written here, every expected figure worked out by hand in the comment beside it 
 "Targets of a plan period" and "Rounding").
 
 Plans (PLANS_YML): q_retro (quarterly, attainment, retroactive 0-50% 0 / 50-100% 3% / 100%+ 5%, cap 1,500,
-ramp [0.25, 0.5, 0.75]); q_marginal (quarterly, attainment, marginal 2% to 100%, 4% above); m_amount
-(monthly, amount, retroactive 1% below 100, 5% from 100); mgr (managers: 0.5% override).
+clawback 90 days, ramp [0.25, 0.5, 0.75]); q_marginal (quarterly, attainment, marginal 2% to 100%, 4% above);
+m_amount (monthly, amount, retroactive 1% below 100, 5% from 100); mgr (managers: 0.5% override).
 No targets.yml: a manual quarter target is spread equally over its months. as_of 2025-07-15.
 """
 
@@ -36,6 +36,7 @@ plans:
       - {from: 0.5, to: 1.0, rate: 0.03}
       - {from: 1.0, rate: 0.05}
     cap: 1500
+    clawback_days: 90
     ramp: [0.25, 0.5, 0.75]
   - id: q_marginal
     period: quarter
@@ -125,7 +126,10 @@ FILES = {
         _order("OBIG", "2025-01-15", "BIG", 3, "30000000000"),
     ],
     "credit_splits/splits.csv": [dict(order_id="OBIG", rep_id="BIG", split_pct="1")],
-    "returns/returns.csv": [dict(return_id="RBIG", order_id="OBIG", return_date="2025-02-01", amount="10000000000")],
+    "returns/returns.csv": [
+        dict(return_id="RBIG", order_id="OBIG", return_date="2025-02-01", amount="10000000000"),
+        dict(return_id="RBIG2", order_id="OBIG", line_no=1, return_date="2025-04-10", amount="30000000000"),
+    ],
     "targets/targets.csv": [
         *_targets("N", **{"2025_02": "40000", "2025_03": "40000", "2025_Q2": "90000"}),
         *_targets("Q", **{"2025_Q1": "120000"}),
@@ -304,3 +308,7 @@ def test_amounts_near_the_decimal_limit_do_not_overflow(db):
         D("2400000000.00"),
         D("1500.00"),
     )
+    # RBIG2 returns 30 billion of OBIG on 2025-04-10 (85 days, limit 90): OBIG earned all of Q1's capped 1,500
+    # (2,400,000,000 x 80/80 billion x 1,500 / 2,400,000,000), so Q2 claws back 30 / 80 x 1,500 = -562.50.
+    q2 = statement(db, "BIG", "q_retro", "2025-04-01")
+    assert (q2["clawback"], q2["payable"]) == (D("-562.50"), D("-562.50"))

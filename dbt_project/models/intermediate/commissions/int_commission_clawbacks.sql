@@ -81,7 +81,7 @@ earned as (
         matched.*,
         results.period_label as earned_period_label,
         cast((case when results.measure_amount > 0
-                   then cast(results.tier_commission * matched.line_measure_amount as double) / results.measure_amount
+                   then cast(results.tier_commission as double) * matched.line_measure_amount / results.measure_amount
                    else 0 end
               + coalesce(line_spif.spif_amount, 0)) * results.earned_factor as decimal(38, 10))
             as line_earned_amount
@@ -114,7 +114,7 @@ final as (
         returned_amount,
         line_credit_amount,
         line_earned_amount,
-        -{{ exact_amount('cast(least(returned_amount, line_credit_amount) * line_earned_amount as double) / line_credit_amount') }}
+        -{{ exact_amount('cast(least(returned_amount, line_credit_amount) as double) * line_earned_amount / line_credit_amount') }}
             as amount,
         'clawback of ' || earned_period_label || ' commission: return ' || return_id || ' on '
             || strftime(return_date, '%Y-%m-%d') || ' (' || datediff('day', order_date, return_date)
