@@ -15,8 +15,12 @@ SQL_TYPES: dict[str, str] = {
     "text": "VARCHAR",
     "date": "DATE",  # ISO, 2025/3/5, 2025年3月5日, with or without time, Excel serial numbers
     "timestamp": "TIMESTAMP",
-    "money": "DECIMAL(18,2)",  # 1,234.50 / ¥1,234 / ￥1,234 / 1.2万
-    "price": "DECIMAL(18,4)",
+    # Amounts keep the file's digits (never rounded at ingestion; money is rounded to the cent once, where it is
+    # reported or paid: docs/commissions.md "Rounding"). Six decimals in a 64-bit DECIMAL: ERPs write 2 or 4
+    # (SQL Server's money type: AdventureWorks' discounts), unit prices sometimes more; digits beyond the 6th
+    # are spreadsheet float noise (0.30000000000000004) and round away. ±10^12 per value.
+    "money": "DECIMAL(18,6)",  # 1,234.50 / ¥1,234 / ￥1,234 / 1.2万
+    "price": "DECIMAL(18,6)",
     "quantity": "DECIMAL(18,4)",
     "fraction": "DECIMAL(12,6)",  # 0.5 or 50%
     "number": "DOUBLE",

@@ -27,8 +27,8 @@ _SHOW_MAX = 80  # longest cell value quoted in a reason
 EXPECTED: dict[str, str] = {
     "date": "a date (2025-03-05, 2025/3/5, 2025年3月5日 or an Excel serial)",
     "timestamp": "a date-time (2025-03-05 14:30, 2025/3/5 14:30, 2025年3月5日 14:30 or an Excel serial)",
-    "money": "an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^16",
-    "price": "a price (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^14",
+    "money": "an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^12",
+    "price": "a price (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^12",
     "quantity": "a quantity (3 or 2.5) within ±10^14",
     "fraction": "a fraction (0.5 or 50%)",
     "number": "a number",
@@ -43,7 +43,7 @@ def sql_str(text: str) -> str:
 
 def _parse_expr(kind: str, raw: str) -> str:
     """Typed value of a non-text cell, NULL when blank or unparseable. Decimal kinds cast the text straight
-    to the column type first: rescaling the macros' DECIMAL(38,6) to DECIMAL(18,2) costs ~15x the parse."""
+    to the column type first: rescaling the macros' DECIMAL(38,6) to a 64-bit DECIMAL costs ~15x the parse."""
     sql_type = SQL_TYPES[kind]
     if kind == "date":
         return f"sp_parse_date({raw})"

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers.commission_company import statement
+
 D = Decimal
 
 
@@ -31,17 +33,6 @@ def db(built):
     con.close()
 
 
-def statement(db, rep, plan, period_start) -> dict:
-    cursor = db.execute(
-        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
-        [rep, plan, period_start],
-    )
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    assert len(rows) == 1, (rep, plan, period_start, rows)
-    return dict(zip(names, rows[0], strict=True))
-
-
 def lines(db, rep, period_start, line_type) -> list[tuple]:
     return db.execute(
         "select order_id, amount, explanation from marts.fct_commission_lines where rep_id = ? "
@@ -56,7 +47,7 @@ def test_build_is_clean_and_commission_unit_tests_ran(built):
     for name in (
         "test_commission_tiers_marginal_bands_and_bound_belongs_to_higher_tier",
         "test_commission_tiers_retroactive_whole_measure_at_highest_tier",
-        "test_commission_cap_applies_to_tier_plus_spif_after_rounding",
+        "test_commission_cap_applies_to_the_exact_tier_plus_spif",
         "test_commission_clawback_at_the_rate_the_line_earned",
     ):
         assert re.search(rf"PASS \S+::{name}", built["output"]), name

@@ -169,7 +169,7 @@ def test_fxiaoke_wide_targets_xlsx_are_unpivoted(con, landing, shipped):
     assert ("2025-01", "team", "华东一组", Decimal("30000.00"), 4) in rows
     # A bad month cell is rejected and points at its spreadsheet row.
     assert q(con, "SELECT row_number, reason FROM audit.rejected_rows") == [
-        (4, 'target_amount: expected an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^16, found "三万"')
+        (4, 'target_amount: expected an amount (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^12, found "三万"')
     ]
     assert_row_accounting(con)
 

@@ -2,7 +2,8 @@
   Cent-exact splits of the target decomposition (models/intermediate/targets/int_target_months_*,
   docs/targets_and_scorecards.md).
 
-  allocate_cents: split each group's `pool` (BIGINT cents >= 0) over the group's rows in proportion to
+  allocate_cents: split each group's `pool` (BIGINT >= 0, in the smallest unit kept: cents for targets,
+  millionths for returns spread over order lines) over the group's rows in proportion to
   `w` (DOUBLE >= 0; equal shares when every w is 0) so the shares add up to the pool exactly:
   each row gets the floor of its exact share, and the cents left over go one each to the rows with the
   largest remainders (ties: `order_by`). Integer arithmetic (HUGEINT) throughout, so it is exact.
@@ -33,6 +34,32 @@ from (
                 from {{ source }}
             )
         )
+    )
+)
+{%- endmacro %}
+
+
+{#
+  cents_by_largest_remainder: round the lines of each group (a commission statement) to the cent so that they
+  add up exactly to the group's total rounded once (half away from zero): each line gets the floor of its
+  cents, and the cents still missing go one each to the lines with the largest remainders (ties: `order_by`).
+  Works for negative lines too (floor rounds down). Renders a SELECT of the source's columns plus
+  `rounded_amount` (DECIMAL(18,2)). docs/commissions.md "Rounding".
+#}
+{% macro cents_by_largest_remainder(source, partition_by, amount, order_by) -%}
+select *,
+    cast((_floor_cents + case when row_number() over (partition by {{ partition_by }}
+                                                      order by _remainder desc, {{ order_by }}) <= _missing_cents
+                              then 1 else 0 end) * 0.01 as decimal(18, 2)) as rounded_amount
+from (
+    select *,
+        cast(round(sum({{ amount }}) over (partition by {{ partition_by }}) * 100) as decimal(38, 0))
+            - sum(_floor_cents) over (partition by {{ partition_by }}) as _missing_cents
+    from (
+        select *,
+            cast(floor({{ amount }} * 100) as decimal(38, 0)) as _floor_cents,
+            {{ amount }} * 100 - floor({{ amount }} * 100) as _remainder
+        from {{ source }}
     )
 )
 {%- endmacro %}

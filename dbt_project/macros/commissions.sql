@@ -8,14 +8,18 @@
      || format('{:,.2f}', abs(cast({{ amount }} as decimal(38, 2)))::double))
 {%- endmacro %}
 
-{% macro pct_text(fraction) -%}
-    (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
+{# Like yuan, but an amount with digits below the cent shows them (¥99.9951, not ¥100.00), so that an
+   explanation of a tier reached or missed by a fraction of a cent reads right. #}
+{% macro yuan_exact(amount) -%}
+    (case when cast({{ amount }} as decimal(38, 10)) = round(cast({{ amount }} as decimal(38, 10)), 2)
+          then {{ yuan(amount) }}
+          else (case when {{ amount }} < 0 then '-' else '' end || '¥'
+                || rtrim(format('{:,.6f}', abs(cast({{ amount }} as decimal(38, 6)))::double), '0'))
+     end)
 {%- endmacro %}
 
-{# Round half away from zero ("half-up" for money) to the cent: DuckDB's ROUND on DECIMAL does exactly
-   that, so amounts are cast to DECIMAL first (never rounded as DOUBLE). #}
-{% macro cents(amount) -%}
-    cast(round(cast({{ amount }} as decimal(38, 10)), 2) as decimal(18, 2))
+{% macro pct_text(fraction) -%}
+    (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
 {%- endmacro %}
 
 {#
@@ -37,5 +41,5 @@
         restates_period_start DATE, amount DECIMAL(18, 2), explanation VARCHAR, closed_at TIMESTAMP);
     create table if not exists ledger.closed_measure_lines (
         rep_id VARCHAR, plan_id VARCHAR, period_type VARCHAR, period_start DATE, order_id VARCHAR,
-        line_no INTEGER, measure_amount DECIMAL(18, 4), closed_at TIMESTAMP);
+        line_no INTEGER, measure_amount DECIMAL(38, 10), closed_at TIMESTAMP);
 {% endmacro %}

@@ -72,3 +72,9 @@
         else 'open'
     end
 {%- endmacro %}
+
+{# Offsets 0..11 as rows (month_offset): joined with a period's start, the months of a period
+   (month_offset < 1, 3 or 12). Portable SQL: no generate_series. #}
+{% macro month_offsets() -%}
+    {% for n in range(12) %}select {{ n }} as month_offset{% if not loop.last %} union all {% endif %}{% endfor %}
+{%- endmacro %}

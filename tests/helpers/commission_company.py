@@ -24,10 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-from salesperf.config.specs import all_specs
-from salesperf.config.tables import load_config_tables
 from tests.helpers import dbt
-from tests.helpers.raw import RawWriter, dbt_raw_ddl
+from tests.helpers.raw import write_raw_company
 
 AS_OF = "2025-07-15"
 
@@ -169,32 +167,19 @@ ADJUSTMENTS = [dict(rep_id="A", period="2025-02", amount=300, reason='=HYPERLINK
 def build_raw_database(
     path: Path, config_dir: Path, extra_orders: list[dict] | None = None, extra_returns: list[dict] | None = None
 ) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        for statement in dbt_raw_ddl():
-            con.execute(statement)
-        for spec in all_specs():
-            load_config_tables(con, config_dir, spec)
-        raw = RawWriter(con)
-        raw.file("reps", "reps/reps.csv", REPS)
-        raw.file("customers", "customers/customers.csv", CUSTOMERS)
-        raw.file("products", "products/products.csv", PRODUCTS)
-        raw.file("orders", "orders/orders.csv", ORDERS)
-        if extra_orders:
-            raw.file("orders", "orders/orders-late.csv", extra_orders)
-        raw.file("returns", "returns/returns.csv", RETURNS + (extra_returns or []))
-        raw.file("credit_splits", "credit_splits/splits.csv", CREDIT_SPLITS)
-        raw.file("payments", "payments/payments.csv", PAYMENTS)
-        raw.file("targets", "targets/targets.csv", TARGETS)
-        raw.file("adjustments", "adjustments/adjustments.csv", ADJUSTMENTS)
-        day = dt.date(2024, 1, 1)
-        while day.year <= 2025:
-            con.execute(
-                "insert into raw.calendar_days values (?, ?, null, 'chinese_calendar')", [day, day.isoweekday() <= 5]
-            )
-            day += dt.timedelta(days=1)
-    finally:
-        con.close()
+    files = {
+        "reps/reps.csv": REPS,
+        "customers/customers.csv": CUSTOMERS,
+        "products/products.csv": PRODUCTS,
+        "orders/orders.csv": ORDERS,
+        **({"orders/orders-late.csv": extra_orders} if extra_orders else {}),
+        "returns/returns.csv": RETURNS + (extra_returns or []),
+        "credit_splits/splits.csv": CREDIT_SPLITS,
+        "payments/payments.csv": PAYMENTS,
+        "targets/targets.csv": TARGETS,
+        "adjustments/adjustments.csv": ADJUSTMENTS,
+    }
+    write_raw_company(path, config_dir, files, (dt.date(2024, 1, 1), dt.date(2025, 12, 31)))
 
 
 def run_dbt(db_path: Path, work: Path, command: str = "build", select: str | None = None, as_of: str = AS_OF) -> str:
@@ -202,3 +187,15 @@ def run_dbt(db_path: Path, work: Path, command: str = "build", select: str | Non
 
 
 COMMISSION_SELECTION = "+path:models/marts/commissions +dim_rep"
+
+
+def statement(db: duckdb.DuckDBPyConnection, rep: str, plan: str, period_start: str) -> dict:
+    """The one marts.fct_commission_statements row of rep x plan x period, as a dict."""
+    cursor = db.execute(
+        "select * from marts.fct_commission_statements where rep_id = ? and plan_id = ? and period_start = ?",
+        [rep, plan, period_start],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    assert len(rows) == 1, (rep, plan, period_start, rows)
+    return dict(zip(names, rows[0], strict=True))

@@ -22,10 +22,11 @@ def run_dbt(
     project_dir: Path = DBT_PROJECT_DIR,
     timeout: int = 600,
     select_models: str | None = None,
+    exclude: str | None = None,
 ) -> str:
     """Run dbt against `db_path` (targets and logs under `work`), assert it succeeded, return its output. With
     `select`, tests are selected cautiously (only those whose every parent is selected); `select_models`: a
-    plain --select (for `dbt run`, which runs no tests)."""
+    plain --select (for `dbt run`, which runs no tests); `exclude`: an --exclude."""
     env = {
         **os.environ,
         "SALESPERF_BUILD_DB": str(db_path),
@@ -49,6 +50,8 @@ def run_dbt(
         args += ["--select", select, "--indirect-selection", "cautious"]
     elif select_models:
         args += ["--select", select_models]
+    if exclude:
+        args += ["--exclude", exclude]
     result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"dbt {command} failed:\n{output[-10000:]}"

@@ -59,3 +59,26 @@ def load_config_dir(con: duckdb.DuckDBPyConnection, config_dir: Path) -> None:
     """config.* tables as the config assets write them (empty tables for files absent from config_dir)."""
     for spec in all_specs():
         load_config_tables(con, config_dir, spec)
+
+
+def write_raw_company(
+    path: Path, config_dir: Path, files: dict[str, list[dict]], calendar: tuple[dt.date, dt.date]
+) -> None:
+    """A build database holding `files` ({"orders/orders.csv": rows}: the entity is the folder), the config
+    tables of `config_dir` and a weekday calendar from calendar[0] to calendar[1]."""
+    con = duckdb.connect(str(path))
+    try:
+        for statement in dbt_raw_ddl():
+            con.execute(statement)
+        load_config_dir(con, config_dir)
+        raw = RawWriter(con)
+        for source_file, rows in files.items():
+            raw.file(source_file.split("/")[0], source_file, rows)
+        day, last = calendar
+        while day <= last:
+            con.execute(
+                "insert into raw.calendar_days values (?, ?, null, 'chinese_calendar')", [day, day.isoweekday() <= 5]
+            )
+            day += dt.timedelta(days=1)
+    finally:
+        con.close()

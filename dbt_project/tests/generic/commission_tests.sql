@@ -22,3 +22,13 @@
         where placed.source_id = a._source_file || ':' || a._source_row
     )
 {% endtest %}
+
+{# Statements whose rounded lines do not add up to their exact total rounded half-up to the cent, or a line
+   rounded further than to the floor or ceiling of its own cents (docs/commissions.md "Rounding"). #}
+{% test commission_lines_add_up_to_the_rounded_total(model) %}
+    select rep_id, plan_id, period_start, sum(amount) as lines_total, sum(unrounded_amount) as exact_total
+    from {{ model }}
+    group by rep_id, plan_id, period_start
+    having sum(amount) <> round(sum(unrounded_amount), 2)
+        or bool_or(amount * 100 < floor(unrounded_amount * 100) or amount * 100 > ceil(unrounded_amount * 100))
+{% endtest %}

@@ -2,7 +2,8 @@
 -- grain: adjustment row. The plan is the one assigned to the rep on the last assigned day within the
 -- adjustment's period (2025-03 or 2025-Q1); the line goes to that plan's period holding the start of
 -- the adjustment's period. Adjustments of reps without any plan in that period are not placed (the
--- warn test `commission_adjustments_unplaced` lists them). Rounded half-up to the cent.
+-- warn test `commission_adjustments_unplaced` lists them). The amount as the file gives it; the statement
+-- is rounded once (int_commission_lines_computed).
 
 with
 
@@ -47,7 +48,7 @@ final as (
         _source_file || ':' || _source_row as source_id,
         period as adjustment_period,
         reason,
-        {{ cents('amount') }} as amount,
+        {{ exact_amount('amount') }} as amount,
         'adjustment ' || period || ': ' || coalesce(reason, '') || ' (' || _source_file || ' row '
             || _source_row || ')' as explanation
 

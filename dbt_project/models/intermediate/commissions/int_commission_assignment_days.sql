@@ -2,8 +2,8 @@
 -- A rep-specific assignment covering the day wins over the default of the rep's role; days covered by
 -- neither have no row (no plan, no commission). Days run from the first day any assignment can cover
 -- up to the end of the as-of year, so targets of the open period can be prorated over all its days.
--- ramp_factor: the plan's ramp factor for the rep's month of employment (the month holding hire_date
--- is month 1), 1 after the ramp.
+-- Assignments are not cut at hire or termination: the month factors of the targets count employment
+-- (int_commission_period_months).
 
 with
 
@@ -21,7 +21,7 @@ plans as (
 
 reps as (
 
-    select rep_id, role, hire_date from {{ ref('stg_raw__reps') }}
+    select rep_id, role from {{ ref('stg_raw__reps') }}
 
 ),
 
@@ -86,16 +86,10 @@ final as (
         plans.period_type,
         cast(date_trunc(plans.period_type, chosen.day) as date) as period_start,
         chosen.assignment_no,
-        chosen.assignment_level,
-        datediff('month', reps.hire_date, chosen.day) + 1 as employment_month,
-        coalesce(ramp.factor, cast(1 as decimal(9, 6))) as ramp_factor
+        chosen.assignment_level
 
     from chosen
     inner join plans on plans.plan_id = chosen.plan_id
-    left join reps on reps.rep_id = chosen.rep_id
-    left join {{ ref('stg_config__commission_ramp') }} as ramp
-        on ramp.plan_id = chosen.plan_id
-        and ramp.month_no = datediff('month', reps.hire_date, chosen.day) + 1
 
 )
 

@@ -8,7 +8,8 @@
 --   + the SPIF paid on the line, both scaled by the period's earned_factor (what the cap let through).
 -- The original period's measure and attainment are untouched. Only sales measures (net_sales,
 -- gross_margin) claw back; a collected plan has no returns in its measure (refunds are not payments).
--- Rounded half-up to the cent per line; a line never gives back more than it earned.
+-- Exact (the statement is rounded once, int_commission_lines_computed); a line never gives back more than
+-- it earned.
 
 with
 
@@ -80,9 +81,9 @@ earned as (
         matched.*,
         results.period_label as earned_period_label,
         cast((case when results.measure_amount > 0
-                   then results.tier_commission * matched.line_measure_amount / results.measure_amount
+                   then cast(results.tier_commission as double) * matched.line_measure_amount / results.measure_amount
                    else 0 end
-              + coalesce(line_spif.spif_amount, 0)) * results.earned_factor as decimal(18, 6))
+              + coalesce(line_spif.spif_amount, 0)) * results.earned_factor as decimal(38, 10))
             as line_earned_amount
     from matched
     inner join results
@@ -113,7 +114,7 @@ final as (
         returned_amount,
         line_credit_amount,
         line_earned_amount,
-        -{{ cents('least(returned_amount, line_credit_amount) / line_credit_amount * line_earned_amount') }}
+        -{{ exact_amount('cast(least(returned_amount, line_credit_amount) as double) * line_earned_amount / line_credit_amount') }}
             as amount,
         'clawback of ' || earned_period_label || ' commission: return ' || return_id || ' on '
             || strftime(return_date, '%Y-%m-%d') || ' (' || datediff('day', order_date, return_date)

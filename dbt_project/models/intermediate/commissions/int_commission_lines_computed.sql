@@ -1,7 +1,11 @@
 -- Every commission line as computed from today's data, before period closing is applied
 -- (fct_commission_lines replaces the lines of closed statements with the frozen ones).
 -- Grain: one row per line_id. Line types: tier, spif, cap (the cap reduction, negative), clawback,
--- override, adjustment. All amounts are rounded half-up to the cent line by line.
+-- override, adjustment.
+-- Rounding, once (docs/commissions.md "Rounding"): the lines arrive exact (unrounded_amount); a statement's
+-- total is their sum rounded half-up to the cent, and each line gets the floor of its cents plus one cent
+-- for the lines with the largest remainders until the lines add up to that total exactly
+-- (cents_by_largest_remainder; ties by line_id).
 
 with
 
@@ -84,12 +88,28 @@ unioned as (
 
 ),
 
-final as (
+keyed as (
 
     select
         rep_id || '|' || plan_id || '|' || strftime(period_start, '%Y-%m-%d') || '|' || line_type || '|'
             || coalesce(order_id, '') || '|' || coalesce(cast(line_no as varchar), '') || '|' || source_id
             || coalesce('|' || source_rep_id, '') as line_id,
+        unioned.*,
+        {{ exact_amount('amount') }} as unrounded_amount
+    from unioned
+
+),
+
+rounded as (
+
+    {{ cents_by_largest_remainder('keyed', 'rep_id, plan_id, period_start', 'unrounded_amount', 'line_id') }}
+
+),
+
+final as (
+
+    select
+        line_id,
         rep_id,
         plan_id,
         period_type,
@@ -100,9 +120,10 @@ final as (
         source_id,
         source_rep_id,
         cast(null as date) as restates_period_start,
-        cast(amount as decimal(18, 2)) as amount,
+        rounded_amount as amount,
+        unrounded_amount,
         explanation
-    from unioned
+    from rounded
 
 )
 

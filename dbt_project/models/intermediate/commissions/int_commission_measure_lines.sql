@@ -123,7 +123,8 @@ collected as (
         credits.product_line,
         credits.credit_source,
         credits.split_pct,
-        sum(payments.amount * credits.credited_amount / order_totals.order_net_amount) as collected_amount,
+        sum(cast({{ money_times('payments.amount', 'credits.credited_amount') }} as double)
+            / order_totals.order_net_amount) as collected_amount,
         count(*) as event_count
     from payments
     inner join order_totals on order_totals.order_id = payments.order_id and order_totals.order_net_amount <> 0
@@ -140,12 +141,13 @@ final as (
         rep_id, plan_id, period_type, period_start, measure, order_id, line_no, order_date, product_line,
         credit_source, split_pct,
         credited_amount,
-        cast(same_period_returned_amount as decimal(18, 4)) as same_period_returned_amount,
-        cast(null as decimal(18, 4)) as collected_amount,
-        cast(case measure
-            when 'net_sales' then credited_amount - same_period_returned_amount
-            else coalesce(credited_gross_margin_amount, 0) * kept_share
-        end as decimal(18, 4)) as measure_amount,
+        cast(same_period_returned_amount as decimal(38, 10)) as same_period_returned_amount,
+        cast(null as decimal(38, 10)) as collected_amount,
+        -- net sales stay exact decimals (kept_share is a DOUBLE: a CASE mixing both would be a DOUBLE)
+        case measure
+            when 'net_sales' then cast(credited_amount - same_period_returned_amount as decimal(38, 10))
+            else cast(coalesce(credited_gross_margin_amount, 0) * kept_share as decimal(38, 10))
+        end as measure_amount,
         cast(credited_quantity * kept_share as decimal(18, 4)) as measure_units,
         event_count
     from sales_lines
@@ -155,10 +157,10 @@ final as (
     select
         rep_id, plan_id, period_type, period_start, measure, order_id, line_no, order_date, product_line,
         credit_source, split_pct,
-        cast(null as decimal(18, 4)) as credited_amount,
-        cast(null as decimal(18, 4)) as same_period_returned_amount,
-        cast(collected_amount as decimal(18, 4)) as collected_amount,
-        cast(collected_amount as decimal(18, 4)) as measure_amount,
+        cast(null as decimal(38, 10)) as credited_amount,
+        cast(null as decimal(38, 10)) as same_period_returned_amount,
+        cast(collected_amount as decimal(38, 10)) as collected_amount,
+        cast(collected_amount as decimal(38, 10)) as measure_amount,
         cast(null as decimal(18, 4)) as measure_units,
         event_count
     from collected

@@ -45,7 +45,7 @@ final as (
         reports.measure as source_measure,
         reports.measure_amount as source_measure_amount,
         plans.manager_override_rate as rate,
-        {{ cents('plans.manager_override_rate * reports.measure_amount') }} as amount,
+        {{ exact_amount(money_times('plans.manager_override_rate', 'reports.measure_amount')) }} as amount,
         'override ' || {{ pct_text('plans.manager_override_rate') }} || ' on ' || reports.rep_id || '''s '
             || reports.period_label || ' ' || reports.measure || ' ' || {{ yuan('reports.measure_amount') }}
             as explanation

@@ -24,7 +24,7 @@ final as (
 
     select
         periods.*,
-        cast(coalesce(measures.measure_amount, 0) as decimal(18, 4)) as measure_amount,
+        cast(coalesce(measures.measure_amount, 0) as decimal(38, 10)) as measure_amount,
         coalesce(measures.measure_line_count, 0) as measure_line_count,
         case when periods.target_amount > 0
             then cast(coalesce(measures.measure_amount, 0) as double) / cast(periods.target_amount as double)

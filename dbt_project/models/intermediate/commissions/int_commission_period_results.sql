@@ -1,6 +1,6 @@
 -- Earned commission of every rep x plan x period before overrides, clawbacks and adjustments, with the
 -- cap applied (CONTRACT.md section 3 "cap"): cap_reduction = max(0, tier_commission + spif - cap),
--- computed on the cent-rounded sums, so the capped payout is exactly cap when the cap binds.
+-- on the exact sums, so the capped payout is exactly cap when the cap binds.
 -- earned_factor = share of tier + SPIF actually paid after the cap; clawbacks reuse it so that a line
 -- gives back what it really earned.
 
@@ -32,8 +32,8 @@ summed as (
 
     select
         periods.*,
-        cast(coalesce(tiers.tier_commission, 0) as decimal(18, 2)) as tier_commission,
-        cast(coalesce(spifs.spif, 0) as decimal(18, 2)) as spif
+        {{ exact_amount('coalesce(tiers.tier_commission, 0)') }} as tier_commission,
+        {{ exact_amount('coalesce(spifs.spif, 0)') }} as spif
     from periods
     left join tiers using (rep_id, plan_id, period_start)
     left join spifs using (rep_id, plan_id, period_start)
@@ -44,8 +44,8 @@ final as (
 
     select
         *,
-        cast(case when cap is not null then greatest(0, tier_commission + spif - cap) else 0 end
-             as decimal(18, 2)) as cap_reduction,
+        {{ exact_amount('case when cap is not null then greatest(0, tier_commission + spif - cap) else 0 end') }}
+            as cap_reduction,
         case when tier_commission + spif > 0
             then cast(tier_commission + spif
                       - case when cap is not null then greatest(0, tier_commission + spif - cap) else 0 end

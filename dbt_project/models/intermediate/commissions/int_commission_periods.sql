@@ -1,11 +1,11 @@
--- Plan periods of each rep with the target that applies (CONTRACT.md section 3 "Target"),
--- grain: rep x plan x period. A period exists when the plan is assigned to the rep on at least one of
--- its days and it starts on or before the as-of date.
--- target_amount = the rep's target for the period (manual, else suggested; fct_targets level 'rep' at
--- the plan's period type) x sum over the period's days assigned to this plan of the day's ramp factor
--- / days in the period. So an assignment covering part of the period gets the target prorated by days,
--- and a ramp month counts at its factor (hire 2025-01-10, ramp [0.25, 0.5, 0.75], Q1 target 90,000:
--- (31 x 0.25 + 28 x 0.5 + 31 x 0.75) / 90 x 90,000 = 45,000).
+-- Plan periods of each rep with the target that applies (docs/contract.md section 3 "Target"), grain:
+-- rep x plan x period. A period exists when the plan is assigned to the rep on at least one of its days and
+-- it starts on or before the as-of date.
+-- target_amount = the sum over the period's months of the month's target x the month's factor
+-- (int_commission_period_months: the ramp factor in ramp months, 0 outside employment, else the share of the
+-- month this plan covers), rounded half-up to the cent once. NULL when no month of the period has a target.
+-- Hired 2025-02-10, ramp [0.25, 0.5, 0.75], targets Feb 40,000 and Mar 40,000 (no January):
+-- 0 x January + 0.25 x 40,000 + 0.5 x 40,000 = 30,000.
 
 with
 
@@ -21,19 +21,6 @@ plans as (
 
 ),
 
-targets as (
-
-    select period_type, period_start, key as rep_id, target_amount
-    from {{ ref('fct_targets') }}
-    where level = 'rep'
-    -- a manual target wins over a suggested one
-    qualify row_number() over (
-        partition by period_type, period_start, key
-        order by case source when 'manual' then 1 else 2 end
-    ) = 1
-
-),
-
 assigned as (
 
     select
@@ -42,55 +29,64 @@ assigned as (
         period_type,
         period_start,
         count(*) as assigned_days,
-        sum(ramp_factor) as weighted_days,
         min(day) as first_assigned_day,
-        max(day) as last_assigned_day,
-        bool_or(ramp_factor < 1) as has_ramp_days
+        max(day) as last_assigned_day
     from days
-    group by all
+    where period_start <= {{ as_of_date() }}
+    group by rep_id, plan_id, period_type, period_start
 
 ),
 
-spans as (
+months as (
 
     select
-        assigned.*,
-        {{ period_end('assigned.period_type', 'assigned.period_start') }} as period_end
-    from assigned
-    where assigned.period_start <= {{ as_of_date() }}
+        rep_id,
+        plan_id,
+        period_start,
+        count(month_target_amount) as months_with_target,
+        sum(month_target_amount) as full_target_amount,
+        sum(target_contribution) as target_contribution,
+        bool_or(factor_rule = 'ramp') as has_ramp_months,
+        string_agg(explanation, '; ' order by month_start) as month_explanations
+    from {{ ref('int_commission_period_months') }}
+    group by rep_id, plan_id, period_start
 
 ),
 
 final as (
 
     select
-        spans.rep_id,
-        spans.plan_id,
-        spans.period_type,
-        spans.period_start,
-        spans.period_end,
-        {{ period_label('spans.period_type', 'spans.period_start') }} as period_label,
+        assigned.rep_id,
+        assigned.plan_id,
+        assigned.period_type,
+        assigned.period_start,
+        {{ period_end('assigned.period_type', 'assigned.period_start') }} as period_end,
+        {{ period_label('assigned.period_type', 'assigned.period_start') }} as period_label,
         plans.measure,
         plans.tier_basis,
         plans.tier_method,
         plans.cap,
-        spans.assigned_days,
-        datediff('day', spans.period_start, spans.period_end) + 1 as days_in_period,
-        spans.weighted_days,
-        spans.first_assigned_day,
-        spans.last_assigned_day,
-        spans.has_ramp_days,
-        targets.target_amount as full_target_amount,
-        {{ cents("targets.target_amount * spans.weighted_days / (datediff('day', spans.period_start, spans.period_end) + 1)") }}
-            as target_amount,
-        {{ period_status('spans.period_start', 'spans.period_end') }} as period_status
+        assigned.assigned_days,
+        {{ dbt.datediff('assigned.period_start', period_end('assigned.period_type', 'assigned.period_start'), 'day') }}
+            + 1 as days_in_period,
+        assigned.first_assigned_day,
+        assigned.last_assigned_day,
+        coalesce(months.has_ramp_months, false) as has_ramp_months,
+        case when months.months_with_target > 0 then months.full_target_amount end as full_target_amount,
+        case when months.months_with_target > 0 then {{ cents('months.target_contribution') }} end as target_amount,
+        case when months.months_with_target > 0
+             then months.month_explanations || ' = ' || {{ yuan(cents('months.target_contribution')) }}
+             else 'no target for ' || {{ period_label('assigned.period_type', 'assigned.period_start') }}
+        end as target_explanation,
+        {{ period_status('assigned.period_start', period_end('assigned.period_type', 'assigned.period_start')) }}
+            as period_status
 
-    from spans
-    inner join plans on plans.plan_id = spans.plan_id
-    left join targets
-        on targets.rep_id = spans.rep_id
-        and targets.period_type = spans.period_type
-        and targets.period_start = spans.period_start
+    from assigned
+    inner join plans on plans.plan_id = assigned.plan_id
+    left join months
+        on months.rep_id = assigned.rep_id
+        and months.plan_id = assigned.plan_id
+        and months.period_start = assigned.period_start
 
 )
 

@@ -1,7 +1,7 @@
 -- SPIFs (CONTRACT.md section 3 "spifs"), grain: rep x plan x period x order line x SPIF.
 -- A line of the SPIF's product line, ordered within its date window, earns per_unit x the rep's credited
 -- units not returned in the same period (measure_units). Only sales measures (net_sales, gross_margin)
--- carry units. Amounts are rounded half-up to the cent per line.
+-- carry units. Amounts are exact; the statement rounds them once (int_commission_lines_computed).
 
 with
 
@@ -31,7 +31,7 @@ final as (
         spifs.product_line,
         spifs.per_unit,
         lines.measure_units as units,
-        {{ cents('spifs.per_unit * lines.measure_units') }} as amount,
+        {{ exact_amount(money_times('spifs.per_unit', 'lines.measure_units')) }} as amount,
         'SPIF ' || spifs.product_line || ' ' || {{ yuan('spifs.per_unit') }} || ' per unit x '
             || format('{:g}', lines.measure_units::double) || ' units on order ' || lines.order_id
             || ' line ' || lines.line_no || ' of ' || strftime(lines.order_date, '%Y-%m-%d')

@@ -1,13 +1,14 @@
 -- Tier commission of every rep x plan x period, one line per tier band the measure reaches
 -- (CONTRACT.md section 3 "marginal" / "retroactive"), grain: rep x plan x period x tier.
 -- Bounds in CNY: tier_basis 'amount' uses them as written; 'attainment' multiplies them by the
--- period's (prorated, ramped) target. A value exactly on a bound belongs to the higher tier: tier k
+-- period's target (month targets x factors, int_commission_periods). A value exactly on a bound belongs to the higher tier: tier k
 -- covers [lower_k, upper_k).
 --   marginal:    each band earns rate_k x (min(measure, upper_k) - lower_k) for the part of the measure
 --                inside it (tax brackets); bands the measure does not reach have no line.
 --   retroactive: the band holding the measure (the highest lower_k <= measure) earns rate_k x measure.
 -- No line when the measure is <= 0, nor for attainment plans without a positive target (flagged by
--- the warn test on int_commission_period_measures). Amounts are rounded half-up to the cent per line.
+-- the warn test on int_commission_period_measures). Amounts are exact (not rounded): the statement is
+-- rounded once, its lines by the largest remainder (int_commission_lines_computed).
 
 with
 
@@ -41,9 +42,9 @@ banded as (
         tiers.tier_from,
         tiers.tier_to,
         tiers.rate,
-        case when periods.tier_basis = 'attainment' then tiers.tier_from * periods.target_amount
+        case when periods.tier_basis = 'attainment' then {{ money_times('tiers.tier_from', 'periods.target_amount') }}
              else tiers.tier_from end as lower_amount,
-        case when periods.tier_basis = 'attainment' then tiers.tier_to * periods.target_amount
+        case when periods.tier_basis = 'attainment' then {{ money_times('tiers.tier_to', 'periods.target_amount') }}
              else tiers.tier_to end as upper_amount
     from periods
     inner join tiers on tiers.plan_id = periods.plan_id
@@ -71,13 +72,13 @@ final as (
         tier_method,
         tier_no,
         rate,
-        cast(lower_amount as decimal(18, 4)) as lower_amount,
-        cast(upper_amount as decimal(18, 4)) as upper_amount,
+        cast(lower_amount as decimal(38, 10)) as lower_amount,
+        cast(upper_amount as decimal(38, 10)) as upper_amount,
         cast(case tier_method
             when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount
             else measure_amount
-        end as decimal(18, 4)) as base_amount,
-        {{ cents("rate * case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
+        end as decimal(38, 10)) as base_amount,
+        {{ exact_amount(money_times('rate', "case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end")) }}
             as amount,
         period_label || ' '
             || case when tier_method = 'retroactive' then 'retroactive ' else '' end
@@ -90,7 +91,7 @@ final as (
                end
             || ' at ' || {{ pct_text('rate') }}
             || ' on '
-            || {{ yuan("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
+            || {{ yuan_exact("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
             || case when tier_method = 'retroactive' then ' (whole measure: highest tier reached)' else '' end
             as explanation
 

@@ -7,8 +7,8 @@
 -- rep level uses credit (splits, overlay); region / team / company / product_line count every line
 -- once at its rep's region / team (no double counting from overlay splits). Lines whose rep has no
 -- team (or whose rep or product is unknown) are absent from that level only.
--- Every branch casts its sum to DECIMAL(38,4) itself: UNION ALL of DECIMAL(38,4) and DECIMAL(38,2) sums
--- resolves to a type that drops the sub-cent digits (found by the AdventureWorks test: 0.0055 lost on a
+-- Every branch casts its sum to DECIMAL(38,10) itself (the lines' precision): UNION ALL of DECIMAL sums of
+-- different scales resolves to a type that can drop the sub-cent digits (found by the AdventureWorks test: 0.0055 lost on a
 -- rep-quarter), and amounts are rounded to the cent only once, in the marts.
 
 with
@@ -50,7 +50,7 @@ events as (
         order_month,
         'sale' as event_type,
         order_month as event_month,
-        cast(sum(net_amount) as decimal(38, 4)) as amount,
+        cast(sum(net_amount) as decimal(38, 10)) as amount,
         count(*) as line_count
     from lines
     where {{ key_expr }} is not null
@@ -64,7 +64,7 @@ events as (
         order_month,
         'return' as event_type,
         return_month as event_month,
-        cast(sum(allocated_amount) as decimal(38, 4)) as amount,
+        cast(sum(allocated_amount) as decimal(38, 10)) as amount,
         count(*) as line_count
     from returns
     where {{ key_expr }} is not null
@@ -79,7 +79,7 @@ events as (
         order_month,
         'sale' as event_type,
         order_month as event_month,
-        cast(sum(credited_amount) as decimal(38, 4)) as amount,
+        cast(sum(credited_amount) as decimal(38, 10)) as amount,
         count(*) as line_count
     from credits
     group by all
@@ -92,7 +92,7 @@ events as (
         order_month,
         'return' as event_type,
         return_month as event_month,
-        cast(sum(credited_returned_amount) as decimal(38, 4)) as amount,
+        cast(sum(credited_returned_amount) as decimal(38, 10)) as amount,
         count(*) as line_count
     from credited_returns
     group by all
@@ -105,6 +105,6 @@ select
     order_month,
     event_type,
     event_month,
-    cast(amount as decimal(38, 4)) as amount,
+    cast(amount as decimal(38, 10)) as amount,
     line_count
 from events

@@ -3,8 +3,9 @@
 --   * A return without line_no (or naming a line that does not exist) applies to the whole order and is
 --     spread over the order's completed lines pro rata to their net_amount ('order_pro_rata'); when the
 --     order has no completed line, over all its lines; when those lines' net amounts are all <= 0,
---     equally ('order_equal'). Shares are rounded to the cent and the rounding remainder goes to the
---     largest line, so the shares of a return always add up to its amount.
+--     equally ('order_equal'). Shares keep 6 decimals (the precision of the file's amounts) and the
+--     millionths left over go to the lines with the largest remainders (largest remainder method, ties to
+--     the largest line), so the shares of a return always add up to its amount exactly.
 --   * A return whose order is unknown keeps one row with NULL line_no ('unmatched_order'), so every
 --     returned yuan stays traceable; it reduces no attainment.
 
@@ -67,24 +68,27 @@ basis as (
 
     select
         *,
-        sum(greatest(net_amount, 0)) over (partition by return_id) as basis_net_amount,
-        count(*) over (partition by return_id) as basis_lines,
-        row_number() over (partition by return_id order by net_amount desc, line_no) as size_rank
+        sum(greatest(net_amount, 0)) over (partition by return_id) as basis_net_amount
     from order_lines
     where status = 'completed' or not order_has_completed_line
 
 ),
 
-shares as (
+-- the return in millionths (the file's precision, docs/commissions.md "Rounding"), split pro rata to the
+-- lines' positive net amounts, or equally when none is positive
+pools as (
 
     select
         *,
-        cast(round(
-            case
-                when basis_net_amount > 0 then amount * greatest(net_amount, 0) / basis_net_amount
-                else amount / basis_lines
-            end, 2) as decimal(18, 2)) as rounded_share
+        cast(round({{ money_times('abs(amount)', '1000000') }}) as bigint) as pool,
+        cast(greatest(net_amount, 0) as double) as w
     from basis
+
+),
+
+shares as (
+
+    {{ allocate_cents('pools', 'return_id', 'net_amount desc, line_no') }}
 
 ),
 
@@ -94,9 +98,7 @@ order_spread as (
         return_id,
         order_id,
         line_no,
-        cast(rounded_share
-            + case when size_rank = 1 then amount - sum(rounded_share) over (partition by return_id) else 0 end
-            as decimal(18, 2)) as allocated_amount,
+        cast(sign(amount) * cast(alloc_cents as decimal(18, 0)) * 0.000001 as decimal(18, 6)) as allocated_amount,
         case when basis_net_amount > 0 then 'order_pro_rata' else 'order_equal' end as allocation_method
     from shares
 

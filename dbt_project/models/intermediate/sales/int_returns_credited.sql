@@ -36,7 +36,8 @@ final as (
         returns.return_month,
         returns.product_line,
         returns.allocated_amount,
-        cast(returns.allocated_amount * credits.split_pct as decimal(18, 4)) as credited_returned_amount
+        cast({{ money_times('returns.allocated_amount', 'credits.split_pct') }} as decimal(38, 10))
+            as credited_returned_amount
 
     from returns
     inner join credits

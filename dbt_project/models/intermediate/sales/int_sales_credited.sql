@@ -38,10 +38,15 @@ final as (
         lines.product_id,
         lines.product_line,
         lines.quantity,
-        cast(lines.quantity * coalesce(splits.split_pct, 1) as decimal(18, 4)) as credited_quantity,
+        case when splits.order_id is null then lines.quantity
+             else cast(cast(lines.quantity as decimal(38, 4)) * splits.split_pct as decimal(18, 4)) end
+            as credited_quantity,
         lines.net_amount,
-        cast(lines.net_amount * coalesce(splits.split_pct, 1) as decimal(18, 4)) as credited_amount,
-        cast((lines.net_amount - lines.cost_amount) * coalesce(splits.split_pct, 1) as decimal(18, 4))
+        -- exact without splits; a split share is carried to the 10th decimal
+        case when splits.order_id is null then lines.net_amount
+             else cast(lines.net_amount * splits.split_pct as decimal(38, 10)) end as credited_amount,
+        case when splits.order_id is null then lines.net_amount - lines.cost_amount
+             else cast((lines.net_amount - lines.cost_amount) * splits.split_pct as decimal(38, 10)) end
             as credited_gross_margin_amount
 
     from lines

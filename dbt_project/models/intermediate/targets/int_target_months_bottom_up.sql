@@ -59,7 +59,7 @@ manual as (
         targets.key,
         targets.period_type,
         targets.period_start,
-        cast(round(targets.target_amount * 100) as bigint) as cents
+        cast(round({{ money_times('targets.target_amount', '100') }}) as bigint) as cents
     from {{ ref('stg_raw__targets') }} as targets
     cross join policy
     inner join units on units.level = targets.level and units.key = targets.key

@@ -45,6 +45,7 @@ restatements as (
         cast(null as varchar) as source_rep_id,
         r.period_start as restates_period_start,
         r.open_difference as amount,
+        r.open_difference as unrounded_amount,
         'restatement of closed ' || r.period_label || ': recomputed ' || {{ yuan('r.after_payable') }}
             || ' vs paid ' || {{ yuan('r.before_payable + r.already_restated') }}
             || ' (' || r.changed_row_count || ' source rows changed)' as explanation,
@@ -81,6 +82,7 @@ final as (
         source_rep_id,
         restates_period_start,
         amount,
+        unrounded_amount,
         explanation,
         is_frozen
     from unioned

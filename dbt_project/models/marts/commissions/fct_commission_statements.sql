@@ -76,6 +76,11 @@ final as (
                   else measures.target_amount end as decimal(18, 2)) as target_amount,
         case when closed.rep_id is not null then closed.attainment_pct else measures.attainment_pct end
             as attainment_pct,
+        case when closed.rep_id is not null and closed.target_amount is distinct from measures.target_amount
+             then 'frozen at close: ' || coalesce({{ yuan('closed.target_amount') }}, 'no target')
+                  || '; recomputed today: ' || coalesce(measures.target_explanation, 'no plan period')
+             else measures.target_explanation
+        end as target_explanation,
         cast(coalesce(line_sums.tier_commission, 0) as decimal(18, 2)) as tier_commission,
         cast(coalesce(line_sums.spif, 0) as decimal(18, 2)) as spif,
         cast(coalesce(line_sums.cap_reduction, 0) as decimal(18, 2)) as cap_reduction,

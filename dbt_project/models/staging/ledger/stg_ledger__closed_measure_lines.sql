@@ -15,7 +15,7 @@ renamed as (
         cast(period_start as date) as period_start,
         order_id,
         cast(line_no as integer) as line_no,
-        cast(measure_amount as decimal(18, 4)) as measure_amount,
+        cast(measure_amount as decimal(38, 10)) as measure_amount,
         cast(closed_at as timestamp) as closed_at
 
     from source
