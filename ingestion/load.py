@@ -45,7 +45,16 @@ from pathlib import Path
 import duckdb
 
 from ingestion import readers
-from ingestion.audit import REJECTED_FILE, SKIPPED, EntityReport, FileResult, delete_path, ensure_schemas, ensure_tables
+from ingestion.audit import (
+    REJECTED_FILE,
+    SKIPPED,
+    EntityReport,
+    FileResult,
+    delete_path,
+    ensure_schemas,
+    ensure_tables,
+    record_first_seen,
+)
 from ingestion.batches import Batch, drop_interrupted
 from ingestion.db import in_transaction, scalar
 from ingestion.entities import ENTITIES, ENTITY_NAMES, Entity
@@ -265,6 +274,7 @@ def ingest_entity(
                 )
             )
         batch.flush()
+    record_first_seen(con, spec)
     for r in report.files:
         log.info(
             "%s %s: %s (%d read, %d accepted, %d rejected) %s",

@@ -31,7 +31,7 @@ SUMMARY_SQL = """
     select s.rep_id, r.rep_name, s.plan_id, s.period_label, s.period_start, s.period_end, s.statement_status,
            s.measure, s.measure_amount, s.target_amount, round(s.attainment_pct, 4) as attainment_pct,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
-           s.payable, s.line_count
+           s.payable, s.line_count, s.note
     from marts.fct_commission_statements s
     left join marts.dim_rep r on r.rep_id = s.rep_id
     where {within}
