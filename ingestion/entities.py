@@ -368,5 +368,15 @@ ENTITIES: dict[str, Entity] = {
     ]
 }
 
+# Optional columns that real exports often lack, with the documented default a blank cell (or a missing column)
+# gets downstream and is flagged by (docs/contract.md section 2, docs/source_profiles.md); `salesperf check`
+# reports each default used as a WARN with counts. (entity, column) -> what is assumed.
+DOCUMENTED_DEFAULTS: dict[tuple[str, str], str] = {
+    ("reps", "region"): "region 未分配 (unassigned), flagged in dim_rep.region_is_default",
+    ("reps", "hire_date"): "ramp and target proration from the first plan assignment, said on the statement",
+    ("opportunities", "created_date"): "the day the pipeline first saw the opportunity (audit.first_seen)",
+    ("opportunities", "owner_rep_id"): "an unassigned lead: in funnel totals, not against a rep",
+}
+
 # Load order matters only for humans reading logs; every entity is independent at the raw layer.
 ENTITY_NAMES: list[str] = list(ENTITIES)

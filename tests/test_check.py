@@ -80,7 +80,7 @@ def test_landing_problems_name_file_row_column_expected_found(tmp_path):
     assert rows[2:5] == [
         (ERROR, "orders/2025-03.csv", 3, "order_date", DATE, "soon"),
         (ERROR, "orders/2025-03.csv", 4, "quantity", "a value (required)", "blank"),
-        (ERROR, "orders/2025-03.csv", 4, "status", "one of completed, cancelled", "shipped"),
+        (ERROR, "orders/2025-03.csv", 4, "status", "one of completed, cancelled, pending, disputed", "shipped"),
     ]
     severity, file, row, column, expected, found = rows[5]
     assert (severity, file, row, column) == (ERROR, "reps/reps.csv", 1, "hire_date")
