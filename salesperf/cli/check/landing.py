@@ -117,6 +117,7 @@ def profile_folders(landing_dir: Path, profiles: Sequence[SourceProfile]) -> set
     """Top-level folders of the landing folder that source profiles read: lookup files' folders (the docs
     recommend keeping lookups outside the entity folders) and folders holding files a multi-entity profile
     reads. A run reads them, so they are not unknown folders."""
+    profiles = [p for p in profiles if isinstance(p, SourceProfile)]
     folders = {
         Path(lk.file).parts[0] for p in profiles for lk in p.lookups if lk.file != SELF and len(Path(lk.file).parts) > 1
     }

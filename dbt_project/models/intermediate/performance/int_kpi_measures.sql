@@ -66,7 +66,7 @@ monthly_events as (
     union all
     select rep_id, payment_month, 'collection_payments', sum(amount), 1
     from {{ ref('int_payments_attributed') }}
-    where rep_id is not null
+    where rep_id is not null and not is_after_as_of  -- money not received yet by the as-of date does not count
     group by all
     union all
     select rep_id, order_month, 'gross_margin', sum(credited_gross_margin_amount),
