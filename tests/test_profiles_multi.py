@@ -252,3 +252,30 @@ def test_opportunities_first_seen_date_survives_a_replaced_file(tmp_path):
         ("S2", dt.datetime(2025, 3, 9, 8)),
     ]
     assert q(con, "select count(*) from raw.opportunities") == [(2,)]
+
+
+def test_order_status_labels_in_english_and_chinese(tmp_path):
+    landing = tmp_path / "landing"
+    labels = ["已完成", "待审核", "On Hold", "in process", "审批中", "有争议", "Disputed", "客户异议", "作废", "Void"]
+    body = "".join(f"SO{i},2025-03-01,C1,R1,P1,1,10,{label}\n" for i, label in enumerate(labels))
+    land(
+        landing,
+        "orders",
+        "o.csv",
+        "order_id,order_date,customer_id,rep_id,product_id,quantity,unit_price,状态\n" + body,
+    )
+    con = duckdb.connect()
+    f = ingest_entity(con, "orders", landing, now=NOW).files[0]
+    assert (f.rows_read, f.rows_accepted) == (10, 10)
+    assert [r[0] for r in q(con, "select status from raw.orders order by _source_row")] == [
+        "completed",
+        "pending",
+        "pending",
+        "pending",
+        "pending",
+        "disputed",
+        "disputed",
+        "disputed",
+        "cancelled",
+        "cancelled",
+    ]
