@@ -35,10 +35,10 @@ def main() -> None:
         }
         con.close()
     elif args.stage == "dbt":  # `dbt build` the way the pipeline runs it: dagster-dbt's DbtCliResource
-        from orchestration.dbt_project import run_dbt
+        from orchestration.dbt_project import PIPELINE_BUILD_ARGS, run_dbt
 
         env = {"SALESPERF_BUILD_DB": args.build_db, "SALESPERF_AS_OF": args.as_of}
-        run_dbt(["build"], env=env, target_path=Path(args.dbt_target) if args.dbt_target else None)
+        run_dbt(PIPELINE_BUILD_ARGS, env=env, target_path=Path(args.dbt_target) if args.dbt_target else None)
         out = {"dbt": "build"}
     elif args.stage == "report":  # what the manager_report asset calls, on the published file
         from salesperf.report import build_report

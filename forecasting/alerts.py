@@ -286,8 +286,25 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
-    """All rules as one UNION ALL query (parameters prefixed per rule), ordered for reading."""
+# Alert rules written as dbt models (issue 13: overdue receivables, 回款预警) with the columns of ALERT_COLUMNS,
+# unioned into fct_risk_alerts as they are. (Issue 15 moves every rule into dbt; until then this is the seam.)
+DBT_ALERT_MODELS = ("intermediate.int_alerts_overdue_receivables",)
+
+
+def dbt_alert_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The DBT_ALERT_MODELS that exist in the build database (a database built before they existed has none)."""
+    found = {
+        f"{schema}.{table}"
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+    return [t for t in DBT_ALERT_MODELS if t in found]
+
+
+def alerts_sql(
+    settings: AlertSettings, as_of: dt.date, dbt_tables: tuple[str, ...] | list[str] = ()
+) -> tuple[str, dict]:
+    """All rules as one UNION ALL query (parameters prefixed per rule), ordered for reading; `dbt_tables`: alert
+    tables built by dbt (dbt_alert_tables) added as they are."""
     parts, params = [], {}
     for i, (_name, sql, rule_params) in enumerate(rule_queries(settings, as_of)):
         used = _used(sql, rule_params)
@@ -296,6 +313,7 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
         params |= {f"r{i}_{k}": v for k, v in used.items()}
         parts.append(f"select * from ({sql})")
     columns = ", ".join(ALERT_COLUMNS)
+    parts += [f"select {columns} from {table}" for table in dbt_tables]
     query = (
         f"select {columns} from ("
         + " union all ".join(f"select * from ({p}) as t({columns})" for p in parts)
@@ -306,5 +324,5 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
 
 def compute_alerts(con: duckdb.DuckDBPyConnection, settings: AlertSettings, as_of: dt.date):
     """The alerts as a DataFrame (the forecast table must already exist in `con`)."""
-    query, params = alerts_sql(settings, as_of)
+    query, params = alerts_sql(settings, as_of, dbt_alert_tables(con))
     return con.execute(query, params).df()

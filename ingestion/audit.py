@@ -28,7 +28,15 @@ AUDIT_DDL = [
     # Migrations of databases made before a column existed (CREATE TABLE IF NOT EXISTS keeps an old table):
     # sheet = the worksheet of a row of a workbook (readers.StagedFile.sheets), NULL for CSV and Parquet.
     "ALTER TABLE audit.rejected_rows ADD COLUMN IF NOT EXISTS sheet VARCHAR",
+    # When the pipeline first saw a key (FIRST_SEEN_KEYS): kept across runs and re-ingestion (a replaced
+    # file deletes its raw rows, never these), so a default such as opportunities.created_date stays put.
+    """CREATE TABLE IF NOT EXISTS audit.first_seen (
+        entity VARCHAR NOT NULL, key VARCHAR NOT NULL, first_seen_at TIMESTAMP NOT NULL, file VARCHAR)""",
 ]
+
+# Entities whose keys are remembered in audit.first_seen, and their key column: the documented default of a
+# blank opportunities.created_date is the day the pipeline first saw the opportunity (docs/contract.md).
+FIRST_SEEN_KEYS: dict[str, str] = {"opportunities": "opportunity_id"}
 
 
 @dataclass
@@ -115,6 +123,28 @@ def raw_names(entity: Entity) -> str:
 
 def next_seq(con: duckdb.DuckDBPyConnection) -> int:
     return int(scalar(con, "SELECT coalesce(max(file_seq), 0) + 1 FROM audit.ingested_files"))
+
+
+def record_first_seen(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """Remember the keys of raw.<entity> not seen before (FIRST_SEEN_KEYS), with the time they were first
+    ingested; returns how many were new. Idempotent: a key already remembered keeps its first time."""
+    key = FIRST_SEEN_KEYS.get(entity.name)
+    if key is None:
+        return 0
+    k = quote_ident(key)
+    return int(
+        scalar(
+            con,
+            f"""INSERT INTO audit.first_seen
+            SELECT $e, r.{k}, min(r._ingested_at), arg_min(r._source_file, r._ingested_at)
+            FROM raw.{quote_ident(entity.name)} r
+            WHERE r.{k} IS NOT NULL AND r._source_row > 0
+              AND NOT EXISTS (SELECT 1 FROM audit.first_seen f WHERE f.entity = $e AND f.key = r.{k})
+            GROUP BY r.{k}""",
+            {"e": entity.name},
+        )
+        or 0
+    )
 
 
 def delete_path(con: duckdb.DuckDBPyConnection, entity: Entity, file: str) -> None:

@@ -80,6 +80,8 @@ def _c(
     return Column(name, kind, required, default, allowed, aliases)
 
 
+# Order statuses (docs/contract.md section 2): completed, cancelled, pending (on hold, in process, awaiting
+# approval: not creditable until completed), disputed (contested by the customer: not creditable either).
 _STATUS_MAP = {
     "已完成": "completed",
     "完成": "completed",
@@ -90,6 +92,40 @@ _STATUS_MAP = {
     "作废": "cancelled",
     "cancelled": "cancelled",
     "canceled": "cancelled",
+    "void": "cancelled",
+    "voided": "cancelled",
+    "已作废": "cancelled",
+    "pending": "pending",
+    "on hold": "pending",
+    "on-hold": "pending",
+    "hold": "pending",
+    "in process": "pending",
+    "in progress": "pending",
+    "processing": "pending",
+    "open": "pending",
+    "awaiting approval": "pending",
+    "pending approval": "pending",
+    "待审核": "pending",
+    "审核中": "pending",
+    "待审批": "pending",
+    "审批中": "pending",
+    "处理中": "pending",
+    "进行中": "pending",
+    "执行中": "pending",
+    "挂起": "pending",
+    "暂停": "pending",
+    "待发货": "pending",
+    "未完成": "pending",
+    "disputed": "disputed",
+    "dispute": "disputed",
+    "in dispute": "disputed",
+    "contested": "disputed",
+    "争议": "disputed",
+    "有争议": "disputed",
+    "争议中": "disputed",
+    "异议": "disputed",
+    "客户异议": "disputed",
+    "complete": "completed",
 }
 _ROLE_MAP = {
     "销售": "rep",
@@ -138,11 +174,13 @@ ENTITIES: dict[str, Entity] = {
                 _c("rep_id", "id", "销售员编号", "业务员编号", "员工编号", "工号", required=True),
                 _c("rep_name", "text", "销售员", "销售员姓名", "姓名", "员工姓名"),
                 _c("email", "text", "邮箱", "电子邮箱"),
-                _c("region", "text", "区域", "大区", "所属区域", required=True),
+                # optional: blank -> 未分配 (unassigned) in staging, flagged (region_is_default)
+                _c("region", "text", "区域", "大区", "所属区域"),
                 _c("team", "text", "团队", "销售团队", "所属团队"),
                 _c("manager_id", "id", "上级编号", "经理编号", "直属上级"),
                 _c("role", "text", "角色", "职位", default="'rep'", allowed=("rep", "manager", "director")),
-                _c("hire_date", "date", "入职日期", required=True),
+                # optional: blank -> ramp and proration from the first plan assignment, flagged
+                _c("hire_date", "date", "入职日期"),
                 _c("termination_date", "date", "离职日期"),
             ),
             key=("rep_id",),
@@ -188,7 +226,14 @@ ENTITIES: dict[str, Entity] = {
                 _c("unit_price", "price", "单价", "销售单价", "含税单价", required=True),
                 _c("discount_amount", "money", "折扣金额", "折扣", "优惠金额", default="0"),
                 _c("currency", "text", "币种", "货币", default="'CNY'"),
-                _c("status", "text", "状态", "订单状态", default="'completed'", allowed=("completed", "cancelled")),
+                _c(
+                    "status",
+                    "text",
+                    "状态",
+                    "订单状态",
+                    default="'completed'",
+                    allowed=("completed", "cancelled", "pending", "disputed"),
+                ),
                 _c("cancelled_date", "date", "取消日期", "作废日期"),
                 _c("updated_at", "timestamp", "更新时间", "最后修改时间", "修改时间"),
             ),
@@ -233,10 +278,12 @@ ENTITIES: dict[str, Entity] = {
             (
                 _c("opportunity_id", "id", "商机编号", "机会编号", required=True),
                 _c("customer_id", "id", "客户编号", "客户代码"),
-                _c("owner_rep_id", "id", "负责人编号", "销售员编号", required=True),
+                # optional: a blank owner is an unassigned lead (counts in funnel totals, not against a rep)
+                _c("owner_rep_id", "id", "负责人编号", "销售员编号"),
                 _c("stage", "text", "阶段", "销售阶段", "商机阶段", required=True),
                 _c("amount", "money", "商机金额", "预计金额", "金额"),
-                _c("created_date", "date", "创建日期", required=True),
+                # optional: blank -> the date the pipeline first saw the opportunity (audit.first_seen), flagged
+                _c("created_date", "date", "创建日期"),
                 _c("expected_close_date", "date", "预计成交日期", "预计结单日期"),
                 _c("closed_date", "date", "结单日期", "成交日期", "关闭日期"),
                 _c("status", "text", "状态", "商机状态", default="'open'", allowed=("open", "won", "lost")),
@@ -323,6 +370,16 @@ ENTITIES: dict[str, Entity] = {
             ),
         ),
     ]
+}
+
+# Optional columns that real exports often lack, with the documented default a blank cell (or a missing column)
+# gets downstream and is flagged by (docs/contract.md section 2, docs/source_profiles.md); `salesperf check`
+# reports each default used as a WARN with counts. (entity, column) -> what is assumed.
+DOCUMENTED_DEFAULTS: dict[tuple[str, str], str] = {
+    ("reps", "region"): "region 未分配 (unassigned), flagged in dim_rep.region_is_default",
+    ("reps", "hire_date"): "ramp and target proration from the first plan assignment, said on the statement",
+    ("opportunities", "created_date"): "the day the pipeline first saw the opportunity (audit.first_seen)",
+    ("opportunities", "owner_rep_id"): "an unassigned lead: in funnel totals, not against a rep",
 }
 
 # Load order matters only for humans reading logs; every entity is independent at the raw layer.

@@ -45,12 +45,21 @@ from pathlib import Path
 import duckdb
 
 from ingestion import readers
-from ingestion.audit import REJECTED_FILE, SKIPPED, EntityReport, FileResult, delete_path, ensure_schemas, ensure_tables
+from ingestion.audit import (
+    REJECTED_FILE,
+    SKIPPED,
+    EntityReport,
+    FileResult,
+    delete_path,
+    ensure_schemas,
+    ensure_tables,
+    record_first_seen,
+)
 from ingestion.batches import Batch, drop_interrupted
 from ingestion.db import in_transaction, scalar
 from ingestion.entities import ENTITIES, ENTITY_NAMES, Entity
 from ingestion.file_write import drop_temp, write_file, write_unloadable
-from ingestion.profiles import ProfileError, SourceProfile, file_version, match_profile
+from ingestion.profiles import ProfileError, SourceProfile, claimed_by, file_version, match_profile
 from ingestion.sql_macros import install_macros
 from ingestion.staging import STAGE, Prepared, prepare, stages_lazily
 
@@ -173,8 +182,12 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
-def _landing_files(landing_dir: Path, entity: str) -> tuple[list[tuple[Path, str]], list[str]]:
-    """(landing files as (path, relative name) sorted by (mtime, name), ignored relative names)."""
+def _landing_files(
+    landing_dir: Path, entity: str, profiles: Sequence[SourceProfile] = ()
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(landing files as (path, relative name) sorted by (mtime, name), ignored relative names). With
+    multi-entity profiles (docs/source_profiles.md), a file one of them matches is read only through it: as
+    this entity wherever it lies when the profile has a part for this entity, not at all otherwise."""
     files, ignored = [], []
     for path in _walk(landing_dir / entity):
         rel = path.relative_to(landing_dir).as_posix()
@@ -182,6 +195,17 @@ def _landing_files(landing_dir: Path, entity: str) -> tuple[list[tuple[Path, str
             ignored.append(rel)
         else:
             files.append((path, rel))
+    rooted = [p for p in profiles if p.group]
+    if rooted:
+        mine = {p.group for p in rooted if p.entity == entity}
+        files = [(path, rel) for path, rel in files if not (claimed_by(rooted, rel) - mine)]
+        here = {rel for _, rel in files}
+        for path in _walk(landing_dir):
+            rel = path.relative_to(landing_dir).as_posix()
+            if rel in here or readers.file_format(path) is None or path.name.startswith(("~$", ".")):
+                continue
+            if claimed_by(rooted, rel) & mine:
+                files.append((path, rel))
     files.sort(key=lambda pr: (_mtime(pr[0]), pr[1]))
     return files, sorted(ignored)
 
@@ -227,7 +251,7 @@ def ingest_entity(
     install_macros(con)
     ensure_tables(con, [spec])
     stamp = _naive(now)
-    files, ignored = _landing_files(landing_dir, entity)
+    files, ignored = _landing_files(landing_dir, entity, profiles)
     report = EntityReport(entity, ignored=ignored)
     root = landing_dir.resolve()
     inside = {path for path, _ in files if path.resolve().is_relative_to(root)}
@@ -265,6 +289,7 @@ def ingest_entity(
                 )
             )
         batch.flush()
+    record_first_seen(con, spec)
     for r in report.files:
         log.info(
             "%s %s: %s (%d read, %d accepted, %d rejected) %s",

@@ -111,7 +111,7 @@ def _prepare_profiled(
     names, the file's own cells kept for raw JSON), mapped one to one; None for a profile that only sets
     reading options. A profile that cannot be applied rejects the file, every row carrying the reason."""
     try:
-        applied = apply_profile(con, profile, entity, headers, STAGE, landing_dir or path.parent.parent)
+        applied = apply_profile(con, profile, entity, headers, STAGE, landing_dir or path.parent.parent, path)
     except ProfileError as err:
         return Prepared(headers, REJECTED_FILE, f"{path.name}: {err}", row_reason=f"file rejected: {err}")
     if applied is None:

@@ -14,11 +14,13 @@ from orchestration.assets.report import manager_report
 from orchestration.assets.serving import published_warehouse
 from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
 from orchestration.resources import build_resources
+from orchestration.storage import relax_sqlite_sync
 from salesperf.settings import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     """Definitions wired to `settings` (default: the SALESPERF_* environment)."""
+    relax_sqlite_sync()  # the run history's SQLite commits do not wait for the disk (orchestration/storage.py)
     return Definitions(
         assets=[
             *ingestion_assets,

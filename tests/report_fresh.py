@@ -261,6 +261,40 @@ class Fresh:
             }
         return ("alert_type", "entity_type", "entity_id", "period_label"), out
 
+    def collections(self):
+        """Per region and quarter/year: payments received by the as-of date (payment date) and creditable sales
+        (order date), straight from fct_collections and fct_sales."""
+        out: dict = defaultdict(lambda: {"sales": 0.0, "collected": 0.0})
+        pays = _rows(
+            self.con,
+            "select region, payment_date, collected_amount from marts.fct_collections where payment_date <= ?",
+            [self.as_of],
+        )
+        sales = _rows(self.con, "select region, order_date, net_amount from marts.fct_sales where is_creditable")
+        for rows, day, amount, field in (
+            (pays, "payment_date", "collected_amount", "collected"),
+            (sales, "order_date", "net_amount", "sales"),
+        ):
+            for r in rows:
+                d = r[day]
+                if self.years[0] <= d.year <= self.years[1]:
+                    for label in (_quarter(d), str(d.year)):
+                        out[(r["region"] or UNASSIGNED, label)][field] += r[amount]
+        for v in out.values():
+            v["collection_rate"] = v["collected"] / v["sales"] if v["sales"] else None
+        return ("region", "period_label"), dict(out)
+
+    def receivables(self):
+        out: dict = defaultdict(lambda: {"open_amount": 0.0, "orders": 0})
+        for r in _rows(
+            self.con,
+            "select region, aging_bucket, open_amount from marts.fct_receivables where days_outstanding is not null",
+        ):
+            for region in ("", r["region"] or UNASSIGNED):
+                out[(region, r["aging_bucket"])]["open_amount"] += r["open_amount"]
+                out[(region, r["aging_bucket"])]["orders"] += 1
+        return ("region", "aging_bucket"), dict(out)
+
     def statements(self) -> list[dict]:
         rows = _rows(
             self.con,
@@ -329,6 +363,8 @@ DATASETS = (
     "pl_comparison",
     "alert_counts",
     "alerts",
+    "collections",
+    "receivables",
     "commission_payable",
     "commission_earners",
     "commission_rate",

@@ -35,7 +35,7 @@ assignments:
 
 
 def _landing(root: Path) -> Path:
-    """A bad date, a blank required cell, a file missing a required column, an unknown folder, a .xls."""
+    """A bad date, a blank required cell, a file missing a required column, an unknown folder, a .xlsb."""
     landing = root / "landing"
     (landing / "orders").mkdir(parents=True)
     (landing / "orders" / "2025-03.csv").write_text(
@@ -46,10 +46,10 @@ def _landing(root: Path) -> Path:
         encoding="utf-8",
     )
     (landing / "reps").mkdir()
-    (landing / "reps" / "reps.csv").write_text("rep_id,region\nR1,华东\nR2,华北\n", encoding="utf-8")
+    (landing / "reps" / "reps.csv").write_text("rep_name,region\n王芳,华东\n李强,华北\n", encoding="utf-8")
     (landing / "order").mkdir()
     (landing / "order" / "old.csv").write_text(ORDERS_HEADER, encoding="utf-8")
-    (landing / "orders" / "2024.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (landing / "orders" / "2024.xlsb").write_bytes(b"PK\x03\x04")
     (landing / "orders" / "~$2025-03.xlsx").write_bytes(b"lock")  # an Office lock file: routine, not reported
     return landing
 
@@ -71,20 +71,20 @@ def test_landing_problems_name_file_row_column_expected_found(tmp_path):
     assert rows[0] == (WARN, "order/", None, "", "an entity folder (did you mean orders/?); not read", "unknown folder")
     assert rows[1] == (
         WARN,
-        "orders/2024.xls",
+        "orders/2024.xlsb",
         None,
         "",
-        "a .csv, .xlsx or .parquet file (save it as .xlsx); not read",
-        ".xls",
+        "a .csv, .xlsx, .xls or .parquet file (save it as .xlsx); not read",
+        ".xlsb",
     )
     assert rows[2:5] == [
         (ERROR, "orders/2025-03.csv", 3, "order_date", DATE, "soon"),
         (ERROR, "orders/2025-03.csv", 4, "quantity", "a value (required)", "blank"),
-        (ERROR, "orders/2025-03.csv", 4, "status", "one of completed, cancelled", "shipped"),
+        (ERROR, "orders/2025-03.csv", 4, "status", "one of completed, cancelled, pending, disputed", "shipped"),
     ]
     severity, file, row, column, expected, found = rows[5]
-    assert (severity, file, row, column) == (ERROR, "reps/reps.csv", 1, "hire_date")
-    assert (expected, found) == ("required columns rep_id, region, hire_date", "columns rep_id, region")
+    assert (severity, file, row, column) == (ERROR, "reps/reps.csv", 1, "rep_id")
+    assert (expected, found) == ("required columns rep_id", "columns rep_name, region")
     assert len(rows) == 6  # the lock file and the rows of the rejected reps file add nothing
 
 

@@ -138,7 +138,7 @@ def test_good_and_bad_rows(con, landing):
             7,
             "quantity: required but blank; "
             'unit_price: expected a price (1234.5, 1,234.50, ¥1,234 or 1.2万) within ±10^12, found "abc"; '
-            'status: expected one of completed, cancelled, found "weird"',
+            'status: expected one of completed, cancelled, pending, disputed, found "weird"',
         ),
         (f, "orders", 8, 'line_no: expected a whole number, found "1.5"'),
     ]

@@ -289,7 +289,7 @@ def test_expression_features(con, landing, tmp_path):
     ]
     # The unmapped value is rejected by the loader's own check, the raw JSON shows the file's own cells.
     assert q(con, "SELECT row_number, reason, raw->>'Doc Status' FROM audit.rejected_rows") == [
-        (4, 'status: expected one of completed, cancelled, found "parked"', "parked")
+        (4, 'status: expected one of completed, cancelled, pending, disputed, found "parked"', "parked")
     ]
     assert_row_accounting(con)
 

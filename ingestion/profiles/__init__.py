@@ -23,10 +23,11 @@ Modules: `schema` (the YAML files), `matching` (which profile reads a file), `ap
 """
 
 from ingestion.profiles.apply import Applied, apply_profile, stage
-from ingestion.profiles.matching import file_version, match_profile
+from ingestion.profiles.matching import claimed_by, file_version, match_profile
 from ingestion.profiles.schema import (
     SELF,
     SOURCES_DIR,
+    EntityPart,
     Lookup,
     ProfileError,
     ProfileFile,
@@ -41,12 +42,14 @@ __all__ = [
     "Lookup",
     "ProfileError",
     "ProfileFile",
+    "EntityPart",
     "SELF",
     "SOURCES_DIR",
     "SourceProfile",
     "Unpivot",
     "apply_profile",
     "check_expression",
+    "claimed_by",
     "file_version",
     "load_profiles",
     "match_profile",

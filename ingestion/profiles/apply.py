@@ -67,15 +67,17 @@ def apply_profile(
     headers: list[str],
     table: str,
     landing_dir: Path,
+    path: Path | None = None,
 ) -> Applied | None:
     """Replace the staged file in temp.`table` by the profile's derived staging table. None when the
-    profile only sets reading options (the built-in mapping applies as for any file).
+    profile only sets reading options (the built-in mapping applies as for any file). `path`: the file
+    itself (a `file: self` lookup naming another worksheet of it reads that sheet).
     Raises ProfileError (the file is rejected; temp.`table` is left as staged)."""
     if not profile.changes_content:
         return None
     made: list[str] = []
     try:
-        return _apply(con, profile, entity, headers, table, Path(landing_dir), made)
+        return _apply(con, profile, entity, headers, table, Path(landing_dir), made, path)
     finally:
         for name in made:
             con.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
@@ -89,6 +91,7 @@ def _apply(
     table: str,
     landing_dir: Path,
     made: list[str],
+    path: Path | None = None,
 ) -> Applied:
     pid = f"profile {profile.id}"
     base, base_headers, row_scale = table, list(headers), 1
@@ -96,7 +99,7 @@ def _apply(
         base, base_headers, row_scale = _unpivot(con, profile, headers, table, made)
     joins = [f"FROM {_temp(base)} AS src"]
     for i, lookup in enumerate(profile.lookups):
-        joins.append(_lookup_join(con, profile, lookup, i, table, landing_dir, joins, made))
+        joins.append(_lookup_join(con, profile, lookup, i, table, landing_dir, joins, made, path))
     source = " ".join(joins)
 
     index = _header_index(base_headers)
@@ -114,7 +117,7 @@ def _apply(
                 f"{pid}: column {col}: {profile.columns[col]!r} is neither a header of the file "
                 f"nor a valid SQL expression ({problem})"
             )
-        _bind(con, f"{expr} AS v", source, f"{pid}: column {col}")
+        _bind(con, f"{expr} AS v", source, f"{pid}: column {col}", base_headers)
         text = f"CAST({expr} AS VARCHAR)"
         if mapping := profile.value_maps.get(col):
             pairs = ", ".join(f"{sql_str(k.strip().casefold())}: {sql_str(v)}" for k, v in mapping.items())
@@ -122,7 +125,7 @@ def _apply(
         values[col] = text
     where = ""
     if profile.where:
-        _bind(con, f"({profile.where})::BOOLEAN AS v", source, f"{pid}: where")
+        _bind(con, f"({profile.where})::BOOLEAN AS v", source, f"{pid}: where", base_headers)
         where = f" WHERE coalesce((\n{profile.where}\n)::BOOLEAN, false)"
 
     taken = {h.casefold() for h in base_headers}
@@ -161,12 +164,19 @@ def _keep_read_details(staged: list[str], headers: list[str]) -> list[str]:
     )
 
 
-def _bind(con: duckdb.DuckDBPyConnection, select_item: str, source: str, what: str) -> None:
-    """Bind one expression against the staged tables without reading a row (DESCRIBE)."""
+def _bind(
+    con: duckdb.DuckDBPyConnection, select_item: str, source: str, what: str, headers: list[str] | None = None
+) -> None:
+    """Bind one expression against the staged tables without reading a row (DESCRIBE). The error says what
+    was expected: an expression over the file's columns, which it lists."""
     try:
         con.execute(f"DESCRIBE SELECT {select_item}, src._row {source}").fetchall()
     except duckdb.Error as err:
-        raise ProfileError(f"{what}: {first_line(err)}") from err
+        expected = ""
+        if headers is not None:
+            shown = ", ".join(f'"{h}"' for h in headers[:40]) + (" ..." if len(headers) > 40 else "")
+            expected = f"; expected a SQL expression over the file's columns ({shown or 'none'})"
+        raise ProfileError(f"{what}: {first_line(err)}{expected}") from err
 
 
 def _runtime_culprit(
@@ -216,11 +226,20 @@ def _lookup_join(
     landing_dir: Path,
     joins: list[str],
     made: list[str],
+    this_file: Path | None = None,
 ) -> str:
-    """Stage a lookup file reduced to its first row per key; the LEFT JOIN clause for it."""
+    """Stage a lookup file reduced to its first row per key; the LEFT JOIN clause for it. `file: self` is the
+    file being ingested: as staged, or, with `sheet:`, another worksheet of it (`this_file`)."""
     what = f"profile {profile.id}: lookup {lookup.name}"
     staged = f"{_LOOKUP}_{i}"
-    if lookup.file == SELF:
+    if lookup.file == SELF and lookup.sheet is not None and this_file is not None:
+        made.append(staged + "_raw")
+        try:
+            lk_headers = readers.stage_file(con, this_file, staged + "_raw", sheet=lookup.sheet)
+        except LandingFileError as err:
+            raise ProfileError(f"{what}: {err}") from err
+        source_table = staged + "_raw"
+    elif lookup.file == SELF:
         source_table = table
         lk_headers = [r[0] for r in con.execute(f"DESCRIBE {_temp(table)}").fetchall() if r[0] != "_row"]
     else:
@@ -231,10 +250,20 @@ def _lookup_join(
         if not path.is_file():
             raise ProfileError(f"{what}: file {lookup.file} not found in the landing folder")
         made.append(staged + "_raw")
+        options: dict[str, object] = {
+            k: v for k, v in (("sheet", lookup.sheet), ("header_row", lookup.header_row)) if v is not None
+        }
         try:
-            lk_headers = readers.stage_file(con, path, staged + "_raw")
+            lk_headers = readers.stage_file(con, path, staged + "_raw", **options)
         except LandingFileError as err:
             raise ProfileError(f"{what}: {err}") from err
+        sheets = [*lk_headers.sheets, *(name for name, _ in lk_headers.skipped_sheets)]
+        if lookup.sheet is None and len(sheets) > 1:
+            # reading "the first" worksheet silently once turned every order line into a return (issue 13)
+            raise ProfileError(
+                f"{what}: {lookup.file} is a workbook with {len(sheets)} worksheets ({', '.join(sheets)}); "
+                "name the one to read with `sheet:`"
+            )
         source_table = staged + "_raw"
     key = _header_index(lk_headers).get(normalise_header(lookup.key))
     if key is None:

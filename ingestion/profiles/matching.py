@@ -33,22 +33,35 @@ def _specificity(pattern: str) -> int:
     return sum(1 for ch in pattern if ch not in "*?")
 
 
+def _scores(profile: SourceProfile, entity: str, rel: str) -> list[tuple[int, int]]:
+    """(priority, specificity) of each of the profile's globs matching `rel` (relative to the landing folder).
+    A part of a multi-entity profile (`group`) matches below the landing folder, any other below its entity's
+    folder; a glob without '/' matches the file name."""
+    below = rel
+    if not profile.group and rel.startswith(entity + "/"):
+        below = PurePosixPath(rel).relative_to(entity).as_posix()
+    name = PurePosixPath(rel).name
+    return [
+        (profile.priority, _specificity(p)) for p in profile.files if _glob_regex(p).match(below if "/" in p else name)
+    ]
+
+
+def claimed_by(profiles: list[SourceProfile], rel: str) -> set[str]:
+    """The multi-entity profiles (their ids) whose globs match `rel`: such a file is read only through them,
+    as each of their entities, whichever folder it lies in."""
+    return {p.group for p in profiles if p.group and _scores(p, p.entity or "", rel)}
+
+
 def match_profile(profiles: list[SourceProfile], entity: str, rel: str) -> SourceProfile | None:
     """The profile for a landing file (`rel` relative to the landing folder, `<entity>/...`): among the
     entity's profiles with a glob matching it, the highest priority, then the most specific glob (most
     literal characters). None: the built-in behaviour (canonical names + Chinese aliases) applies.
     Raises ProfileError when two profiles tie, rather than picking one silently."""
-    below = PurePosixPath(rel).relative_to(entity).as_posix() if rel.startswith(entity + "/") else rel
-    name = PurePosixPath(below).name
     best: list[tuple[tuple[int, int], SourceProfile]] = []
     for profile in profiles:
         if profile.entity != entity:
             continue
-        scores = [
-            (profile.priority, _specificity(p))
-            for p in profile.files
-            if _glob_regex(p).match(below if "/" in p else name)
-        ]
+        scores = _scores(profile, entity, rel)
         if scores:
             best.append((max(scores), profile))
     if not best:

@@ -16,11 +16,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingestion.entities import ENTITIES
 from ingestion.readers import first_line
-from salesperf.config.files import ConfigError, load_config
+from salesperf.config.files import ConfigError, key_path, load_config
 
 SOURCES_DIR = "sources"  # profile files live in $SALESPERF_CONFIG_DIR/sources/*.yml
 SELF = "self"  # a lookup reading the file being ingested (e.g. "does anyone report to this employee?")
@@ -85,6 +85,10 @@ def check_expression(expr: str) -> str | None:
     return None
 
 
+def _plain(message: str) -> str:
+    return str(message).removeprefix("Value error, ")
+
+
 def _check_expr_field(value: str | None) -> str | None:
     if value is not None and (problem := check_expression(value)):
         raise ValueError(f"not a valid SQL expression: {problem}")
@@ -110,6 +114,10 @@ class Lookup(BaseModel):
     # called `on`: YAML 1.1 reads a bare `on` key as the boolean true.)
     match: str
     where: str | None = None  # optional filter over the lookup file's own headers
+    # A workbook's worksheet (name or 0-based index): required when the lookup file has several worksheets, so a
+    # lookup never silently reads the wrong one. header_row: 1-based row of its headers, instead of detection.
+    sheet: str | int | None = None
+    header_row: int | None = Field(default=None, ge=1)
 
     @field_validator("name")
     @classmethod
@@ -150,11 +158,32 @@ class Unpivot(BaseModel):
         return self
 
 
+class EntityPart(BaseModel):
+    """One entity read from a file that feeds several (SourceProfile.entities): its own worksheet, filter,
+    lookups and columns; the file, its encoding and delimiter are the profile's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sheet: str | int | None = None
+    header_row: int | None = Field(default=None, ge=1)
+    where: str | None = None
+    lookups: list[Lookup] = Field(default_factory=list)
+    unpivot: Unpivot | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
 class SourceProfile(BaseModel):
+    """A profile reads the files it matches as one entity (`entity`), or as several (`entities`: a part per
+    entity, each expanded by load_profiles into a profile of its own, id `<id>.<entity>`, whose `group` is the
+    profile's id). A multi-entity profile's `files` are globs below the landing folder itself (the file may
+    lie in any folder), and a file it matches is read only through it."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    entity: str
+    entity: str | None = None
+    entities: dict[str, EntityPart] = Field(default_factory=dict)
     description: str = ""
     files: list[str] = Field(min_length=1)  # globs below landing/<entity>/ (no '/': matches the file name)
     priority: int = 0  # higher wins when several profiles match a file; then the most specific glob wins
@@ -168,6 +197,7 @@ class SourceProfile(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)  # canonical column -> header name or expression
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)  # column -> {label: canonical}
     source: str = Field(default="", exclude=True)  # the file it came from (set by load_profiles)
+    group: str = Field(default="", exclude=True)  # a part of a multi-entity profile: that profile's id
 
     @field_validator("id")
     @classmethod
@@ -178,9 +208,16 @@ class SourceProfile(BaseModel):
 
     @field_validator("entity")
     @classmethod
-    def _entity(cls, value: str) -> str:
-        if value not in ENTITIES:
+    def _entity(cls, value: str | None) -> str | None:
+        if value is not None and value not in ENTITIES:
             raise ValueError(f"unknown entity {value!r}; expected one of {', '.join(ENTITIES)}")
+        return value
+
+    @field_validator("entities")
+    @classmethod
+    def _entities(cls, value: dict[str, EntityPart]) -> dict[str, EntityPart]:
+        if unknown := [e for e in value if e not in ENTITIES]:
+            raise ValueError(f"unknown entity {unknown[0]!r}; expected one of {', '.join(ENTITIES)}")
         return value
 
     @field_validator("files")
@@ -222,6 +259,10 @@ class SourceProfile(BaseModel):
 
     @model_validator(mode="after")
     def _against_entity(self) -> SourceProfile:
+        if self.entities:
+            return self._check_parts()
+        if self.entity is None:
+            raise ValueError("give `entity` (one entity) or `entities` (several, read from one file)")
         entity = ENTITIES[self.entity]
         names = set(entity.column_names)
         errors = [
@@ -242,6 +283,42 @@ class SourceProfile(BaseModel):
         if errors:  # pydantic prefixes the profile's own path (profiles[i])
             raise ValueError("; ".join(errors))
         return self
+
+    def _check_parts(self) -> SourceProfile:
+        if self.entity is not None:
+            raise ValueError("give either `entity` or `entities`, not both")
+        if self.changes_content or self.sheet is not None or self.header_row is not None:
+            raise ValueError(
+                "a profile with `entities` sets sheet, header_row, where, lookups, unpivot, columns and "
+                "value_maps per entity (entities.<entity>.columns ...)"
+            )
+        errors = []
+        for name in self.entities:
+            try:
+                self._part(name)
+            except ValidationError as exc:
+                errors += [f"entities.{name}.{key_path(e['loc'])}: {_plain(e['msg'])}" for e in exc.errors()]
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def _part(self, name: str) -> SourceProfile:
+        part = self.entities[name].model_dump(exclude_defaults=True)
+        shared = {"encoding": self.encoding, "delimiter": self.delimiter}
+        fields = {
+            "id": f"{self.id}.{name}",
+            "entity": name,
+            "description": self.description,
+            "files": self.files,
+            "priority": self.priority,
+            **{k: v for k, v in shared.items() if v is not None},
+            **part,
+        }
+        return SourceProfile.model_validate(fields).model_copy(update={"group": self.id, "source": self.source})
+
+    def expanded(self) -> list[SourceProfile]:
+        """The profiles a run applies: this one, or one per entity of a multi-entity profile."""
+        return [self._part(name) for name in self.entities] if self.entities else [self]
 
     @property
     def version(self) -> str:
@@ -280,5 +357,11 @@ def load_profiles(config_dir: Path | None) -> list[SourceProfile]:
                     f"{path.name}: profiles[{i}].id: {profile.id!r} is already defined in {seen[profile.id]}"
                 )
             seen[profile.id] = path.name
-            found.append(profile.model_copy(update={"source": path.name}))
+            for part in profile.model_copy(update={"source": path.name}).expanded():
+                if part.id in seen and part.id != profile.id:
+                    raise ConfigError(
+                        f"{path.name}: profiles[{i}].entities: {part.id!r} is already defined in {seen[part.id]}"
+                    )
+                seen[part.id] = path.name
+                found.append(part)
     return found

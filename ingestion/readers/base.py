@@ -38,8 +38,8 @@ def sql_literal(text: str) -> str:
 
 
 def file_format(path: Path) -> str | None:
-    """'csv', 'xlsx' or 'parquet' from the extension (case-insensitive); None for anything else."""
-    return {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}.get(path.suffix.lower())
+    """'csv', 'xlsx', 'xls' or 'parquet' from the extension (case-insensitive); None for anything else."""
+    return {".csv": "csv", ".xlsx": "xlsx", ".xls": "xls", ".parquet": "parquet"}.get(path.suffix.lower())
 
 
 class StagedFile(list[str]):

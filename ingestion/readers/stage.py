@@ -20,6 +20,7 @@ from ingestion.readers.base import (
 from ingestion.readers.csv_files import materialise, stage_csv
 from ingestion.readers.encoding import detect_encoding
 from ingestion.readers.header import HeaderScore, HeaderSpec
+from ingestion.readers.xls import stage_xls
 from ingestion.readers.xlsx import stage_xlsx
 
 
@@ -66,11 +67,13 @@ def stage_file(
             )
         elif fmt == "xlsx":
             staged = stage_xlsx(con, path, table, sheet, HeaderSpec(header_row, header_score))
+        elif fmt == "xls":
+            staged = stage_xls(con, path, table, sheet, HeaderSpec(header_row, header_score))
         elif fmt == "parquet":
             _stage_parquet(con, path, table)
             staged = StagedFile([])
         else:
-            raise LandingFileError(f"{path.name} is not a .csv, .xlsx or .parquet file.")
+            raise LandingFileError(f"{path.name} is not a .csv, .xlsx, .xls or .parquet file.")
     except LandingFileError:
         con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table)}")
         raise

@@ -118,9 +118,17 @@ class _Sheet:
         return sorted(h.strip().casefold() for h in self.header)
 
 
+def _merges_of(path: Path, ws: object, member: str | None) -> list[tuple[int, int, int, int]]:
+    """A worksheet's merged ranges: its own (`merges`, an .xls sheet read by calamine), else from the XML."""
+    own = getattr(ws, "merges", None)
+    if own is not None:
+        return list(own)
+    return merged_ranges(path, member) if member else []
+
+
 def _read_sheet_header(path: Path, ws: object, index: int, header: HeaderSpec) -> _Sheet:
     member = getattr(ws, "_worksheet_path", None)  # openpyxl's read-only worksheet knows its zip member
-    merges = merged_ranges(path, member) if member else []
+    merges = _merges_of(path, ws, member)
     top: list[list[str | None]] = []
     numbers: list[int] = []
     seen = 0
@@ -170,39 +178,51 @@ def stage_xlsx(
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        worksheets = list(wb.worksheets)
-        if sheet is not None:
-            names = [ws.title for ws in worksheets]
-            index = sheet if isinstance(sheet, int) else names.index(sheet) if sheet in names else -1
-            if not 0 <= index < len(worksheets):
-                raise LandingFileError(f"{path.name} has no worksheet {sheet!r} (it has {', '.join(names)}).")
-            found = _read_sheet_header(path, worksheets[index], index, header)
-            if not found.header:
-                raise LandingFileError(f"{path.name} has no header row in worksheet {found.name}.")
-            chosen, skipped = [found], []
-        else:
-            sheets = [_read_sheet_header(path, ws, i, header) for i, ws in enumerate(worksheets)]
-            chosen, skipped = _choose_sheets(path, sheets)
-        ref = chosen[0]
-        q = quote_ident(table)
-        cols = ", ".join(f"{quote_ident(h)} VARCHAR" for h in ref.header)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {q} ({cols}, _row BIGINT)")
-        for k, s in enumerate(chosen):
-            # a later sheet may order its columns differently: take them in the reference sheet's order
-            where = {h.strip().casefold(): j for j, h in enumerate(s.header)}
-            order = [where[h.strip().casefold()] for h in ref.header]
-            ws = worksheets[s.index]
-            merges = merged_ranges(path, s.member) if s.member else []
-            rows = ((n, t) for n, t in _sheet_rows(ws, merges) if n > s.header_row)
-            for batch in _xlsx_batches(rows, order, k * SHEET_ROW_SCALE):
-                con.register("__sp_xlsx_batch", batch)
-                try:
-                    con.execute(f"INSERT INTO temp.{q} SELECT * FROM __sp_xlsx_batch")
-                finally:
-                    con.unregister("__sp_xlsx_batch")
-        return StagedFile([], header_row=ref.header_row, sheets=[s.name for s in chosen], skipped_sheets=skipped)
+        return stage_workbook(con, path, table, sheet, header, list(wb.worksheets))
     finally:
         wb.close()
+
+
+def stage_workbook(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    sheet: str | int | None,
+    header: HeaderSpec,
+    worksheets: list[object],
+) -> StagedFile:
+    """Stage a workbook's worksheets (objects with `title` and `iter_rows(values_only=True)`: openpyxl's, or
+    readers/xls.py's for Excel 97 files)."""
+    if sheet is not None:
+        names = [ws.title for ws in worksheets]
+        index = sheet if isinstance(sheet, int) else names.index(sheet) if sheet in names else -1
+        if not 0 <= index < len(worksheets):
+            raise LandingFileError(f"{path.name} has no worksheet {sheet!r} (it has {', '.join(names)}).")
+        found = _read_sheet_header(path, worksheets[index], index, header)
+        if not found.header:
+            raise LandingFileError(f"{path.name} has no header row in worksheet {found.name}.")
+        chosen, skipped = [found], []
+    else:
+        sheets = [_read_sheet_header(path, ws, i, header) for i, ws in enumerate(worksheets)]
+        chosen, skipped = _choose_sheets(path, sheets)
+    ref = chosen[0]
+    q = quote_ident(table)
+    cols = ", ".join(f"{quote_ident(h)} VARCHAR" for h in ref.header)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {q} ({cols}, _row BIGINT)")
+    for k, s in enumerate(chosen):
+        # a later sheet may order its columns differently: take them in the reference sheet's order
+        where = {h.strip().casefold(): j for j, h in enumerate(s.header)}
+        order = [where[h.strip().casefold()] for h in ref.header]
+        ws = worksheets[s.index]
+        merges = _merges_of(path, ws, s.member)
+        rows = ((n, t) for n, t in _sheet_rows(ws, merges) if n > s.header_row)
+        for batch in _xlsx_batches(rows, order, k * SHEET_ROW_SCALE):
+            con.register("__sp_xlsx_batch", batch)
+            try:
+                con.execute(f"INSERT INTO temp.{q} SELECT * FROM __sp_xlsx_batch")
+            finally:
+                con.unregister("__sp_xlsx_batch")
+    return StagedFile([], header_row=ref.header_row, sheets=[s.name for s in chosen], skipped_sheets=skipped)
 
 
 def _xlsx_batches(rows: Iterable[tuple[int, list[str | None]]], order: list[int], offset: int) -> Iterator[pa.Table]:

@@ -6,7 +6,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import salesperf_dbt_project
+from orchestration.dbt_project import PIPELINE_BUILD_ARGS, salesperf_dbt_project
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.settings import scoped_environ
@@ -35,4 +35,4 @@ def salesperf_dbt_models(
     # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
     # path, and the as_of_date() macro reads the as-of date, from it.
     with writer_lock(cfg.build_dir), scoped_environ(cfg.dbt_env()):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(PIPELINE_BUILD_ARGS, context=context).stream()

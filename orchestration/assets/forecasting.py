@@ -29,6 +29,8 @@ _ALERT_DEPS = [
     AssetKey(["marts", "fct_attainment"]),
     AssetKey(["staging", "stg_raw__opportunities"]),
     AssetKey(["staging", "stg_raw__activities"]),
+    # an alert rule written as a dbt model, unioned as it is (forecasting.alerts.DBT_ALERT_MODELS)
+    AssetKey(["intermediate", "int_alerts_overdue_receivables"]),
 ]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
@@ -62,7 +64,8 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
             deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP],
             group_name="forecasting",
             kinds={"duckdb"},
-            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline.",
+            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, overdue "
+            "receivables (回款预警, from the dbt model int_alerts_overdue_receivables).",
         ),
     ],
     pool=BUILD_DB_POOL,

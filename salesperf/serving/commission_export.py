@@ -32,7 +32,7 @@ SUMMARY_SQL = """
            s.measure, s.measure_amount, s.target_amount, s.target_explanation,
            round(s.attainment_pct, 4) as attainment_pct,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
-           s.payable, s.line_count
+           s.payable, s.line_count, s.note
     from marts.fct_commission_statements s
     left join marts.dim_rep r on r.rep_id = s.rep_id
     where {within}

@@ -27,6 +27,7 @@ def dbt_raw_ddl() -> list[str]:
         "ingested_at TIMESTAMP)",
         "create table audit.rejected_rows (file VARCHAR, entity VARCHAR, row_number BIGINT, raw VARCHAR, "
         "reason VARCHAR)",
+        "create table audit.first_seen (entity VARCHAR, key VARCHAR, first_seen_at TIMESTAMP, file VARCHAR)",
     ]
     return ddl
 

@@ -18,7 +18,8 @@ import duckdb
 
 from ingestion import load
 from ingestion.audit import EntityReport
-from ingestion.entities import ENTITIES, ENTITY_NAMES
+from ingestion.entities import DOCUMENTED_DEFAULTS, ENTITIES, ENTITY_NAMES
+from ingestion.profiles import SELF, SourceProfile, claimed_by
 from salesperf.cli.check.config import source_profiles
 from salesperf.cli.check.problems import (
     CHECKERS,
@@ -66,8 +67,8 @@ def inspect_landing(
         )
         report.problems += run_checkers(checkers, CheckContext(landing_dir, config_dir, None))
         return report
-    report.problems += _folder_problems(landing_dir)
     found_profiles, _ = source_profiles(config_dir)  # an invalid profile is check_config's problem to report
+    report.problems += _folder_problems(landing_dir, profile_folders(landing_dir, found_profiles or ()))
     with tempfile.TemporaryDirectory(prefix="salesperf-check-") as scratch, _quiet_ingestion_log():
         # A file rather than :memory: so that a large landing folder can spill to disk like a real run.
         con = duckdb.connect(str(Path(scratch) / "check.duckdb"))
@@ -78,6 +79,7 @@ def inspect_landing(
                 report.entities.append(_summary(entity, entity_report))
                 report.problems += _ignored_problems(entity_report.ignored)
             report.problems += _file_problems(con)
+            report.problems += default_problems(con)
             report.problems += _row_problems(con, rows_per_file)
             if not any(s.files for s in report.entities):
                 report.problems.append(
@@ -111,11 +113,29 @@ def _quiet_ingestion_log() -> Iterator[None]:
         logger.setLevel(before)
 
 
-def _folder_problems(landing_dir: Path) -> list[Problem]:
-    """Sub-folders that are not entities and files lying at the top: a run never looks at them."""
+def profile_folders(landing_dir: Path, profiles: Sequence[SourceProfile]) -> set[str]:
+    """Top-level folders of the landing folder that source profiles read: lookup files' folders (the docs
+    recommend keeping lookups outside the entity folders) and folders holding files a multi-entity profile
+    reads. A run reads them, so they are not unknown folders."""
+    profiles = [p for p in profiles if isinstance(p, SourceProfile)]
+    folders = {
+        Path(lk.file).parts[0] for p in profiles for lk in p.lookups if lk.file != SELF and len(Path(lk.file).parts) > 1
+    }
+    rooted = [p for p in profiles if p.group]
+    if rooted:
+        for path in landing_dir.rglob("*"):
+            rel = path.relative_to(landing_dir).as_posix()
+            if path.is_file() and "/" in rel and claimed_by(rooted, rel):
+                folders.add(rel.split("/", 1)[0])
+    return folders
+
+
+def _folder_problems(landing_dir: Path, read_by_profiles: set[str] = frozenset()) -> list[Problem]:  # type: ignore[assignment]
+    """Sub-folders that are not entities (nor read by a source profile) and files lying at the top: a run never
+    looks at them."""
     problems = []
     for path in sorted(landing_dir.iterdir()):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or path.name in read_by_profiles:
             continue
         if path.is_dir() and path.name not in ENTITIES:
             close = difflib.get_close_matches(path.name, ENTITY_NAMES, n=1)
@@ -149,7 +169,7 @@ def _ignored_problems(ignored: Iterable[str]) -> list[Problem]:
         if name.startswith(("~$", ".")):
             continue
         suffix = Path(rel).suffix or "no extension"
-        hint = " (save it as .xlsx)" if suffix.lower() in (".xls", ".xlsm", ".xlsb") else ""
+        hint = " (save it as .xlsx)" if suffix.lower() in (".xlsm", ".xlsb") else ""
         problems.append(Problem(WARN, LANDING, rel, None, "", f"a {SUPPORTED} file{hint}; not read", suffix))
     return problems
 
@@ -198,8 +218,54 @@ def _file_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
                     f"columns {match['found']}",
                 )
             )
+        elif profile := _PROFILE_PROBLEM.search(text):  # a profile that cannot be applied to this file
+            key = profile["key"].strip()
+            column = "where" if key == "where" else key.replace("column ", "columns.", 1).split(":")[0]
+            error, _, wanted = profile["rest"].partition("; expected ")
+            problems.append(
+                Problem(
+                    ERROR,
+                    LANDING,
+                    file,
+                    None,
+                    column,
+                    f"profile {profile['id']}: {wanted or 'an expression that binds against the file'}",
+                    error.strip(),
+                )
+            )
         else:  # empty, unreadable, outside the folder …: the message is the finding
             problems.append(Problem(ERROR, LANDING, file, None, "", f"a readable {SUPPORTED} file", text))
+    return problems
+
+
+# `<file>: profile <id>: where: <DuckDB's error>; expected a SQL expression over the file's columns (...)`
+_PROFILE_PROBLEM = re.compile(
+    r"\bprofile (?P<id>[A-Za-z0-9_.\-]+): (?P<key>where|column \w+|lookup \w+(?:: \w+)?): (?P<rest>.*)$", re.S
+)
+
+
+def default_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
+    """A WARN per file and optional column whose documented default a run will use (entities.DOCUMENTED_DEFAULTS),
+    with how many accepted rows leave it blank (a file without the column: all of them)."""
+    problems = []
+    for (entity, column), default in DOCUMENTED_DEFAULTS.items():
+        rows = con.execute(
+            f'SELECT _source_file, count(*) FILTER (WHERE "{column}" IS NULL), count(*) FROM raw."{entity}" '
+            "GROUP BY _source_file ORDER BY _source_file"
+        ).fetchall()
+        problems += [
+            Problem(
+                WARN,
+                LANDING,
+                file,
+                None,
+                column,
+                f"{column} (optional); the default used: {default}",
+                f"blank in {blank:,} of {total:,} rows",
+            )
+            for file, blank, total in rows
+            if blank
+        ]
     return problems
 
 

@@ -22,7 +22,7 @@ LANDING, CONFIG = "landing", "config"
 ROWS_PER_FILE = 1000  # rejected rows listed per file; the rest are counted in one problem
 
 
-SUPPORTED = ".csv, .xlsx or .parquet"
+SUPPORTED = ".csv, .xlsx, .xls or .parquet"
 
 
 @dataclass(frozen=True)

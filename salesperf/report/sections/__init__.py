@@ -95,6 +95,6 @@ def _with_marts(block: Block, marts: tuple[str, ...]) -> Block:
 
 
 def all_sections() -> tuple[Section, ...]:
-    from salesperf.report.sections import commissions, company, org, process, products
+    from salesperf.report.sections import collections, commissions, company, org, process, products
 
-    return (company.SECTION, org.SECTION, products.SECTION, process.SECTION, process.COLLECTIONS, commissions.SECTION)
+    return (company.SECTION, org.SECTION, products.SECTION, process.SECTION, collections.SECTION, commissions.SECTION)

@@ -1,8 +1,8 @@
-"""Wired when the mart lands: parts written against CONTRACT.md's table names for marts that later issues
-add (process analytics: fct_funnel, fct_pipeline, fct_activity_summary, fct_product_affinity; collections:
-fct_collections, fct_receivables). Until a mart is published its part is omitted with a note; the columns
-below are the ones we expect, and if the mart lands with others the part is skipped with a note (pending=True)
-instead of failing the report. Not covered by the browser tests until the marts exist."""
+"""Wired when the mart lands: parts written against CONTRACT.md's table names for marts that later issues add
+(process analytics: fct_funnel, fct_pipeline, fct_activity_summary, fct_product_affinity; collections and
+receivables landed with issue 13, sections/collections.py). Until a mart is published its part is omitted with a
+note; the columns below are the ones we expect, and if the mart lands with others the part is skipped with a note
+(pending=True) instead of failing the report. Not covered by the browser tests until the marts exist."""
 
 from __future__ import annotations
 
@@ -85,47 +85,6 @@ VISITS = Part(
             (Field("region", "region"), Field("visits", "visits", "int"), Field("activities", "activities", "int")),
             chart=Chart("bar", "region", ("visits", "activities"), fmt="int"),
             filters=Filters(period="period_label", region="region"),
-        ),
-    ),
-    pending=True,
-)
-
-COLLECTIONS = Part(
-    "collections",
-    ("fct_collections",),
-    """select region, period_label, sum(invoiced_amount) as invoiced, sum(collected_amount) as collected,
-              sum(collected_amount) / nullif(sum(invoiced_amount), 0) as collection_rate
-       from marts.fct_collections group by all order by period_label, region""",
-    (
-        Block(
-            "collections",
-            "blk_collections",
-            "collections",
-            (
-                Field("region", "region"),
-                Field("invoiced", "invoiced", "money"),
-                Field("collected", "collected", "money"),
-                Field("collection_rate", "collection_rate", "pct"),
-            ),
-            chart=Chart("bar", "region", ("invoiced", "collected")),
-            filters=Filters(period="period_label", region="region"),
-        ),
-    ),
-    pending=True,
-)
-
-RECEIVABLES = Part(
-    "receivables",
-    ("fct_receivables",),
-    """select aging_bucket, sum(outstanding_amount) as amount from marts.fct_receivables
-       group by aging_bucket order by min(aging_days_from)""",
-    (
-        Block(
-            "receivables",
-            "blk_receivables",
-            "receivables",
-            (Field("aging_bucket", "aging_bucket"), Field("amount", "amount", "money")),
-            chart=Chart("bar", "aging_bucket", ("amount",)),
         ),
     ),
     pending=True,

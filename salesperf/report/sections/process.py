@@ -1,12 +1,10 @@
-"""Sales process (funnel, pipeline coverage, visits once their marts land) and risk alerts (销售风险预警);
-collections and receivables once issue 13's marts land."""
+"""Sales process (funnel, pipeline coverage, visits once their marts land) and risk alerts (销售风险预警)."""
 
 from __future__ import annotations
 
 from salesperf.report.charts import Block, Chart, Field, Filters
 from salesperf.report.sections import Part, Section
-from salesperf.report.sections.pending import COLLECTIONS as COLLECTIONS_PART
-from salesperf.report.sections.pending import FUNNEL, PIPELINE, RECEIVABLES, VISITS
+from salesperf.report.sections.pending import FUNNEL, PIPELINE, VISITS
 
 SEVERITIES = ("high", "medium")
 
@@ -87,5 +85,3 @@ SECTION = Section(
         ),
     ),
 )
-
-COLLECTIONS = Section("collections", "sec_collections", (COLLECTIONS_PART, RECEIVABLES))

@@ -7,8 +7,9 @@
 --   new_customers          customers whose first creditable order line falls in the period, on that line's rep
 --   visits                 activities of type visit
 --   win_rate               won / (won + lost) opportunities closed in the period (owner rep)
---   collection_rate        payments received in the period (on the paid order's rep, else the customer's
---                          owner) / actual sales of the period
+--   collection_rate        payments received in the period (fct_collections' attribution, int_payments_attributed:
+--                          the paid order's rep, else the customer's owner), whether or not the rep sold in
+--                          the period / actual sales of the period (NULL without sales; the numerator stays)
 --   gross_margin           credited (net - cost) / credited net, lines with a known cost
 -- Managers are scored on their direct reports plus themselves: the numerators and denominators are
 -- summed before dividing.
@@ -63,13 +64,9 @@ monthly_events as (
     from {{ ref('stg_raw__opportunities') }}
     where status in ('won', 'lost') and closed_date is not null and owner_rep_id is not null group by all
     union all
-    select coalesce(orders.rep_id, customers.owner_rep_id), {{ period_start('month', 'payments.payment_date') }},
-           'collection_payments', sum(payments.amount), 1
-    from {{ ref('stg_raw__payments') }} as payments
-    left join (select order_id, any_value(rep_id) as rep_id from {{ ref('int_order_lines_enriched') }} group by all)
-        as orders on orders.order_id = payments.order_id
-    left join {{ ref('stg_raw__customers') }} as customers on customers.customer_id = payments.customer_id
-    where coalesce(orders.rep_id, customers.owner_rep_id) is not null
+    select rep_id, payment_month, 'collection_payments', sum(amount), 1
+    from {{ ref('int_payments_attributed') }}
+    where rep_id is not null and not is_after_as_of  -- money not received yet by the as-of date does not count
     group by all
     union all
     select rep_id, order_month, 'gross_margin', sum(credited_gross_margin_amount),
@@ -107,12 +104,13 @@ rep_measures as (
         on prior.rep_id = a.rep_id and prior.period_type = a.period_type
         and prior.period_start = a.period_start - {{ period_length('a.period_type') }}
     union all
-    select a.rep_id, a.period_type, a.period_start, 'collection_rate',
-           coalesce(e.numerator, 0), a.actual_amount
+    -- collections and sales are separate rows, summed per rep and period below: a payment received in a
+    -- period when the rep sold nothing (no attainment row) still counts in the numerator
+    select rep_id, period_type, period_start, 'collection_rate', numerator, 0
+    from events where kpi = 'collection_payments'
+    union all
+    select a.rep_id, a.period_type, a.period_start, 'collection_rate', 0, a.actual_amount
     from attainment as a
-    left join events as e
-        on e.rep_id = a.rep_id and e.period_type = a.period_type and e.period_start = a.period_start
-        and e.kpi = 'collection_payments'
     union all
     select rep_id, period_type, period_start, kpi, numerator, denominator
     from events where kpi <> 'collection_payments'

@@ -50,6 +50,21 @@ plans as (
 
 ),
 
+hire_notes as (
+
+    -- optional reps.hire_date (docs/contract.md section 2): without one, ramp and target proration start
+    -- at the rep's first plan assignment, and the statement says so
+    select
+        reps.rep_id,
+        'hire date not in the reps export: ramp and target proration start at the first plan assignment ('
+            || cast(min(days.day) as varchar) || ')' as note
+    from {{ ref('stg_raw__reps') }} as reps
+    inner join {{ ref('int_commission_assignment_days') }} as days on days.rep_id = reps.rep_id
+    where reps.hire_date_is_missing
+    group by reps.rep_id
+
+),
+
 keys as (
 
     select rep_id, plan_id, period_type, period_start from measures
@@ -93,13 +108,15 @@ final as (
         case when closed.rep_id is not null then 'final' else 'provisional' end as statement_status,
         closed.closed_at,
         {{ period_status('keys.period_start', period_end('keys.period_type', 'keys.period_start')) }}
-            as period_status
+            as period_status,
+        hire_notes.note
 
     from keys
     left join line_sums using (rep_id, plan_id, period_start)
     left join measures using (rep_id, plan_id, period_start)
     left join closed using (rep_id, plan_id, period_start)
     left join plans on plans.plan_id = keys.plan_id
+    left join hire_notes on hire_notes.rep_id = keys.rep_id
 
 )
 

@@ -1,5 +1,6 @@
 -- Order line grain. Every accepted line is here, cancelled ones included (status 'cancelled', with
--- their amounts, so they stay visible; is_creditable is false and they credit nothing).
+-- their amounts, so they stay visible; is_creditable is false and they credit nothing). pending and
+-- disputed lines are here too (is_open_order): not creditable until a later extract says completed.
 -- returned_amount: all returns recorded against the line (see int_returns_allocated for how returns
 -- without a line number are spread over the order's lines, pro rata to net_amount).
 
@@ -53,6 +54,7 @@ final as (
         lines.net_amount - lines.cost_amount as gross_margin_amount,
         lines.currency,
         lines.status,
+        lines.status in ('pending', 'disputed') as is_open_order,
         lines.cancelled_date,
         lines.has_credit_splits,
         lines.is_creditable,

@@ -19,10 +19,13 @@ renamed as (
         unit_price,
         coalesce(discount_amount, 0) as discount_amount,
         coalesce(upper(nullif(trim(currency), '')), 'CNY') as currency,
-        -- A line with a cancellation date is cancelled whatever its status cell says.
+        -- A line with a cancellation date is cancelled whatever its status cell says. pending (on hold, in
+        -- process, awaiting approval) and disputed lines keep their status: visible, not creditable until a
+        -- later extract says completed (ingestion maps the English and Chinese labels, ingestion/entities.py).
         case
             when cancelled_date is not null then 'cancelled'
             when lower(trim(status)) in ('cancelled', 'canceled') then 'cancelled'
+            when lower(trim(status)) in ('pending', 'disputed') then lower(trim(status))
             else 'completed'
         end as status,
         cancelled_date,
