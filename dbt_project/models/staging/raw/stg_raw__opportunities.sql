@@ -20,6 +20,8 @@ renamed as (
         coalesce(lower(trim(status)), 'open') as status,
         lost_reason,
         updated_at,
+        nullif(trim(source), '') as source,
+        nullif(trim(product_line), '') as product_line,
 
         _source_file,
         _source_row,
