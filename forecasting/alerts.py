@@ -5,7 +5,8 @@ models are fitted (after dbt), and keeping the five rules together keeps their t
 (`forecasting.yml`, section `alerts`). Each rule is one SELECT returning the columns of ALERT_COLUMNS.
 
 Inputs: marts.fct_sales, dim_rep, dim_customer, dim_date, fct_attainment, fct_sales_forecast and the staging
-views stg_raw__opportunities and stg_raw__activities. `detected_on` is the as-of date of the run.
+views stg_raw__opportunities and stg_raw__activities. `detected_on` is the as-of date of the run. The rows of
+marts.fct_stalled_deal_alerts (a dbt model in the same columns) are appended as they are (DBT_ALERT_TABLES).
 """
 
 from __future__ import annotations
@@ -286,8 +287,14 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
-    """All rules as one UNION ALL query (parameters prefixed per rule), ordered for reading."""
+# Alerts that dbt models compute in fct_risk_alerts' columns, added as they are (issue 17: stalled deals,
+# marts.fct_stalled_deal_alerts, thresholds in process.yml). Included when the table exists.
+DBT_ALERT_TABLES = ("marts.fct_stalled_deal_alerts",)
+
+
+def alerts_sql(settings: AlertSettings, as_of: dt.date, dbt_tables: tuple[str, ...] = ()) -> tuple[str, dict]:
+    """All rules as one UNION ALL query (parameters prefixed per rule), plus the rows of `dbt_tables`
+    (DBT_ALERT_TABLES that exist), ordered for reading."""
     parts, params = [], {}
     for i, (_name, sql, rule_params) in enumerate(rule_queries(settings, as_of)):
         used = _used(sql, rule_params)
@@ -296,6 +303,7 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
         params |= {f"r{i}_{k}": v for k, v in used.items()}
         parts.append(f"select * from ({sql})")
     columns = ", ".join(ALERT_COLUMNS)
+    parts += [f"select {columns} from {table}" for table in dbt_tables]
     query = (
         f"select {columns} from ("
         + " union all ".join(f"select * from ({p}) as t({columns})" for p in parts)
@@ -304,7 +312,15 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
     return query, params
 
 
+def existing_dbt_alert_tables(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    present = {
+        f"{schema}.{name}"
+        for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+    return tuple(t for t in DBT_ALERT_TABLES if t in present)
+
+
 def compute_alerts(con: duckdb.DuckDBPyConnection, settings: AlertSettings, as_of: dt.date):
     """The alerts as a DataFrame (the forecast table must already exist in `con`)."""
-    query, params = alerts_sql(settings, as_of)
+    query, params = alerts_sql(settings, as_of, existing_dbt_alert_tables(con))
     return con.execute(query, params).df()

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from forecasting.alerts import alerts_sql
+from forecasting.alerts import alerts_sql, existing_dbt_alert_tables
 from salesperf.config.forecasting import AlertSettings
 
 LEVEL_DOC = "Series level: company, region, product_line, region_product_line or rep."
@@ -79,19 +79,21 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "fct_risk_alerts": (
         "Sales risk alerts (销售风险预警) as of the run's as-of date: customer churn risk, cancellation spikes, "
-        "attainment at risk, visit drops and thin pipeline. Thresholds: config/forecasting.yml (alerts).",
+        "attainment at risk, visit drops, thin pipeline and stalled deals. Thresholds: config/forecasting.yml "
+        "(alerts); stalled deals: config/process.yml (pipeline), rows of marts.fct_stalled_deal_alerts.",
         {
-            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop or thin_pipeline.",
-            "entity_type": "customer, rep, region, team, product_line or company.",
-            "entity_id": "customer_id, rep_id, or the region / team / product line ('' for company).",
-            "entity_name": "Customer or rep name, else the entity id.",
+            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline or "
+            "stalled_deal.",
+            "entity_type": "customer, rep, region, team, product_line, company or opportunity.",
+            "entity_id": "customer_id, rep_id, opportunity_id, or the region / team / product line ('' for company).",
+            "entity_name": "Customer or rep name (a stalled deal: its customer's name), else the entity id.",
             "region": "Region of the entity where it has one.",
             "severity": "high or medium (high: past the rule's high threshold).",
             "detected_on": "As-of date of the run that raised the alert.",
             "period_type": "month / quarter / year for period rules (attainment, pipeline); NULL otherwise.",
             "period_start": "First day of the period the alert is about; NULL for non-period rules.",
             "metric_value": "The rule's measure: gap ratio or trend ratio (churn), cancellation rate, projected "
-            "attainment share, visit ratio, pipeline coverage.",
+            "attainment share, visit ratio, pipeline coverage, days without a stage change or activity (stalled).",
             "threshold_value": "The threshold metric_value crossed.",
             "details": "Human-readable explanation with the figures behind the alert.",
         },
@@ -138,7 +140,7 @@ def write_outputs(
             )  # all-NULL text columns would otherwise get type NULL
             con.execute(f"create or replace table marts.{table} as select {casts} from _frame")
             con.unregister("_frame")
-        query, params = alerts_sql(alert_settings, as_of)
+        query, params = alerts_sql(alert_settings, as_of, existing_dbt_alert_tables(con))
         con.execute(f"create or replace table marts.fct_risk_alerts as {query}", params)
         for table in TABLES:
             _comment(con, table)

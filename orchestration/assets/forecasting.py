@@ -29,6 +29,7 @@ _ALERT_DEPS = [
     AssetKey(["marts", "fct_attainment"]),
     AssetKey(["staging", "stg_raw__opportunities"]),
     AssetKey(["staging", "stg_raw__activities"]),
+    AssetKey(["marts", "fct_stalled_deal_alerts"]),  # appended to fct_risk_alerts (forecasting/alerts.py)
 ]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
@@ -62,7 +63,8 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
             deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP],
             group_name="forecasting",
             kinds={"duckdb"},
-            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline.",
+            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, stalled "
+            "deals.",
         ),
     ],
     pool=BUILD_DB_POOL,
