@@ -1,12 +1,13 @@
-"""Sales process (funnel, pipeline coverage, visits once their marts land) and risk alerts (销售风险预警);
-collections and receivables once issue 13's marts land."""
+"""Sales process (funnel, win rate by lead source, pipeline coverage, visits: sections/process_parts.py) and
+risk alerts (销售风险预警); collections and receivables once issue 13's marts land."""
 
 from __future__ import annotations
 
 from salesperf.report.charts import Block, Chart, Field, Filters
 from salesperf.report.sections import Part, Section
 from salesperf.report.sections.pending import COLLECTIONS as COLLECTIONS_PART
-from salesperf.report.sections.pending import FUNNEL, PIPELINE, RECEIVABLES, VISITS
+from salesperf.report.sections.pending import RECEIVABLES
+from salesperf.report.sections.process_parts import FUNNEL, FUNNEL_SOURCES, PIPELINE, VISITS
 
 SEVERITIES = ("high", "medium")
 
@@ -34,6 +35,7 @@ SECTION = Section(
     "sec_process",
     (
         FUNNEL,
+        FUNNEL_SOURCES,
         PIPELINE,
         VISITS,
         Part(
