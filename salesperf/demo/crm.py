@@ -3,7 +3,8 @@
 - Activities: 1-4 touchpoints per opportunity within its life, general account visits and calls, and a
   visit by the rep shortly before ~12% of orders (so visits do turn into orders, more than chance would).
 - Surveys: scores 1-5, mostly 4-5; stronger reps score a little better, a customer who stops ordering
-  (churns) or does not order again within half a year scores worse.
+  (churns) or does not order again within half a year scores worse; most customers who leave answered an exit
+  survey 30-150 days before.
 """
 
 from __future__ import annotations
@@ -82,6 +83,16 @@ def write_surveys(run: Run) -> int:
     comment_sql = " ".join(f"WHEN {k} THEN '{v}'" for k, v in comments.items())
     _slots(run, "survey_slots", "n_surveys")
     assign_rep_and_customer(run, "survey_slots", "survey_raw", "idx", "survey")
+    # Exit surveys: most customers who stop ordering were asked 30-150 days before they left.
+    run.con.execute(f"""
+        INSERT INTO survey_raw (d, month_start, idx, rep_id, customer_id)
+        SELECT d, date_trunc('month', d)::DATE, idx, owner_rep_id, customer_id FROM (
+            SELECT churn_date - 30 - pick(customer_id, 'exit_survey_day', 121)::INTEGER AS d,
+                   1000000000000 + row_number() OVER (ORDER BY customer_id) AS idx, owner_rep_id, customer_id
+            FROM customers
+            WHERE churn_date IS NOT NULL AND owner_rep_id IS NOT NULL AND rnd(customer_id, 'exit_survey') < 0.7)
+        WHERE d >= DATE '{run.start}'
+    """)
     n = copy_csv(
         run,
         f"""
@@ -97,15 +108,16 @@ def write_surveys(run: Run) -> int:
                           WHEN r.d + 180 > DATE '{run.as_of}' THEN 0.0
                           WHEN n.next_order IS NULL OR n.next_order > r.d + 180 THEN -0.2
                           ELSE 0.04 END)) AS p
-            FROM survey_raw r JOIN sellers sl USING (rep_id) JOIN customers c USING (customer_id)
+            FROM survey_raw r JOIN reps sl USING (rep_id) JOIN customers c USING (customer_id)
             JOIN nxt n USING (idx)
         ), sc AS (
             SELECT *, CASE WHEN p < 0.04 THEN 1 WHEN p < 0.11 THEN 2 WHEN p < 0.28 THEN 3
                            WHEN p < 0.62 THEN 4 ELSE 5 END AS score FROM s
         )
-        SELECT printf('SV%07d', idx + 1) AS survey_id, customer_id, rep_id, d AS survey_date, score,
+        SELECT printf('SV%07d', row_number() OVER (ORDER BY d, idx)) AS survey_id, customer_id, rep_id,
+               d AS survey_date, score,
                CASE WHEN rnd(idx, 'has_comment') < 0.6 THEN CASE score {comment_sql} END END AS comment
-        FROM sc ORDER BY idx
+        FROM sc ORDER BY survey_id
     """,
         run.out_dir / "surveys" / "surveys.csv",
     )

@@ -19,7 +19,7 @@ current_state as (
         updated_at,
         {{ as_of_date() }} as snapshot_date
     from {{ ref('stg_raw__opportunities') }}
-    where stage is not null
+    where stage is not null and (created_date is null or created_date <= {{ as_of_date() }})
 
 ),
 
