@@ -161,7 +161,7 @@ historic as (
 
 landed_probability as (
 
-    select stage, percentile_cont(0.5) within group (order by probability) as probability
+    select stage, {{ percentile_value('probability', 0.5) }} as probability
     from landed
     where probability is not null
     group by stage

@@ -115,8 +115,8 @@ stage_rows as (
         sum(d.lost) as lost_count,
         sum(d.won) as won_count,
         sum(d.lost_after) as lost_after_count,
-        percentile_cont(0.5) within group (order by d.days_in_stage) as median_days_in_stage,
-        percentile_cont(0.8) within group (order by d.days_in_stage) as p80_days_in_stage
+        {{ percentile_value('d.days_in_stage', 0.5) }} as median_days_in_stage,
+        {{ percentile_value('d.days_in_stage', 0.8) }} as p80_days_in_stage
     from dated as d
     inner join units as u on u.opportunity_id = d.opportunity_id
     group by 1, 2, 3, 4, 5, 6, 7, 8, 9
@@ -145,7 +145,7 @@ outcomes as (
         sum(case when c.status = 'lost' then 1 else 0 end) as deals_lost,
         sum(case when c.status = 'won' then c.amount end) as won_amount,
         sum(case when c.status = 'lost' then c.amount end) as lost_amount,
-        percentile_cont(0.5) within group (order by c.sales_cycle_days) as median_sales_cycle_days,
+        {{ percentile_value('c.sales_cycle_days', 0.5) }} as median_sales_cycle_days,
         avg(cast(c.sales_cycle_days as double)) as avg_sales_cycle_days
     from closed as c
     inner join units as u on u.opportunity_id = c.opportunity_id
