@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,14 +34,17 @@ class Measured:
 
 
 def measure(stage: str, command: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Runs one command as a child process; wait4 gives that child's own peak RSS."""
+    """Runs one command as a child process; wait4 gives that child's own peak RSS. Its output goes to temporary
+    files, not pipes: a child writing more than a pipe holds (64 kB; dbt's events through dagster-dbt do) would
+    block forever while wait4 waits for it."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"bench: stage {stage} failed ({proc.returncode}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
