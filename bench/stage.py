@@ -15,7 +15,7 @@ import duckdb
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("stage", choices=["ingest", "calendar", "config", "dbt", "publish", "report"])
+    parser.add_argument("stage", choices=["ingest", "calendar", "config", "dbt", "training", "publish", "report"])
     parser.add_argument("--build-db", required=True)
     parser.add_argument("--landing", required=True)
     parser.add_argument("--warehouse", required=True)
@@ -40,6 +40,13 @@ def main() -> None:
         env = {"SALESPERF_BUILD_DB": args.build_db, "SALESPERF_AS_OF": args.as_of}
         run_dbt(PIPELINE_BUILD_ARGS, env=env, target_path=Path(args.dbt_target) if args.dbt_target else None)
         out = {"dbt": "build"}
+    elif args.stage == "training":  # what the fct_training_effect asset calls, after dbt
+        from forecasting.training_tables import write_training_effect
+
+        con = duckdb.connect(args.build_db)
+        result = write_training_effect(con, as_of)
+        con.close()
+        out = {"rows": result.rows, "groups": result.groups, "fit_seconds": round(result.seconds, 2)}
     elif args.stage == "report":  # what the manager_report asset calls, on the published file
         from salesperf.report import build_report
 

@@ -5,7 +5,8 @@ models are fitted (after dbt), and keeping the five rules together keeps their t
 (`forecasting.yml`, section `alerts`). Each rule is one SELECT returning the columns of ALERT_COLUMNS.
 
 Inputs: marts.fct_sales, dim_rep, dim_customer, dim_date, fct_attainment, fct_sales_forecast and the staging
-views stg_raw__opportunities and stg_raw__activities. `detected_on` is the as-of date of the run.
+views stg_raw__opportunities and stg_raw__activities. `detected_on` is the as-of date of the run. The rows of
+marts.fct_stalled_deal_alerts (a dbt model in the same columns) are appended as they are (DBT_ALERT_MODELS).
 """
 
 from __future__ import annotations
@@ -286,13 +287,14 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-# Alert rules written as dbt models (issue 13: overdue receivables, 回款预警) with the columns of ALERT_COLUMNS,
-# unioned into fct_risk_alerts as they are. (Issue 15 moves every rule into dbt; until then this is the seam.)
-DBT_ALERT_MODELS = ("intermediate.int_alerts_overdue_receivables",)
+# Alert rules written as dbt models with the columns of ALERT_COLUMNS, unioned into fct_risk_alerts as they are:
+# overdue receivables (issue 13, 回款预警) and stalled deals (issue 17, thresholds in process.yml). Included when the
+# table exists (a database built before they existed has none). Issue 15 moves every rule into dbt.
+DBT_ALERT_MODELS = ("intermediate.int_alerts_overdue_receivables", "marts.fct_stalled_deal_alerts")
 
 
 def dbt_alert_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The DBT_ALERT_MODELS that exist in the build database (a database built before they existed has none)."""
+    """The DBT_ALERT_MODELS that exist in the build database."""
     found = {
         f"{schema}.{table}"
         for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()

@@ -79,21 +79,23 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "fct_risk_alerts": (
         "Sales risk alerts (销售风险预警) as of the run's as-of date: customer churn risk, cancellation spikes, "
-        "attainment at risk, visit drops and thin pipeline (thresholds: config/forecasting.yml, alerts), and overdue "
-        "receivables (回款预警: dbt model int_alerts_overdue_receivables, thresholds: dbt vars overdue_receivable_*).",
+        "attainment at risk, visit drops and thin pipeline (thresholds: config/forecasting.yml, alerts), overdue "
+        "receivables (回款预警: dbt model int_alerts_overdue_receivables, thresholds: dbt vars overdue_receivable_*) "
+        "and stalled deals (marts.fct_stalled_deal_alerts, thresholds: config/process.yml, pipeline).",
         {
-            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline or "
-            "overdue_receivable.",
-            "entity_type": "customer, rep, region, team, product_line or company.",
-            "entity_id": "customer_id, rep_id, or the region / team / product line ('' for company).",
-            "entity_name": "Customer or rep name, else the entity id.",
+            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline, "
+            "overdue_receivable or stalled_deal.",
+            "entity_type": "customer, rep, region, team, product_line, company or opportunity.",
+            "entity_id": "customer_id, rep_id, opportunity_id, or the region / team / product line ('' for company).",
+            "entity_name": "Customer or rep name (a stalled deal: its customer's name), else the entity id.",
             "region": "Region of the entity where it has one.",
             "severity": "high or medium (high: past the rule's high threshold).",
             "detected_on": "As-of date of the run that raised the alert.",
             "period_type": "month / quarter / year for period rules (attainment, pipeline); NULL otherwise.",
             "period_start": "First day of the period the alert is about; NULL for non-period rules.",
             "metric_value": "The rule's measure: gap ratio or trend ratio (churn), cancellation rate, projected "
-            "attainment share, visit ratio, pipeline coverage, days outstanding of the oldest overdue order.",
+            "attainment share, visit ratio, pipeline coverage, days outstanding of the oldest overdue order, days "
+            "without a stage change or activity (stalled).",
             "threshold_value": "The threshold metric_value crossed.",
             "details": "Human-readable explanation with the figures behind the alert.",
         },

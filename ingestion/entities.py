@@ -289,9 +289,28 @@ ENTITIES: dict[str, Entity] = {
                 _c("status", "text", "状态", "商机状态", default="'open'", allowed=("open", "won", "lost")),
                 _c("lost_reason", "text", "输单原因", "丢单原因"),
                 _c("updated_at", "timestamp", "更新时间", "最后修改时间"),
+                # Issue 13 item 4: the funnel by lead origin and by product line (docs/process_analytics.md).
+                _c("source", "text", "线索来源", "商机来源", "来源", "渠道", "获客渠道", "lead_source", "channel"),
+                _c("product_line", "text", "产品线", "意向产品线"),
             ),
             key=("opportunity_id",),
             value_maps={"status": _OPP_STATUS_MAP},
+        ),
+        # Stage history (商机阶段变更记录): one row per change of an opportunity's stage (or of its amount,
+        # probability or expected close, as Salesforce's Opportunity History writes one row per save).
+        # Not keyed: history rows are events; exact duplicates are rejected by the loader, and
+        # stg_raw__opportunity_stages keeps one row per (opportunity, entered_at, stage).
+        Entity(
+            "opportunity_stages",
+            (
+                _c("opportunity_id", "id", "商机编号", "机会编号", required=True),
+                _c("stage", "text", "阶段", "销售阶段", "商机阶段", "变更后阶段", "新阶段", required=True),
+                _c("entered_at", "timestamp", "变更时间", "进入时间", "进入阶段时间", "修改时间", required=True),
+                _c("amount", "money", "商机金额", "金额", "预计金额"),
+                _c("probability", "fraction", "赢率", "成交概率", "赢单率", "可能性"),
+                _c("changed_by", "text", "变更人", "修改人", "操作人"),
+                _c("expected_close_date", "date", "预计成交日期", "预计结单日期", "预计签单日期"),
+            ),
         ),
         Entity(
             "activities",

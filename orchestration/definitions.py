@@ -10,6 +10,7 @@ from orchestration.assets.config import config_assets
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.forecasting import forecasting_assets
 from orchestration.assets.ingestion import calendar_days, ingestion_assets
+from orchestration.assets.process import process_assets
 from orchestration.assets.report import manager_report
 from orchestration.assets.serving import published_warehouse
 from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
@@ -31,6 +32,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             manager_report,
             commission_exports,
             *forecasting_assets,
+            *process_assets,
         ],
         asset_checks=expectation_checks,
         jobs=[salesperf_all_job],

@@ -11,6 +11,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from tests.report_fresh_process import PROCESS_DATASETS, FreshProcess
+
 UNASSIGNED = "未分配"
 
 
@@ -35,7 +37,7 @@ def _quarter(d: dt.date) -> str:
     return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
 
 
-class Fresh:
+class Fresh(FreshProcess):
     def __init__(self, con):
         self.con = con
         self.as_of: dt.date = con.execute("select as_of from audit.warehouse_info").fetchone()[0]
@@ -369,6 +371,7 @@ DATASETS = (
     "commission_earners",
     "commission_rate",
     "restatements",
+    *PROCESS_DATASETS,
 )
 
 

@@ -63,6 +63,9 @@ def test_shipped_profiles_load_and_leave_the_demo_files_alone(shipped, tmp_path)
         "fxiaoke_orders",
         "fxiaoke_targets",
         "salesforce_opportunities",
+        "salesforce_opportunity_history",
+        "salesforce_stage_history_report",
+        "xiaoshouyi_stage_changes",
     }
     aw = load_profiles(PROJECT_ROOT / "examples" / "adventureworks" / "config")
     assert [p.entity for p in aw] == ["reps", "customers", "products", "orders", "targets"]

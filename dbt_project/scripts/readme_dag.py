@@ -80,8 +80,9 @@ def render(manifest: dict) -> str:
     out = [
         f"{model_count} models in {len(ordered)} folders, read from {sum(tables.values())} source tables "
         f"({', '.join(f'{name}: {n}' for name, n in sorted(tables.items()))}). The forecast tables "
-        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`, `fct_risk_alerts`) are written "
-        "after the build by the forecasting assets, outside dbt.",
+        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`, `fct_risk_alerts`) and the "
+        "training effect (`fct_training_effect`, fitted on `int_training_panel`) are written after the build by "
+        "Dagster assets, outside dbt.",
         "",
         "| folder | models |",
         "|---|---|",

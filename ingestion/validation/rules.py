@@ -63,6 +63,10 @@ RANGES: dict[str, list[tuple[str, float | None, float | None, bool, str, str]]] 
         ("unit_cost", 0, None, False, WARN, "costs are not negative (gross margin measure)"),
     ],
     "opportunities": [("amount", 0, None, False, WARN, "pipeline amounts are not negative")],
+    "opportunity_stages": [
+        ("amount", 0, None, False, WARN, "pipeline amounts are not negative"),
+        ("probability", 0, 1, False, WARN, "a probability is a fraction; 10 instead of 0.1 (or 10%) is 1000%"),
+    ],
     "activities": [("duration_minutes", 0, 24 * 60, False, WARN, "an activity lasts between 0 and 24 hours")],
     "surveys": [("score", 1, 5, False, WARN, "satisfaction is scored 1 to 5")],
     "trainings": [("assessment_score", 0, 100, False, WARN, "assessments are scored 0 to 100")],
@@ -129,6 +133,15 @@ REFERENCES: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], str, str
     "opportunities": [
         (("owner_rep_id",), "reps", ("rep_id",), WARN, "pipeline KPIs miss the owner"),
         (("customer_id",), "customers", ("customer_id",), WARN, "unknown customer"),
+    ],
+    "opportunity_stages": [
+        (
+            ("opportunity_id",),
+            "opportunities",
+            ("opportunity_id",),
+            WARN,
+            "the history of an opportunity outside the extracts: the funnel cannot place it",
+        )
     ],
     "activities": [(("rep_id",), "reps", ("rep_id",), WARN, "activity KPIs miss the rep")],
     "surveys": [

@@ -21,7 +21,11 @@ def _config_asset(spec: ConfigSpec) -> AssetsDefinition:
         kinds={"duckdb", "yaml"},
         description=f"`$SALESPERF_CONFIG_DIR/{spec.file_name}` validated and loaded into "
         + ", ".join(f"config.{t}" for t in spec.tables)
-        + " (empty when the file is absent).",
+        + (
+            " (the defaults when the file is absent)."
+            if spec.defaults_when_absent
+            else " (empty when the file is absent)."
+        ),
     )
     def _asset(
         context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource

@@ -29,8 +29,9 @@ _ALERT_DEPS = [
     AssetKey(["marts", "fct_attainment"]),
     AssetKey(["staging", "stg_raw__opportunities"]),
     AssetKey(["staging", "stg_raw__activities"]),
-    # an alert rule written as a dbt model, unioned as it is (forecasting.alerts.DBT_ALERT_MODELS)
+    # alert rules written as dbt models, unioned as they are (forecasting.alerts.DBT_ALERT_MODELS)
     AssetKey(["intermediate", "int_alerts_overdue_receivables"]),
+    AssetKey(["marts", "fct_stalled_deal_alerts"]),
 ]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
@@ -65,7 +66,7 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
             group_name="forecasting",
             kinds={"duckdb"},
             description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, overdue "
-            "receivables (回款预警, from the dbt model int_alerts_overdue_receivables).",
+            "receivables (回款预警), stalled deals.",
         ),
     ],
     pool=BUILD_DB_POOL,

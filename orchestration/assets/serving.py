@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.forecasting import FORECASTING_KEYS
+from orchestration.assets.process import TRAINING_EFFECT_KEY
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.serving.publish import publish
@@ -16,7 +17,7 @@ MART_KEYS = sorted(
 @asset(
     key=AssetKey(["published_warehouse"]),
     group_name="serving",
-    deps=[*MART_KEYS, *FORECASTING_KEYS, AssetKey(["raw", "calendar_days"])],
+    deps=[*MART_KEYS, *FORECASTING_KEYS, TRAINING_EFFECT_KEY, AssetKey(["raw", "calendar_days"])],
     description="The published DuckDB file ($SALESPERF_WAREHOUSE): marts and audit schemas, with comments, "
     "readable by DuckDB 1.x clients, replaced atomically.",
     kinds={"duckdb"},

@@ -27,6 +27,8 @@ class ConfigSpec:
     model: type[BaseModel]
     tables: dict[str, str]  # table name -> column definitions, e.g. "plan_id VARCHAR, rate DECIMAL(9,6)"
     rows: Callable[[Any], dict[str, Sequence[tuple]]]  # validated model -> {table: rows in column order}
+    # True: an absent file still writes the rows of the model's defaults (settings dbt reads as one row).
+    defaults_when_absent: bool = False
 
     @property
     def name(self) -> str:
@@ -43,7 +45,9 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config_dir: Path, spec: C
     """Validate `spec`'s file (raising ConfigError naming the key path) and replace its tables."""
     path = config_dir / spec.file_name
     model = load_config(path, spec.model)  # validation happens before anything is written
-    rows = spec.rows(model) if model is not None else {}
+    # An absent file is the defaults for specs that say so (settings), else empty tables (the feature is off).
+    effective = model if model is not None else (spec.model() if spec.defaults_when_absent else None)
+    rows = spec.rows(effective) if effective is not None else {}
     unknown = set(rows) - set(spec.tables)
     if unknown:
         raise ValueError(f"{spec.file_name}: rows produced for undeclared tables {sorted(unknown)}")

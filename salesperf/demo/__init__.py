@@ -2,7 +2,8 @@
 
 Modules by what they generate: `org` (reps), `catalogue` (products), `customers`, `demand` (per-day
 demand and event counts), `orders` (order lines and the correction extract), `after_sales` (returns,
-payments, credit splits), `crm` (opportunities, activities, surveys, trainings), `targets` (targets and
+payments, credit splits), `trainings` (courses, one with a known effect), `pipeline` (opportunities and
+stage history), `crm` (activities, surveys), `targets` (targets and
 commission adjustments); `company` holds the shared shape and random draws, `writers` the file writers.
 Only the CLI, the benchmark and the tests import this package (import-linter contract in pyproject.toml).
 """

@@ -1,66 +1,18 @@
-"""CRM and HR activity: opportunities, activities (visits, calls …), satisfaction surveys, trainings."""
+"""CRM activity: activities (visits, calls …) and satisfaction surveys, with the signal real ones carry.
+
+- Activities: 1-4 touchpoints per opportunity within its life, general account visits and calls, and a
+  visit by the rep shortly before ~12% of orders (so visits do turn into orders, more than chance would).
+- Surveys: scores 1-5, mostly 4-5; stronger reps score a little better, a customer who stops ordering
+  (churns) or does not order again within half a year scores worse; most customers who leave answered an exit
+  survey 30-150 days before.
+"""
 
 from __future__ import annotations
 
-import datetime
-
-from salesperf.demo.catalogue import new_line_launch
 from salesperf.demo.company import Run
 from salesperf.demo.orders import assign_rep_and_customer
-from salesperf.demo.writers import copy_csv, load_table, sql_list
-
-
-def _slots(run: Run, name: str, count_column: str) -> None:
-    run.con.execute(f"""
-        CREATE TABLE {name} AS
-        WITH s AS (SELECT d, month_start, unnest(range({count_column}::BIGINT)) AS j FROM days)
-        SELECT d, month_start, (row_number() OVER (ORDER BY d, j) - 1)::BIGINT AS idx FROM s ORDER BY idx
-    """)
-
-
-_OPEN_STAGES = ("初步接洽", "需求确认", "方案报价", "商务谈判")
-
-
-def write_opportunities(run: Run) -> int:
-    as_of = run.as_of
-    lost = ("价格过高", "选择竞品", "预算取消", "需求变更", "决策周期过长", "技术方案不符")
-    _slots(run, "opp_slots", "n_opps")
-    assign_rep_and_customer(run, "opp_slots", "opp_raw", "idx", "opp")
-    # Close 15-240 days after creation (earlier if the owner leaves); not closed by as_of = open.
-    run.con.execute("""
-        CREATE TABLE opps AS
-        SELECT printf('OP%07d', o.idx + 1) AS opportunity_id, o.idx, o.customer_id, o.rep_id AS owner_rep_id,
-               o.d AS created_date, o.d + 30 + pick(o.idx, 'exp_close', 150)::INTEGER AS expected_close_date,
-               least(o.d + 15 + pick(o.idx, 'close', 225)::INTEGER,
-                     coalesce(s.termination_date, DATE '9999-12-31')) AS close_at,
-               round(exp(ln(20000) + rnd(o.idx, 'opp_amount') * ln(60)), -2)::DECIMAL(18,2) AS amount,
-               rnd(o.idx, 'won') < 0.2 + 0.25 * s.quality AS won
-        FROM opp_raw o JOIN sellers s USING (rep_id)
-    """)
-    stage = (
-        f"list_extract({sql_list(_OPEN_STAGES)}, 1 + least(3, floor((DATE '{as_of}' - created_date)"
-        f" / greatest(1, close_at - created_date) * 4))::BIGINT)"
-    )
-    n = copy_csv(
-        run,
-        f"""
-        SELECT opportunity_id, customer_id, owner_rep_id,
-               CASE WHEN close_at > DATE '{as_of}' THEN {stage} WHEN won THEN '赢单' ELSE '输单' END AS stage,
-               amount, created_date, expected_close_date,
-               CASE WHEN close_at <= DATE '{as_of}' THEN close_at END AS closed_date,
-               CASE WHEN close_at > DATE '{as_of}' THEN 'open' WHEN won THEN 'won' ELSE 'lost' END AS status,
-               CASE WHEN close_at <= DATE '{as_of}' AND NOT won
-                    THEN list_extract({sql_list(lost)}, 1 + pick(idx, 'lost', {len(lost)})) END AS lost_reason,
-               at_time(CASE WHEN close_at <= DATE '{as_of}' THEN close_at
-                            ELSE created_date + pick(idx, 'touched', DATE '{as_of}' - created_date + 1)::INTEGER
-                            END, idx, 'opp_time') AS updated_at
-        FROM opps ORDER BY idx
-    """,
-        run.out_dir / "opportunities" / "opportunities.csv",
-    )
-    run.progress(f"opportunities: {n:,}")
-    return n
-
+from salesperf.demo.pipeline import _slots
+from salesperf.demo.writers import copy_csv, sql_list
 
 _ACTIVITY_TYPES = (
     ("visit", 0.35, 30, 120),
@@ -73,7 +25,7 @@ _OUTCOMES = ("客户有兴趣", "需进一步跟进", "已发送报价", "暂无
 
 
 def write_activities(run: Run) -> int:
-    """Touchpoints: 1-4 per opportunity (within its life) plus general account visits and calls."""
+    """Touchpoints: 1-4 per opportunity (within its life), general account visits and calls, pre-order visits."""
     as_of = run.as_of
     _slots(run, "act_slots", "n_activities")
     assign_rep_and_customer(run, "act_slots", "act_raw", "idx", "act")
@@ -93,11 +45,18 @@ def write_activities(run: Run) -> int:
         ), general AS (
             SELECT 2 AS src, idx AS k, rep_id, customer_id, NULL AS opportunity_id, d AS activity_date
             FROM act_raw
+        ), before_orders AS (  -- the rep visits 1-25 days before ~12% of orders
+            SELECT 3 AS src, oidx AS k, rep_id, customer_id, NULL AS opportunity_id,
+                   d - 1 - pick(oidx, 'pre_visit_day', 25)::INTEGER AS activity_date
+            FROM order_hdr
+            WHERE rnd(oidx, 'pre_visit') < 0.12 AND d - 26 >= DATE '{run.start}'
         ), a AS (
             SELECT *, rnd(src * 1000000000000 + k, 'type') AS u_type FROM (
-                SELECT * FROM from_opps UNION ALL SELECT * FROM general)
+                SELECT * FROM from_opps UNION ALL SELECT * FROM general UNION ALL SELECT * FROM before_orders)
         ), t AS (
-            SELECT *, CASE {" ".join(cases[:-1])} ELSE '{_ACTIVITY_TYPES[-1][0]}' END AS activity_type FROM a
+            SELECT *, CASE WHEN src = 3 THEN 'visit' {" ".join(cases[:-1])} ELSE '{_ACTIVITY_TYPES[-1][0]}' END
+                          AS activity_type
+            FROM a
         )
         SELECT 'AC' || printf('%09d', row_number() OVER (ORDER BY activity_date, src, k)) AS activity_id,
                rep_id, customer_id, opportunity_id, activity_type, activity_date,
@@ -113,7 +72,7 @@ def write_activities(run: Run) -> int:
 
 
 def write_surveys(run: Run) -> int:
-    """Satisfaction 1-5, mostly 4-5; stronger reps score a little better."""
+    """Satisfaction 1-5, mostly 4-5; stronger reps score better, customers who will not reorder worse."""
     comments = {
         1: "响应太慢，问题迟迟未解决",
         2: "交付延期，沟通不够及时",
@@ -124,77 +83,43 @@ def write_surveys(run: Run) -> int:
     comment_sql = " ".join(f"WHEN {k} THEN '{v}'" for k, v in comments.items())
     _slots(run, "survey_slots", "n_surveys")
     assign_rep_and_customer(run, "survey_slots", "survey_raw", "idx", "survey")
+    # Exit surveys: most customers who stop ordering were asked 30-150 days before they left.
+    run.con.execute(f"""
+        INSERT INTO survey_raw (d, month_start, idx, rep_id, customer_id)
+        SELECT d, date_trunc('month', d)::DATE, idx, owner_rep_id, customer_id FROM (
+            SELECT churn_date - 30 - pick(customer_id, 'exit_survey_day', 121)::INTEGER AS d,
+                   1000000000000 + row_number() OVER (ORDER BY customer_id) AS idx, owner_rep_id, customer_id
+            FROM customers
+            WHERE churn_date IS NOT NULL AND owner_rep_id IS NOT NULL AND rnd(customer_id, 'exit_survey') < 0.7)
+        WHERE d >= DATE '{run.start}'
+    """)
     n = copy_csv(
         run,
         f"""
-        WITH s AS (
-            SELECT r.*, least(0.999, greatest(0.0, rnd(r.idx, 'score') + (sl.quality - 1.1) * 0.15)) AS p
-            FROM survey_raw r JOIN sellers sl USING (rep_id)
+        WITH order_days AS (
+            SELECT DISTINCT customer_id, order_date AS d FROM lines WHERE status = 'completed'
+        ), nxt AS (
+            SELECT r.idx, o.d AS next_order FROM survey_raw r
+            ASOF LEFT JOIN order_days o ON o.customer_id = r.customer_id AND o.d > r.d
+        ), s AS (
+            SELECT r.*, least(0.999, greatest(0.0, rnd(r.idx, 'score') + (sl.quality - 1.1) * 0.15
+                   -- unhappy customers leave: churn within 180 days, or no order again within 180 days
+                   + CASE WHEN c.churn_date BETWEEN r.d AND r.d + 180 THEN -0.45
+                          WHEN r.d + 180 > DATE '{run.as_of}' THEN 0.0
+                          WHEN n.next_order IS NULL OR n.next_order > r.d + 180 THEN -0.2
+                          ELSE 0.04 END)) AS p
+            FROM survey_raw r JOIN reps sl USING (rep_id) JOIN customers c USING (customer_id)
+            JOIN nxt n USING (idx)
         ), sc AS (
             SELECT *, CASE WHEN p < 0.04 THEN 1 WHEN p < 0.11 THEN 2 WHEN p < 0.28 THEN 3
                            WHEN p < 0.62 THEN 4 ELSE 5 END AS score FROM s
         )
-        SELECT printf('SV%07d', idx + 1) AS survey_id, customer_id, rep_id, d AS survey_date, score,
+        SELECT printf('SV%07d', row_number() OVER (ORDER BY d, idx)) AS survey_id, customer_id, rep_id,
+               d AS survey_date, score,
                CASE WHEN rnd(idx, 'has_comment') < 0.6 THEN CASE score {comment_sql} END END AS comment
-        FROM sc ORDER BY idx
+        FROM sc ORDER BY survey_id
     """,
         run.out_dir / "surveys" / "surveys.csv",
     )
     run.progress(f"surveys: {n:,}")
-    return n
-
-
-_COURSES = (
-    ("TR001", "新员工销售入门", "销售技巧", -2000),
-    ("TR002", "顾问式销售", "销售技巧", -1500),
-    ("TR003", "大客户管理", "销售技巧", -900),
-    ("TR004", "智能仪表产品知识", "产品知识", -2000),
-    ("TR005", "工业传感器选型", "产品知识", -1200),
-    ("TR006", "控制系统解决方案", "产品知识", -800),
-    ("TR007", "反商业贿赂与合规", "合规", -600),
-    ("TR008", "合同与回款管理", "合规", 200),
-    ("TR009", "电力与水务行业洞察", "行业知识", 100),
-    ("TR010", "CRM系统使用", "系统工具", 300),
-    ("TR011", "商务谈判技巧", "销售技巧", 500),
-    ("TR012", "新品产品培训", "产品知识", None),
-)
-
-
-def write_trainings(run: Run) -> int:
-    """Each rep and manager completes ~65% of the courses available during their employment."""
-    launch = new_line_launch(run.start, run.as_of)
-    rows = [
-        (
-            cid,
-            name,
-            topic,
-            launch - datetime.timedelta(days=30) if offset is None else run.start + datetime.timedelta(days=offset),
-        )
-        for cid, name, topic, offset in _COURSES
-    ]
-    load_table(
-        run,
-        "courses",
-        {name: [r[i] for r in rows] for i, name in enumerate(("course_id", "course_name", "topic", "opens"))},
-        {},
-    )
-    n = copy_csv(
-        run,
-        f"""
-        WITH t AS (
-            SELECT r.rep_id, c.course_id, c.course_name, c.topic,
-                   greatest(r.hire_date, c.opens) + 7 + pick(r.rep_id || c.course_id, 'train_day', 200)::INTEGER
-                       AS completed_date,
-                   r.termination_date
-            FROM reps r CROSS JOIN courses c
-            WHERE r.role IN ('rep', 'manager') AND rnd(r.rep_id || c.course_id, 'train') < 0.65
-        )
-        SELECT rep_id, course_id, course_name, topic, completed_date,
-               55 + pick(rep_id || course_id, 'assessment', 46) AS assessment_score
-        FROM t WHERE completed_date <= least(DATE '{run.as_of}', coalesce(termination_date, DATE '9999-12-31'))
-        ORDER BY rep_id, course_id
-    """,
-        run.out_dir / "trainings" / "trainings.csv",
-    )
-    run.progress(f"trainings: {n:,}")
     return n

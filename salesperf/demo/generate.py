@@ -30,12 +30,14 @@ from ingestion.entities import ENTITIES
 from salesperf.demo.after_sales import write_credit_splits, write_payments, write_returns
 from salesperf.demo.catalogue import write_products
 from salesperf.demo.company import DEFAULT_SCALE, MEMORY_LIMIT, MIN_SCALE, Run, create_macros
-from salesperf.demo.crm import write_activities, write_opportunities, write_surveys, write_trainings
+from salesperf.demo.crm import write_activities, write_surveys
 from salesperf.demo.customers import write_customers
 from salesperf.demo.demand import create_days
 from salesperf.demo.orders import create_pickers, write_orders
 from salesperf.demo.org import write_reps
+from salesperf.demo.pipeline import write_opportunities
 from salesperf.demo.targets import write_adjustments, write_targets
+from salesperf.demo.trainings import create_trainings, write_trainings
 
 
 def generate_demo_data(
@@ -73,12 +75,13 @@ def generate_demo_data(
         counts["reps"] = write_reps(run)
         create_days(run)
         counts["customers"] = write_customers(run)
+        create_trainings(run)  # before the orders: one course changes how much its graduates sell
         create_pickers(run)
         counts["orders"] = write_orders(run)
         counts["returns"] = write_returns(run)
         counts["payments"] = write_payments(run)
         counts["credit_splits"] = write_credit_splits(run)
-        counts["opportunities"] = write_opportunities(run)
+        counts |= write_opportunities(run)
         counts["activities"] = write_activities(run)
         counts["surveys"] = write_surveys(run)
         counts["trainings"] = write_trainings(run)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ingestion.entities import ENTITIES
 from salesperf.demo.company import LINES_PER_ORDER, NEW_LINE, PRICE_RISE, Run
-from salesperf.demo.writers import copy_csv, scalar
+from salesperf.demo.trainings import SALES_UPLIFT
+from salesperf.demo.writers import copy_csv, scalar, sql_list
 
 # Pickers: cumulative-weight tables that ASOF joins draw from
 
@@ -17,16 +18,19 @@ def create_pickers(run: Run) -> None:
     `ASOF JOIN ... ON key = key AND u >= cum_lo` — weighted sampling without Python loops.
     """
     con = run.con
-    # Ramp-up: new hires sell little in their first months; leavers slow down before they go.
-    con.execute("""
+    # Ramp-up: new hires sell little in their first months; leavers slow down before they go; a seller who
+    # completed the effective course sells more from the next day on (salesperf/demo/trainings.py).
+    con.execute(f"""
         CREATE TABLE rep_day AS
         WITH w AS (
             SELECT d.d, s.rep_id, s.region,
                    s.quality * CASE datediff('month', s.hire_date, d.d) WHEN 0 THEN 0.3 WHEN 1 THEN 0.6
                                     WHEN 2 THEN 0.85 ELSE 1.0 END
-                   * CASE WHEN s.termination_date - d.d < 60 THEN 0.7 ELSE 1.0 END AS w
+                   * CASE WHEN s.termination_date - d.d < 60 THEN 0.7 ELSE 1.0 END
+                   * CASE WHEN u.completed_date < d.d THEN {SALES_UPLIFT} ELSE 1.0 END AS w
             FROM days d JOIN sellers s
               ON s.hire_date <= d.d AND (s.termination_date IS NULL OR d.d <= s.termination_date)
+            LEFT JOIN training_uplift u ON u.rep_id = s.rep_id
         )
         SELECT d, rep_id, region,
                (sum(w) OVER (PARTITION BY d ORDER BY rep_id) - w)
@@ -67,6 +71,19 @@ def create_pickers(run: Run) -> None:
                (sum(w) OVER (PARTITION BY month_start ORDER BY product_id) - w)
                    / sum(w) OVER (PARTITION BY month_start) AS cum_lo
         FROM w ORDER BY month_start, product_id
+    """)
+    # The same within each product line: a line a customer prefers is drawn from here.
+    con.execute(f"""
+        CREATE TABLE product_line_month AS
+        WITH w AS (
+            SELECT m.month_start, p.product_line, p.product_id, p.weight AS w
+            FROM months m JOIN products p ON p.launch_date < m.month_start
+            WHERE p.product_line <> '{NEW_LINE}'
+        )
+        SELECT month_start, product_line, product_id,
+               (sum(w) OVER (PARTITION BY month_start, product_line ORDER BY product_id) - w)
+                   / sum(w) OVER (PARTITION BY month_start, product_line) AS cum_lo
+        FROM w ORDER BY month_start, product_line, product_id
     """)
 
 
@@ -124,21 +141,47 @@ def _create_order_headers(run: Run) -> None:
     """)
 
 
+# Industries whose orders favour two product lines (they buy them together: product association).
+PREFERRED_LINES = {
+    ("电力", "水务", "燃气", "市政"): ("智能仪表", "运维服务"),
+    ("石油化工", "冶金", "汽车制造", "电子制造"): ("控制系统", "工业传感器"),
+}
+PREFERRED_SHARE = 0.3  # of a favouring customer's other order lines drawn from its two lines
+BUNDLE_SHARE = 0.5  # of a favouring customer's orders of 2+ lines that start with the pair (a bundle)
+
+
 def _create_order_lines(run: Run) -> None:
     con, as_of = run.con, run.as_of
+    preferred = " ".join(
+        f"WHEN '{industry}' THEN {sql_list(lines)}"
+        for industries, lines in PREFERRED_LINES.items()
+        for industry in industries
+    )
     # ~2% of orders are cancelled whole and ~1% of other lines individually: ~3% cancelled lines.
     con.execute(f"""
         CREATE TABLE lines AS
         WITH l AS (
-            SELECT h.order_id, h.oidx, h.d AS order_date, h.month_start, h.customer_id, h.rep_id,
+            SELECT h.order_id, h.oidx, h.d AS order_date, h.month_start, h.customer_id, h.rep_id, h.nlines,
                    unnest(range(1, h.nlines + 1)) AS line_no
             FROM order_hdr h
-        ), k AS (
-            SELECT l.*, l.oidx * 4 + l.line_no AS lk, rnd(l.oidx * 4 + l.line_no, 'product') AS u_prod
-            FROM l
-        ), p AS (
-            SELECT k.*, pm.product_id FROM k
+        ), f AS (
+            SELECT l.*, l.oidx * 4 + l.line_no AS lk, CASE c.industry {preferred} END AS pair,
+                   l.nlines >= 2 AND rnd(l.oidx, 'bundle') < {BUNDLE_SHARE} AS bundle,
+                   1 + pick(l.oidx, 'bundle_first', 2) AS first
+            FROM l JOIN customers c USING (customer_id)
+        ), k AS (  -- a bundle's first two lines are the pair's two lines; other lines lean towards them
+            SELECT * EXCLUDE (pair, bundle, first, nlines), rnd(lk, 'product') AS u_prod,
+                   CASE WHEN pair IS NULL THEN NULL
+                        WHEN bundle AND line_no <= 2
+                            THEN list_extract(pair, CASE WHEN line_no = 1 THEN first ELSE 3 - first END)
+                        WHEN rnd(lk, 'pref') < {PREFERRED_SHARE} THEN list_extract(pair, 1 + pick(lk, 'pref_which', 2))
+                        END AS pref_line
+            FROM f
+        ), p AS (  -- a customer's industry favours two product lines, which its orders then combine
+            SELECT k.* EXCLUDE (pref_line), coalesce(pl.product_id, pm.product_id) AS product_id FROM k
             ASOF JOIN product_month pm ON pm.month_start = k.month_start AND k.u_prod >= pm.cum_lo
+            ASOF LEFT JOIN product_line_month pl
+              ON pl.month_start = k.month_start AND pl.product_line = k.pref_line AND k.u_prod >= pl.cum_lo
         ), v AS (
             SELECT p.*,
                    ceil((1 + floor(pr.max_qty * pow(rnd(lk, 'qty'), 2.5))) * c.qty_mult)::INTEGER AS quantity,

@@ -28,9 +28,6 @@ class Part:
     marts: tuple[str, ...]
     sql: str | Callable[[Context], str]
     blocks: tuple[Block, ...] | Callable[[Context], tuple[Block, ...]]
-    # Written against CONTRACT.md's table names before the mart exists ("wired when the mart lands"):
-    # if the mart lands with other columns, the part is skipped with a note instead of failing the report.
-    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,16 +72,8 @@ def assemble(sections: tuple[Section, ...], ctx: Context) -> Assembled:
                 out.omitted.append(Omitted(section.id, _block_titles(part, ctx), missing, "missing"))
                 continue
             sql = part.sql(ctx) if callable(part.sql) else part.sql
-            try:
-                table = ctx.query(sql)
-                blocks = part.blocks(ctx) if callable(part.blocks) else part.blocks
-            except duckdb.Error as exc:
-                if not part.pending:
-                    raise
-                log.warning("report: %s skipped, its marts differ from what the report expects: %s", part.dataset, exc)
-                first_line = str(exc).strip().splitlines()[0][:200]
-                out.omitted.append(Omitted(section.id, _block_titles(part, ctx), part.marts, "error", first_line))
-                continue
+            table = ctx.query(sql)
+            blocks = part.blocks(ctx) if callable(part.blocks) else part.blocks
             out.datasets[part.dataset] = table
             out.blocks[section.id] += [_with_marts(b, part.marts) for b in blocks]
     return out

@@ -1,10 +1,11 @@
-"""Sales process (funnel, pipeline coverage, visits once their marts land) and risk alerts (销售风险预警)."""
+"""Sales process (funnel, win rate by lead source, pipeline coverage, visits: sections/process_parts.py) and
+risk alerts (销售风险预警). Collections and receivables: sections/collections.py."""
 
 from __future__ import annotations
 
 from salesperf.report.charts import Block, Chart, Field, Filters
 from salesperf.report.sections import Part, Section
-from salesperf.report.sections.pending import FUNNEL, PIPELINE, VISITS
+from salesperf.report.sections.process_parts import FUNNEL, FUNNEL_SOURCES, PIPELINE, VISITS
 
 SEVERITIES = ("high", "medium")
 
@@ -32,6 +33,7 @@ SECTION = Section(
     "sec_process",
     (
         FUNNEL,
+        FUNNEL_SOURCES,
         PIPELINE,
         VISITS,
         Part(

@@ -1,10 +1,9 @@
-"""Product lines: mix, attainment, growth; association pairs once fct_product_affinity lands."""
+"""Product lines: mix, attainment, growth, association pairs (fct_product_affinity)."""
 
 from __future__ import annotations
 
 from salesperf.report.charts import Block, Chart, Field, Filters
 from salesperf.report.sections import Part, Section, in_window
-from salesperf.report.sections.pending import AFFINITY
 
 PRODUCT_LINES_SQL = f"""
 select key, period_label, actual_amount as actual, target_amount as target, attainment_pct as attainment,
@@ -16,6 +15,39 @@ order by period_start, actual_amount desc, key
 
 PERIOD = Filters(period="period_label")
 NOT_REGION = ("not_filtered_region",)
+
+# Product-line pairs bought in the same order, per year (the page's year), strongest lift first.
+AFFINITY = Part(
+    "affinity",
+    ("fct_product_affinity",),
+    """
+select cast(year as varchar) as year, item_a_name || ' + ' || item_b_name as pair, pair_count, support,
+       confidence_a_to_b as confidence, lift
+from marts.fct_product_affinity
+where scope = 'order' and item_level = 'product_line' and year between $first_year and $last_year
+order by year, lift desc, pair
+""",
+    (
+        Block(
+            "affinity",
+            "blk_affinity",
+            "affinity",
+            (
+                Field("pair", "pair"),
+                Field("pair_count", "pair_count", "int"),
+                Field("support", "support", "pct"),
+                Field("confidence", "confidence", "pct"),
+                Field("lift", "lift", "score"),
+            ),
+            chart=Chart("hbar", "pair", ("lift",), fmt="score", mark=1.0, height=0),
+            filters=Filters(year="year"),
+            sort=("lift", "desc"),
+            limit=15,
+            notes=("note_affinity", "not_filtered_region"),
+        ),
+    ),
+)
+
 
 SECTION = Section(
     "products",

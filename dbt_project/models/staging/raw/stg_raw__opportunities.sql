@@ -36,6 +36,8 @@ renamed as (
         coalesce(lower(trim(source.status)), 'open') as status,
         source.lost_reason,
         source.updated_at,
+        nullif(trim(source.source), '') as source,
+        nullif(trim(source.product_line), '') as product_line,
 
         source._source_file,
         source._source_row,
