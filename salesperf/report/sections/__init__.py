@@ -4,7 +4,6 @@ otherwise, so a section appears by itself once its marts land."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -12,8 +11,6 @@ import duckdb
 
 from salesperf.report.charts import Block
 from salesperf.report.source import Context, Table
-
-log = logging.getLogger(__name__)
 
 
 def in_window(alias: str = "") -> str:
