@@ -286,8 +286,24 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
-    """All rules as one UNION ALL query (parameters prefixed per rule), ordered for reading."""
+# Data-quality alerts (rows held for an unknown rep, rows quarantined at ingestion) are a dbt model with these
+# columns (dbt_project/models/intermediate/quality/int_alerts_data_quality.sql, docs/data_quality.md); they join
+# the risk alerts here until fct_risk_alerts itself becomes a dbt model.
+DATA_QUALITY_RELATION = "intermediate.int_alerts_data_quality"
+
+
+def has_data_quality_alerts(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select 1 from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'intermediate' and table_name = 'int_alerts_data_quality'"
+        ).fetchall()
+    )
+
+
+def alerts_sql(settings: AlertSettings, as_of: dt.date, *, data_quality: bool = False) -> tuple[str, dict]:
+    """All rules as one UNION ALL query (parameters prefixed per rule), ordered for reading; `data_quality`:
+    with the rows of DATA_QUALITY_RELATION."""
     parts, params = [], {}
     for i, (_name, sql, rule_params) in enumerate(rule_queries(settings, as_of)):
         used = _used(sql, rule_params)
@@ -296,6 +312,8 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
         params |= {f"r{i}_{k}": v for k, v in used.items()}
         parts.append(f"select * from ({sql})")
     columns = ", ".join(ALERT_COLUMNS)
+    if data_quality:
+        parts.append(f"select {columns} from {DATA_QUALITY_RELATION}")
     query = (
         f"select {columns} from ("
         + " union all ".join(f"select * from ({p}) as t({columns})" for p in parts)
@@ -306,5 +324,5 @@ def alerts_sql(settings: AlertSettings, as_of: dt.date) -> tuple[str, dict]:
 
 def compute_alerts(con: duckdb.DuckDBPyConnection, settings: AlertSettings, as_of: dt.date):
     """The alerts as a DataFrame (the forecast table must already exist in `con`)."""
-    query, params = alerts_sql(settings, as_of)
+    query, params = alerts_sql(settings, as_of, data_quality=has_data_quality_alerts(con))
     return con.execute(query, params).df()

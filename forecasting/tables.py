@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from forecasting.alerts import alerts_sql
+from forecasting.alerts import alerts_sql, has_data_quality_alerts
 from salesperf.config.forecasting import AlertSettings
 
 LEVEL_DOC = "Series level: company, region, product_line, region_product_line or rep."
@@ -81,8 +81,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "Sales risk alerts (销售风险预警) as of the run's as-of date: customer churn risk, cancellation spikes, "
         "attainment at risk, visit drops and thin pipeline. Thresholds: config/forecasting.yml (alerts).",
         {
-            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop or thin_pipeline.",
-            "entity_type": "customer, rep, region, team, product_line or company.",
+            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline or "
+            "data_quality (rows held for an unknown rep, rows quarantined at ingestion: docs/data_quality.md).",
+            "entity_type": "customer, rep, region, team, product_line, company, or file (data_quality).",
             "entity_id": "customer_id, rep_id, or the region / team / product line ('' for company).",
             "entity_name": "Customer or rep name, else the entity id.",
             "region": "Region of the entity where it has one.",
@@ -138,7 +139,7 @@ def write_outputs(
             )  # all-NULL text columns would otherwise get type NULL
             con.execute(f"create or replace table marts.{table} as select {casts} from _frame")
             con.unregister("_frame")
-        query, params = alerts_sql(alert_settings, as_of)
+        query, params = alerts_sql(alert_settings, as_of, data_quality=has_data_quality_alerts(con))
         con.execute(f"create or replace table marts.fct_risk_alerts as {query}", params)
         for table in TABLES:
             _comment(con, table)

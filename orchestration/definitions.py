@@ -12,7 +12,7 @@ from orchestration.assets.forecasting import forecasting_assets
 from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.report import manager_report
 from orchestration.assets.serving import published_warehouse
-from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
+from orchestration.automation import daily_schedule, dead_run_sensor, landing_sensor, salesperf_all_job
 from orchestration.resources import build_resources
 from salesperf.settings import Settings
 
@@ -33,7 +33,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=expectation_checks,
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, dead_run_sensor],
         resources=build_resources(settings),
     )
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 
+from orchestration import run_guard
 from orchestration.dbt_project import dbt_resource
 from salesperf.settings import Settings, load_settings
 
+# Where run_guard's messages go besides the run's log: the CLI sets it to its terminal (stdout is the log file).
+notify: Callable[[str], None] | None = None
+
 
 class SalesperfSettings(ConfigurableResource):
-    """Paths and the as-of date of a run (docs/contract.md section 1), resolved when definitions load."""
+    """Paths and the as-of date of a run (docs/contract.md section 1), resolved when definitions load.
+
+    Every asset of the job uses it, so its setup is where every run starts, whatever launched it: it names the
+    run's process in its tags, recovers runs whose process is gone and waits for earlier live runs
+    (orchestration/run_guard.py)."""
 
     landing_dir: str
     config_dir: str
@@ -30,6 +39,18 @@ class SalesperfSettings(ConfigurableResource):
             dagster_home=str(settings.dagster_home),
             as_of=settings.as_of.isoformat(),
         )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if context.instance is None or context.run_id is None:
+            return  # a direct invocation in a test: no instance, no other runs
+
+        def say(message: str) -> None:
+            if context.log is not None:
+                context.log.warning(message)
+            if notify is not None:
+                notify(message)
+
+        run_guard.guard_run(context.instance, context.run_id, log=say)
 
     def resolve(self) -> Settings:
         return Settings(

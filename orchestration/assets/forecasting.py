@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 
 FORECAST_KEY = AssetKey(["marts", "fct_sales_forecast"])
@@ -31,6 +31,7 @@ _ALERT_DEPS = [
     AssetKey(["staging", "stg_raw__activities"]),
 ]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
+_DATA_QUALITY_DEP = AssetKey(["intermediate", "int_alerts_data_quality"])  # unioned into the alerts
 
 
 @multi_asset(
@@ -59,10 +60,11 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
         ),
         AssetSpec(
             ALERTS_KEY,
-            deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP],
+            deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP, _DATA_QUALITY_DEP],
             group_name="forecasting",
             kinds={"duckdb"},
-            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline.",
+            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, and the "
+            "data-quality alerts of intermediate.int_alerts_data_quality.",
         ),
     ],
     pool=BUILD_DB_POOL,
@@ -78,7 +80,7 @@ def forecasting_tables(
 
     cfg = settings.resolve()
     config = load_config(cfg.config_dir / "forecasting.yml", ForecastingConfig) or ForecastingConfig()
-    with writer_lock(cfg.build_dir):
+    with step_lock(context, cfg.build_dir):
         with build_db.get_connection() as con:
             series = load_series(con, cfg.as_of, config.forecast.levels)
         out = fit_all(series, config)  # no connection open while fitting

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ class RunOutcome:
     seconds: float
     failure: str | None  # one sentence: which step failed and why
     log_path: Path  # everything the run printed (dbt's log lines included)
+    canceled: bool = False  # stopped by SIGTERM, SIGHUP or Ctrl-C; recorded as canceled
 
 
 def prepare_instance(settings: Settings) -> None:
@@ -72,9 +75,56 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
         progress.update(task, description="done")
 
 
-def run_everything(settings: Settings, console: Console) -> RunOutcome:
+@contextlib.contextmanager
+def _stops_cleanly(instance, run_id: str, stopped: list[str]) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the run as Ctrl-C does - Dagster ends the step (dbt gets SIGINT), the writer lock
+    is released - and the run is recorded as canceled, not failed. The run is marked CANCELING first, which is
+    how Dagster tells a cancellation from a crash; the signal is then handed to the SIGINT handler Dagster has
+    installed at that moment. (Ctrl-C reaches Dagster's handler directly; run_everything records it afterwards.)"""
+
+    def handler(signum: int, frame) -> None:
+        stopped.append(signal.Signals(signum).name)
+        from dagster import DagsterRunStatus
+
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.status in (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED):
+            instance.report_run_canceling(run, message=f"salesperf run received {stopped[-1]}: stopping")
+        current = signal.getsignal(signal.SIGINT)
+        if callable(current):
+            current(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
+    """True when the run was stopped by a signal; a run Dagster recorded as failed by an interrupt (Ctrl-C, whose
+    handler is Dagster's own) is recorded as canceled instead."""
+    from dagster import DagsterRunStatus
+    from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG
+
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return bool(stopped)
+    interrupted = run.tags.get(RUN_FAILURE_REASON_TAG) == "UNEXPECTED_TERMINATION"
+    if run.status == DagsterRunStatus.FAILURE and (interrupted or stopped):
+        instance.report_run_canceled(run, f"salesperf run stopped by {stopped[-1] if stopped else 'SIGINT (Ctrl-C)'}")
+        return True
+    return run.status == DagsterRunStatus.CANCELED
+
+
+def run_everything(settings: Settings, console: Console, *, accept_data_quality: bool = False) -> RunOutcome:
     from dagster import DagsterInstance
 
+    from orchestration import resources, run_guard
     from orchestration.dbt_project import prepare_manifest
 
     prepare_instance(settings)
@@ -84,32 +134,51 @@ def run_everything(settings: Settings, console: Console) -> RunOutcome:
     job = defs.resolve_job_def(JOB_NAME)
     total = len(defs.resolve_asset_graph().get_all_asset_keys())
     instance = DagsterInstance.get()
-    run_id = str(uuid.uuid4())
-    stop = threading.Event()
+    # Before the run exists: say on the terminal what it waits for (the run's own guard waits again, logged).
+    run_guard.wait_for_runs(instance, log=lambda message: console.print(f"[yellow]{message}[/yellow]"))
     # dagster-dbt echoes every dbt log line to stdout; send the run's output to a log file and keep the
     # terminal for the progress bar, which therefore draws on the real stdout captured here.
     terminal = Console(file=sys.stdout)
+    resources.notify = lambda message: terminal.print(f"[yellow]{message}[/yellow]")
+    run_id = str(uuid.uuid4())
+    tags = {"salesperf/trigger": "cli", **run_guard.process_tags()}
+    if accept_data_quality:
+        tags["salesperf/accept_data_quality"] = "true"
+    stopped: list[str] = []
+    stop = threading.Event()
     watcher = threading.Thread(target=_watch_progress, args=(instance, run_id, total, stop, terminal), daemon=True)
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.build_dir / "last_run.log"
     started = time.monotonic()
     watcher.start()
     try:
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        with (
+            open(log_path, "w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            _stops_cleanly(instance, run_id, stopped),
+        ):
             result = job.execute_in_process(
                 instance=instance,
                 run_id=run_id,
                 raise_on_error=False,
-                tags={"salesperf/trigger": "cli"},
+                tags=tags,
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
     finally:
         stop.set()
         watcher.join(timeout=5)
+        resources.notify = None
     failure = None
+    canceled = False
     if not result.success:
-        failure = _failure_sentence(result)
-    return RunOutcome(result.success, run_id, time.monotonic() - started, failure, log_path)
+        canceled = _record_cancellation(instance, run_id, stopped)
+        failure = (
+            f"the run was stopped ({stopped[-1] if stopped else 'Ctrl-C'}) and recorded as canceled; "
+            "the published warehouse is unchanged"
+            if canceled
+            else _failure_sentence(result)
+        )
+    return RunOutcome(result.success, run_id, time.monotonic() - started, failure, log_path, canceled)
 
 
 def _failure_sentence(result) -> str:

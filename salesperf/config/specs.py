@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from salesperf.config.commission_plans import COMMISSION_PLANS_SPEC
 from salesperf.config.forecasting import FORECASTING_SPEC
+from salesperf.config.pipeline import PIPELINE_SPEC
 from salesperf.config.scorecard import SCORECARD_SPEC
 from salesperf.config.tables import ConfigSpec
 from salesperf.config.targets import TARGETS_SPEC
 
-CONFIG_SPECS: tuple[ConfigSpec, ...] = (COMMISSION_PLANS_SPEC, FORECASTING_SPEC, SCORECARD_SPEC, TARGETS_SPEC)
+CONFIG_SPECS: tuple[ConfigSpec, ...] = (
+    COMMISSION_PLANS_SPEC,
+    FORECASTING_SPEC,
+    PIPELINE_SPEC,
+    SCORECARD_SPEC,
+    TARGETS_SPEC,
+)
 
 
 def all_specs() -> list[ConfigSpec]:
