@@ -245,36 +245,16 @@ def assess(
         file, row, shown = _example_from_sample(sample)
         count = "could not run" if unexpected is None else f"{unexpected:,} current row(s)"
         if HOLD_RULES.get(entity) == rule and unexpected is not None:
-            held[entity] = Finding(
-                entity, rule, HOLD, int(unexpected), f"{entity}: {count} held out of credit and commission ({rule})",
-                example_file=file, example_row=row, example=shown,
-            )  # fmt: skip
+            kind, message = HOLD, f"{entity}: {count} held out of credit and commission ({rule})"
         elif severity == "ERROR":  # ingestion should have quarantined these: it broke, or the data bypassed it
-            out.findings.append(
-                Finding(
-                    entity,
-                    rule,
-                    BLOCK,
-                    unexpected,
-                    f"{entity}: {count} break {rule}, which ingestion enforces (an ERROR expectation)",
-                    example_file=file,
-                    example_row=row,
-                    example=shown,
-                )  # fmt: skip
-            )
+            kind, message = BLOCK, f"{entity}: {count} break {rule}, which ingestion enforces (an ERROR expectation)"
         else:
-            out.findings.append(
-                Finding(
-                    entity,
-                    rule,
-                    WARN,
-                    unexpected,
-                    f"{entity}: {count} fail {rule}",
-                    example_file=file,
-                    example_row=row,
-                    example=shown,
-                )  # fmt: skip
-            )
+            kind, message = WARN, f"{entity}: {count} fail {rule}"
+        finding = Finding(entity, rule, kind, unexpected, message, example_file=file, example_row=row, example=shown)
+        if kind == HOLD:
+            held[entity] = finding
+        else:
+            out.findings.append(finding)
     out.findings.extend(held.values())
     out.findings.extend(_systemic(con, settings, out.current_rows, held))
     if accept:
@@ -315,7 +295,7 @@ def _systemic(
                     example_file=file,
                     example_row=row,
                     example=reason,
-                )  # fmt: skip
+                )
             )
     for entity in settings.required_entities:
         if current.get(entity, 0) == 0:
@@ -342,7 +322,7 @@ def _systemic(
                     example_file=file,
                     example_row=row,
                     example=why,
-                )  # fmt: skip
+                )
             )
     return found
 
@@ -383,33 +363,20 @@ def store(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, run_id: str
     """Replace audit.data_quality_findings with this assessment, and the entities' 'checked' row counts."""
     ensure_tables(con)
 
+    findings = [
+        [run_id, checked_at, f.entity, f.rule, f.severity, f.rows, f.share, f.threshold, f.example_file]
+        + [f.example_row, f.example, f.message]
+        for f in assessment.findings
+    ]
+    counts = [[e, n, run_id, checked_at] for e, n in sorted(assessment.current_rows.items())]
+
     def write() -> None:
         con.execute(f"DELETE FROM {FINDINGS_TABLE}")
-        con.executemany(
-            f"INSERT INTO {FINDINGS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    run_id,
-                    checked_at,
-                    f.entity,
-                    f.rule,
-                    f.severity,
-                    f.rows,
-                    f.share,
-                    f.threshold,
-                    f.example_file,
-                    f.example_row,
-                    f.example,
-                    f.message,
-                ]  # fmt: skip
-                for f in assessment.findings
-            ],
-        )
+        if findings:  # executemany refuses an empty list
+            con.executemany(f"INSERT INTO {FINDINGS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
         con.execute(f"DELETE FROM {COUNTS_TABLE} WHERE state = 'checked'")
-        con.executemany(
-            f"INSERT INTO {COUNTS_TABLE} VALUES (?, 'checked', ?, ?, ?)",
-            [[e, n, run_id, checked_at] for e, n in sorted(assessment.current_rows.items())],
-        )
+        if counts:
+            con.executemany(f"INSERT INTO {COUNTS_TABLE} VALUES (?, 'checked', ?, ?, ?)", counts)
 
     in_transaction(con, write)
 

@@ -41,7 +41,8 @@ class SalesperfSettings(ConfigurableResource):
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        if context.instance is None or context.run_id is None:
+        run = context.run
+        if context.instance is None or run is None:
             return  # a direct invocation in a test: no instance, no other runs
 
         def say(message: str) -> None:
@@ -50,7 +51,7 @@ class SalesperfSettings(ConfigurableResource):
             if notify is not None:
                 notify(message)
 
-        run_guard.guard_run(context.instance, context.run_id, log=say)
+        run_guard.guard_run(context.instance, run.run_id, log=say)
 
     def resolve(self) -> Settings:
         return Settings(

@@ -141,14 +141,18 @@ def run_supervised(command: list[str], *, cwd: Path, grace_seconds: float = 20.0
             os.killpg(child.pid, signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    deadline = None
     try:
         while True:
-            try:
-                code = child.wait(timeout=grace_seconds if received else None)
+            try:  # short waits: a signal handler runs between them, a blocking wait would resume after it
+                code = child.wait(timeout=0.5)
                 break
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.pid, signal.SIGKILL)
+                if received and deadline is None:
+                    deadline = time.monotonic() + grace_seconds
+                if deadline is not None and time.monotonic() > deadline:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
