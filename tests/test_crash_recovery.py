@@ -3,10 +3,11 @@
 group, as an OOM kill, a reboot or a stopped container does - during ingestion and during the dbt build. The
 published file stays as it was through each crash, the next run recovers the dead runs (marked failed, pool slots
 freed) instead of waiting for them for ever, and what it publishes equals, mart by mart, what a clean run
-publishes."""
+publishes. SIGTERM stops a run cleanly: dbt ends, the writer lock is released, the run is recorded as canceled."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ import pytest
 
 from tests.helpers.company import COMPANY_AS_OF, COMPANY_SCALE, PROJECT_ROOT, fingerprint
 
-pytestmark = pytest.mark.slow  # four whole-pipeline runs and two partial ones, as separate processes
+pytestmark = pytest.mark.slow  # three whole-pipeline runs and three partial ones, as separate processes
 
 SALESPERF = Path(sys.executable).with_name("salesperf")
 
@@ -74,6 +75,15 @@ def _wait_for_step(root: Path, process: subprocess.Popen, step: str, timeout: fl
                         return runs[0].run_id
         time.sleep(0.5)
     raise AssertionError(f"{step} did not start within {timeout} s")
+
+
+def _wait_for_dbt(process: subprocess.Popen) -> None:
+    """Until dbt's own process runs in the run's process group, and a few seconds more (models being built)."""
+    deadline = time.time() + 600
+    while not subprocess.run(["pgrep", "-g", str(process.pid), "-f", "bin/dbt "], capture_output=True).stdout:
+        assert process.poll() is None and time.time() < deadline, "dbt never started"
+        time.sleep(0.5)
+    time.sleep(5)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -138,6 +148,22 @@ def test_runs_killed_during_ingestion_and_dbt_never_wedge_the_next_and_it_publis
     shutil.copyfile(clean / "warehouse" / "salesperf.duckdb", warehouse)  # a warehouse published earlier
     published = warehouse.read_bytes()
 
+    # 0. SIGTERM during the dbt build stops the run cleanly: dbt ends, the lock is free, the run is canceled
+    run, log = _start(root, landing, "terminated")
+    terminated = _wait_for_step(root, run, "salesperf_dbt_models")
+    _wait_for_dbt(run)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=300) == 130, log.read_text()[-3000:]
+    assert "recorded as canceled" in log.read_text()
+    states = subprocess.run(["ps", "-o", "stat=", "-g", str(run.pid)], capture_output=True, text=True).stdout.split()
+    assert [s for s in states if not s.startswith("Z")] == []  # dbt and the rest of the run have ended
+    with open(root / "warehouse" / ".build" / "salesperf" / "writer.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released: taken at once
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert warehouse.read_bytes() == published
+    with _instance(root) as instance:
+        assert instance.get_run_by_id(terminated).status == DagsterRunStatus.CANCELED
+
     # 1. SIGKILL while the orders are being ingested
     run, log = _start(root, landing, "killed_in_ingestion")
     killed_in_ingestion = _wait_for_step(root, run, "raw__orders")
@@ -147,11 +173,7 @@ def test_runs_killed_during_ingestion_and_dbt_never_wedge_the_next_and_it_publis
     # 2. SIGKILL during the dbt build (dbt's own process killed with it)
     run, log = _start(root, landing, "killed_in_dbt")
     killed_in_dbt = _wait_for_step(root, run, "salesperf_dbt_models")
-    deadline = time.time() + 300
-    while not subprocess.run(["pgrep", "-g", str(run.pid), "-f", "dbt"], capture_output=True).stdout:
-        assert time.time() < deadline, "dbt never started"
-        time.sleep(0.5)
-    time.sleep(5)
+    _wait_for_dbt(run)
     _kill_group(run)
     assert warehouse.read_bytes() == published
     with _instance(root) as instance:

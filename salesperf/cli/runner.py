@@ -77,32 +77,53 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
 
 @contextlib.contextmanager
 def _stops_cleanly(instance, run_id: str, stopped: list[str]) -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the run as Ctrl-C does - Dagster ends the step (dbt gets SIGINT), the writer lock
-    is released - and the run is recorded as canceled, not failed. The run is marked CANCELING first, which is
-    how Dagster tells a cancellation from a crash; the signal is then handed to the SIGINT handler Dagster has
-    installed at that moment. (Ctrl-C reaches Dagster's handler directly; run_everything records it afterwards.)"""
+    """SIGTERM, SIGHUP and Ctrl-C stop the run cleanly - Dagster ends the step (dbt gets SIGINT), the writer lock
+    is released - and the run is recorded as canceled, not failed.
 
-    def handler(signum: int, frame) -> None:
-        stopped.append(signal.Signals(signum).name)
-        from dagster import DagsterRunStatus
+    Dagster installs its own SIGINT handler (and maps SIGTERM to it) while it executes, so a handler of ours would
+    not be called; but every caught signal is also written to the wakeup fd, which a thread here watches. On the
+    first stop signal it marks the run CANCELING (how Dagster tells a cancellation from a crash) and, until the run
+    has ended, hands the interrupt to the main thread again every few seconds: a library may swallow one (dagster-dbt
+    does while it loads dbt's adapter, and around each line it reads from dbt)."""
+    import _thread
 
-        run = instance.get_run_by_id(run_id)
-        if run is not None and run.status in (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED):
-            instance.report_run_canceling(run, message=f"salesperf run received {stopped[-1]}: stopping")
-        current = signal.getsignal(signal.SIGINT)
-        if callable(current):
-            current(signal.SIGINT, frame)
-        else:
-            raise KeyboardInterrupt
+    from dagster import DagsterRunStatus
 
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    for sig in previous:
-        signal.signal(sig, handler)
+    stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    ended = threading.Event()
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+
+    def watch() -> None:
+        while data := os.read(read_end, 64):
+            caught = [signal.Signals(b) for b in data if b in stops]
+            if not caught or stopped:
+                stopped.extend(sig.name for sig in caught)
+                continue
+            stopped.extend(sig.name for sig in caught)
+            run = instance.get_run_by_id(run_id)
+            if run is not None and run.status in (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED):
+                instance.report_run_canceling(run, message=f"salesperf run received {stopped[0]}: stopping")
+            for _ in range(24):
+                if ended.wait(5):
+                    return
+                _thread.interrupt_main(signal.SIGINT)
+
+    # Until Dagster takes them over, SIGTERM and SIGHUP interrupt like Ctrl-C (KeyboardInterrupt).
+    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="salesperf-stop", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        ended.set()
+        signal.set_wakeup_fd(previous_fd)
         for sig, old in previous.items():
             signal.signal(sig, old)
+        os.close(write_end)  # the watcher's read returns b"": it ends
+        watcher.join(timeout=10)
+        os.close(read_end)
 
 
 def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
@@ -191,6 +212,8 @@ def _failure_sentence(result) -> str:
                 if cause.message:
                     message = cause.message.strip().splitlines()[0]
                 cause = cause.cause
+            # a Failure raised on purpose (a data-quality block) is a message, not an exception class
+            message = message.removeprefix("dagster._core.definitions.events.Failure: ")
             return f"step {event.step_key} failed: {message}"
     return "the run failed before any step started (see the Dagster UI, `salesperf ui`, for its log)"
 

@@ -80,6 +80,7 @@ def publish(
     """Copy `schemas` of `build_db` into a new file and atomically move it over `warehouse`. `run_id`: the run
     that publishes (recorded in audit.warehouse_info with its data-quality findings)."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(warehouse)
     # Unique per publish, even for two in one process; hidden so BI file pickers do not list it.
     staging = warehouse.with_name(f".{warehouse.name}.publishing-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
@@ -131,6 +132,20 @@ _INFO_COMMENTS = {
     "data_quality": "The data-quality findings it was published with: [{entity, rule, severity, rows}], severity "
     "quarantine, hold, warn or accepted (audit.data_quality_findings has examples; docs/data_quality.md).",
 }
+
+
+def _remove_abandoned(warehouse: Path) -> None:
+    """Delete the staging files of publishes whose process died before its os.replace (killed mid-publish): the
+    published file itself was never touched, they are only litter."""
+    for leftover in warehouse.parent.glob(f".{warehouse.name}.publishing-*"):
+        pid = leftover.name.split(".publishing-", 1)[1].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+            continue  # its publish is still running
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except (ValueError, PermissionError):
+            continue
 
 
 def _write_warehouse_info(
