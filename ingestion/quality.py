@@ -281,21 +281,13 @@ def _systemic(
         if share > settings.money_rule_max_share and failing >= settings.money_rule_min_rows:
             if file is None and hold is not None:
                 file, row, reason = hold.example_file, hold.example_row, hold.example
+            message = (
+                f"{entity}: {failing:,} of {base:,} current rows ({share:.1%}) fail a money rule ({quarantined:,} "
+                f"quarantined, {failing - quarantined:,} held; threshold {settings.money_rule_max_share:.1%})"
+            )
+            example = (file, row, reason)
             found.append(
-                Finding(
-                    entity,
-                    "money_rule_share",
-                    BLOCK,
-                    failing,
-                    f"{entity}: {failing:,} of {base:,} current rows ({share:.1%}) fail a money rule "
-                    f"({quarantined:,} quarantined, {failing - quarantined:,} held; threshold "
-                    f"{settings.money_rule_max_share:.1%})",
-                    share=share,
-                    threshold=settings.money_rule_max_share,
-                    example_file=file,
-                    example_row=row,
-                    example=reason,
-                )
+                _block(entity, "money_rule_share", failing, message, example, share, settings.money_rule_max_share)
             )
     for entity in settings.required_entities:
         if current.get(entity, 0) == 0:
@@ -308,20 +300,20 @@ def _systemic(
             now = current.get(entity)
             if now is None or before < settings.shrink_min_rows or now >= (1 - settings.max_shrink) * before:
                 continue
-            file, row, why = _latest_file(con, entity)
+            message = (
+                f"{entity}: {now:,} current rows against {before:,} at the last published run "
+                f"(-{1 - now / before:.0%}; threshold -{settings.max_shrink:.0%})"
+            )
+            shrink = 1 - now / before
             found.append(
-                Finding(
+                _block(
                     entity,
                     "entity_shrank",
-                    BLOCK,
                     before - now,
-                    f"{entity}: {now:,} current rows against {before:,} at the last published run "
-                    f"(-{1 - now / before:.0%}; threshold -{settings.max_shrink:.0%})",
-                    share=1 - now / before,
-                    threshold=settings.max_shrink,
-                    example_file=file,
-                    example_row=row,
-                    example=why,
+                    message,
+                    _latest_file(con, entity),
+                    shrink,
+                    settings.max_shrink,
                 )
             )
     return found
@@ -342,18 +334,22 @@ def _latest_file(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[str | Non
 
 
 def _empty_entity(con: duckdb.DuckDBPyConnection, entity: str) -> Finding:
-    file, row, why = _latest_file(con, entity)
-    return Finding(
-        entity,
-        "required_entity_empty",
-        BLOCK,
-        0,
-        f"{entity}: no current rows, and {entity} is a required entity"
-        + ("" if file else f" (no file was ever ingested from the landing folder {entity}/)"),
-        example_file=file,
-        example_row=row,
-        example=why,
-    )
+    example = _latest_file(con, entity)
+    never = "" if example[0] else f" (no file was ever ingested from the landing folder {entity}/)"
+    message = f"{entity}: no current rows, and {entity} is a required entity{never}"
+    return _block(entity, "required_entity_empty", 0, message, example)
+
+
+def _block(
+    entity: str,
+    rule: str,
+    rows: int,
+    message: str,
+    example: tuple[str | None, int | None, str | None],
+    share: float | None = None,
+    threshold: float | None = None,
+) -> Finding:
+    return Finding(entity, rule, BLOCK, rows, message, share, threshold, *example)
 
 
 # -- what is kept ------------------------------------------------------------------------------------------

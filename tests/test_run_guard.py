@@ -159,3 +159,17 @@ def test_every_run_is_guarded_by_the_settings_resource(dbt_manifest):
     graph = build_definitions().resolve_asset_graph()
     for key in graph.materializable_asset_keys:
         assert "settings" in graph.get(key).assets_def.required_resource_keys, key
+
+
+def test_the_dead_run_sensor_recovers_without_waiting_for_a_next_run(instance):
+    # the daemon path: the UI shows the run failed within a minute, and a queued run can start
+    from dagster import build_sensor_context
+
+    from orchestration.automation import dead_run_sensor
+
+    dead = _started_run(instance, {run_guard.PID_TAG: str(_dead_pid())})
+    result = dead_run_sensor(build_sensor_context(instance=instance))
+    assert "recovered 1 dead run(s)" in str(result.skip_message)
+    assert instance.get_run_by_id(dead).status == DagsterRunStatus.FAILURE
+    assert _holders(instance) == []
+    assert "no dead runs" in str(dead_run_sensor(build_sensor_context(instance=instance)).skip_message)
