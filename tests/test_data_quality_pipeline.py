@@ -14,7 +14,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.helpers.company import COMPANY_AS_OF, COMPANY_SCALE, PROJECT_ROOT, fingerprint
+from tests.helpers.company import PROJECT_ROOT, fingerprint, generated_company
 from tests.helpers.hostile_corpus import UNKNOWN_REP, add_hostile_exports, add_systemic_failure
 
 pytestmark = pytest.mark.slow  # runs the whole pipeline three times
@@ -31,18 +31,7 @@ def _run(settings, instance, tags: dict[str, str] | None = None):
 def hostile(tmp_path_factory, dbt_manifest):
     from dagster import DagsterInstance
 
-    from salesperf.demo import generate_demo_data
-    from salesperf.settings import Settings
-
-    root = tmp_path_factory.mktemp("hostile_company")
-    settings = Settings(
-        landing_dir=root / "landing",
-        config_dir=PROJECT_ROOT / "config",
-        warehouse=root / "warehouse" / "salesperf.duckdb",
-        dagster_home=root / "dagster_home",
-        as_of=COMPANY_AS_OF,
-    )
-    generate_demo_data(settings.landing_dir, scale=COMPANY_SCALE, seed=7, as_of=COMPANY_AS_OF)
+    settings = generated_company(tmp_path_factory.mktemp("hostile_company"))
     corpus = add_hostile_exports(settings.landing_dir)
     instance = DagsterInstance.ephemeral()
     result = _run(settings, instance)

@@ -34,12 +34,35 @@ class RunOutcome:
 
 
 def prepare_instance(settings: Settings) -> None:
-    """DAGSTER_HOME must exist and hold the project's dagster.yaml (run queue limits, telemetry)."""
+    """DAGSTER_HOME must exist and hold the project's dagster.yaml (run queue limits, run monitoring, telemetry),
+    replaced atomically: another salesperf process may be reading it."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     source, target = PROJECT_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml"
     if not target.exists() or target.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, target)
+        staging = target.with_name(f".dagster.yaml.{os.getpid()}")
+        shutil.copyfile(source, staging)
+        staging.replace(target)
+
+
+def open_instance(settings: Settings):  # noqa: ANN201 - a DagsterInstance (imported late: dagster is slow to import)
+    """The DAGSTER_HOME instance. Its SQLite storages create their tables on first use, and two processes doing
+    that at once fail ("table secondary_indexes already exists"): two runs started together on a new DAGSTER_HOME
+    would. The first use is therefore serialized by a file lock."""
+    import fcntl
+
+    from dagster import DagsterInstance
+
+    with open(settings.dagster_home / ".salesperf-instance.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = DagsterInstance.get()
+            instance.get_runs(limit=1)  # run storage
+            instance.event_log_storage.get_concurrency_keys()  # event log storage (index shard)
+            instance.all_instigator_state()  # schedule storage
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return instance
 
 
 def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, console: Console) -> None:
@@ -143,8 +166,6 @@ def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
 
 
 def run_everything(settings: Settings, console: Console, *, accept_data_quality: bool = False) -> RunOutcome:
-    from dagster import DagsterInstance
-
     from orchestration import resources, run_guard
     from orchestration.dbt_project import prepare_manifest
 
@@ -154,7 +175,7 @@ def run_everything(settings: Settings, console: Console, *, accept_data_quality:
 
     job = defs.resolve_job_def(JOB_NAME)
     total = len(defs.resolve_asset_graph().get_all_asset_keys())
-    instance = DagsterInstance.get()
+    instance = open_instance(settings)
     # Before the run exists: say on the terminal what it waits for (the run's own guard waits again, logged).
     run_guard.wait_for_runs(instance, log=lambda message: console.print(f"[yellow]{message}[/yellow]"))
     # dagster-dbt echoes every dbt log line to stdout; send the run's output to a log file and keep the
