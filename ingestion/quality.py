@@ -145,7 +145,8 @@ def _money_sql() -> str:
     return f"MAP {{{pairs}}}"
 
 
-_LABELLED = f"""
+LABELLED = "__sp_rejected_labelled"  # temp table: each part of each rejected row's reason, with its rule
+_LABELLED_SQL = f"""
     WITH parts AS (
         SELECT entity, file, sheet, row_number, reason, unnest(string_split(reason, '; ')) AS part
         FROM audit.rejected_rows
@@ -158,8 +159,8 @@ _LABELLED = f"""
 
 def _quarantined(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     rows = con.execute(f"""
-        WITH labelled AS ({_LABELLED}), per_row AS (
-            SELECT DISTINCT entity, rule, file, sheet, row_number, reason FROM labelled WHERE rule IS NOT NULL
+        WITH per_row AS (
+            SELECT DISTINCT entity, rule, file, sheet, row_number, reason FROM {LABELLED} WHERE rule IS NOT NULL
         )
         SELECT entity, rule, count(*) AS n,
                arg_min(file, (file, coalesce(sheet, ''), row_number)),
@@ -185,8 +186,8 @@ def _money_failures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str 
     """entity -> (rows quarantined on a money column or with their whole file, first such row's file, row,
     reason)."""
     rows = con.execute(f"""
-        WITH labelled AS ({_LABELLED}), money AS (
-            SELECT DISTINCT entity, file, sheet, row_number, reason FROM labelled
+        WITH money AS (
+            SELECT DISTINCT entity, file, sheet, row_number, reason FROM {LABELLED}
             WHERE rule = 'file_rejected' OR list_contains(coalesce({_money_sql()}[entity], []), column_name)
         )
         SELECT entity, count(*), arg_min(file, (file, coalesce(sheet, ''), row_number)),
@@ -236,6 +237,17 @@ def assess(
             f"(entities: {', '.join(ENTITY_NAMES)})"
         )
     ensure_tables(con)
+    progress = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+    con.execute("SET enable_progress_bar = false")  # DuckDB draws it even into Dagster's captured logs
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LABELLED} AS {_LABELLED_SQL}")  # one pass over the reasons
+    try:
+        return _assess(con, settings, accept)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {LABELLED}")
+        con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+
+
+def _assess(con: duckdb.DuckDBPyConnection, settings: DataQualitySettings, accept: bool) -> Assessment:
     out = Assessment(findings=_quarantined(con))
     held: dict[str, Finding] = {}
     for entity, rule, severity, success, elements, unexpected, sample in _suite_results(con):
