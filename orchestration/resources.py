@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
@@ -12,9 +11,6 @@ from dagster_duckdb import DuckDBResource
 from orchestration import run_guard
 from orchestration.dbt_project import dbt_resource
 from salesperf.settings import Settings, load_settings
-
-# Where run_guard's messages go besides the run's log: the CLI sets it to its terminal (stdout is the log file).
-notify: Callable[[str], None] | None = None
 
 
 class SalesperfSettings(ConfigurableResource):
@@ -45,12 +41,8 @@ class SalesperfSettings(ConfigurableResource):
         if context.instance is None or run is None:
             return  # a direct invocation in a test: no instance, no other runs
 
-        def say(message: str) -> None:
-            if context.log is not None:
-                context.log.warning(message)
-            if notify is not None:
-                notify(message)
-
+        # a warning: the UI shows it, and so does `salesperf run`'s terminal (its console log level)
+        say = context.log.warning if context.log is not None else print
         run_guard.guard_run(context.instance, run.run_id, log=say)
 
     def resolve(self) -> Settings:

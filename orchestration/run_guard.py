@@ -196,6 +196,8 @@ def wait_for_runs(
             if r.alive is not False and (mine is None or (r.started or 0, r.run_id) < (mine, run_id or ""))
         ]
         if not earlier:
+            if said:
+                log(f"done waiting after {time.monotonic() - began:.0f} s: no earlier run is in flight any more")
             return time.monotonic() - began
         waited = time.monotonic() - began
         message = f"waiting for {earlier[0].describe()} to finish" + (

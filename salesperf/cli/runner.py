@@ -166,7 +166,7 @@ def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
 
 
 def run_everything(settings: Settings, console: Console, *, accept_data_quality: bool = False) -> RunOutcome:
-    from orchestration import resources, run_guard
+    from orchestration import run_guard
     from orchestration.dbt_project import prepare_manifest
 
     prepare_instance(settings)
@@ -179,9 +179,9 @@ def run_everything(settings: Settings, console: Console, *, accept_data_quality:
     # Before the run exists: say on the terminal what it waits for (the run's own guard waits again, logged).
     run_guard.wait_for_runs(instance, log=lambda message: console.print(f"[yellow]{message}[/yellow]"))
     # dagster-dbt echoes every dbt log line to stdout; send the run's output to a log file and keep the
-    # terminal for the progress bar, which therefore draws on the real stdout captured here.
+    # terminal for the progress bar, which therefore draws on the real stdout captured here. (Dagster's console
+    # log, warnings and errors - a wait for another run, a quarantine, a block - goes to stderr.)
     terminal = Console(file=sys.stdout)
-    resources.notify = lambda message: terminal.print(f"[yellow]{message}[/yellow]")
     run_id = str(uuid.uuid4())
     tags = {"salesperf/trigger": "cli", **run_guard.process_tags()}
     if accept_data_quality:
@@ -209,7 +209,6 @@ def run_everything(settings: Settings, console: Console, *, accept_data_quality:
     finally:
         stop.set()
         watcher.join(timeout=5)
-        resources.notify = None
     failure = None
     canceled = False
     if not result.success:
