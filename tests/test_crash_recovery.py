@@ -80,10 +80,16 @@ def _wait_for_step(root: Path, process: subprocess.Popen, step: str, timeout: fl
 def _wait_for_dbt(process: subprocess.Popen) -> None:
     """Until dbt's own process runs in the run's process group, and a few seconds more (models being built)."""
     deadline = time.time() + 600
-    while not subprocess.run(["pgrep", "-g", str(process.pid), "-f", "bin/dbt "], capture_output=True).stdout:
+    while not subprocess.run(["pgrep", "-g", str(process.pid), "-f", "bin/dbt build"], capture_output=True).stdout:
         assert process.poll() is None and time.time() < deadline, "dbt never started"
         time.sleep(0.5)
     time.sleep(5)
+
+
+def _still_running(group: int) -> list[str]:
+    """Processes of a process group that have not exited (zombies waiting for a parent that died are not)."""
+    out = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(group)], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip() and not line.strip().startswith("Z")]
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -155,8 +161,7 @@ def test_runs_killed_during_ingestion_and_dbt_never_wedge_the_next_and_it_publis
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=300) == 130, log.read_text()[-3000:]
     assert "recorded as canceled" in log.read_text()
-    states = subprocess.run(["ps", "-o", "stat=", "-g", str(run.pid)], capture_output=True, text=True).stdout.split()
-    assert [s for s in states if not s.startswith("Z")] == []  # dbt and the rest of the run have ended
+    assert _still_running(run.pid) == []  # dbt and the rest of the run have ended
     with open(root / "warehouse" / ".build" / "salesperf" / "writer.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released: taken at once
         fcntl.flock(lock, fcntl.LOCK_UN)

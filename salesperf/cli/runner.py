@@ -149,6 +149,30 @@ def _stops_cleanly(instance, run_id: str, stopped: list[str]) -> Iterator[None]:
         os.close(read_end)
 
 
+def _children() -> list[int]:
+    """Processes this process started that still run (from /proc; empty where there is none)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _end_children(grace_seconds: float = 10.0) -> None:
+    """After a stopped run, what it started and did not wait for (a `dbt --version` interrupted mid-way) ends too."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in _children():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        deadline = time.monotonic() + grace_seconds
+        while _children() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
 def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
     """True when the run was stopped by a signal; a run Dagster recorded as failed by an interrupt (Ctrl-C, whose
     handler is Dagster's own) is recorded as canceled instead."""
@@ -213,6 +237,8 @@ def run_everything(settings: Settings, console: Console, *, accept_data_quality:
     canceled = False
     if not result.success:
         canceled = _record_cancellation(instance, run_id, stopped)
+        if canceled:
+            _end_children()
         failure = (
             f"the run was stopped ({stopped[-1] if stopped else 'Ctrl-C'}) and recorded as canceled; "
             "the published warehouse is unchanged"
