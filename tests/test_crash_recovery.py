@@ -86,10 +86,16 @@ def _wait_for_dbt(process: subprocess.Popen) -> None:
     time.sleep(5)
 
 
-def _still_running(group: int) -> list[str]:
-    """Processes of a process group that have not exited (zombies waiting for a parent that died are not)."""
-    out = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(group)], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.strip() and not line.strip().startswith("Z")]
+def _still_running(group: int, grace_seconds: float = 30) -> list[str]:
+    """Processes of a process group that have not exited `grace_seconds` later (zombies waiting for a parent that
+    died do not count; dbt's multiprocessing resource tracker takes a moment to notice dbt is gone)."""
+    deadline = time.time() + grace_seconds
+    while True:
+        out = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(group)], capture_output=True, text=True).stdout
+        running = [line for line in out.splitlines() if line.strip() and not line.strip().startswith("Z")]
+        if not running or time.time() > deadline:
+            return running
+        time.sleep(1)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
