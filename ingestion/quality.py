@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
@@ -367,31 +368,55 @@ def _block(
 # -- what is kept ------------------------------------------------------------------------------------------
 
 
-def store(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, run_id: str, checked_at: dt.datetime) -> None:
-    """Replace audit.data_quality_findings with this assessment, and the entities' 'checked' row counts."""
-    ensure_tables(con)
+_OUTCOME = "entity, rule, severity, rows, share, threshold, example_file, example_row, example, message"
 
+
+def store(con: duckdb.DuckDBPyConnection, assessment: Assessment, *, run_id: str, checked_at: dt.datetime) -> bool:
+    """Replace audit.data_quality_findings with this assessment, and the entities' 'checked' row counts - only when
+    they changed, so a re-run over unchanged data writes nothing (run_id and checked_at then name the run that first
+    found the current outcome, as in audit.validation_results). Returns whether anything was written."""
+    ensure_tables(con)
     findings = [
-        [run_id, checked_at, f.entity, f.rule, f.severity, f.rows, f.share, f.threshold, f.example_file]
-        + [f.example_row, f.example, f.message]
+        (f.entity, f.rule, f.severity, f.rows, f.share, f.threshold, f.example_file, f.example_row, f.example)
+        + (f.message,)
         for f in assessment.findings
     ]
-    counts = [[e, n, run_id, checked_at] for e, n in sorted(assessment.current_rows.items())]
+    counts = sorted(assessment.current_rows.items())
+    stored = con.execute(f"SELECT {_OUTCOME} FROM {FINDINGS_TABLE}").fetchall()
+    stored_counts = con.execute(f"SELECT entity, current_rows FROM {COUNTS_TABLE} WHERE state = 'checked'").fetchall()
+    if Counter(stored) == Counter(findings) and Counter(stored_counts) == Counter(counts):
+        return False
 
     def write() -> None:
         con.execute(f"DELETE FROM {FINDINGS_TABLE}")
         if findings:  # executemany refuses an empty list
-            con.executemany(f"INSERT INTO {FINDINGS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+            con.executemany(
+                f"INSERT INTO {FINDINGS_TABLE} (run_id, checked_at, {_OUTCOME}) VALUES ({', '.join(['?'] * 12)})",
+                [[run_id, checked_at, *f] for f in findings],
+            )
         con.execute(f"DELETE FROM {COUNTS_TABLE} WHERE state = 'checked'")
         if counts:
-            con.executemany(f"INSERT INTO {COUNTS_TABLE} VALUES (?, 'checked', ?, ?, ?)", counts)
+            con.executemany(
+                f"INSERT INTO {COUNTS_TABLE} VALUES (?, 'checked', ?, ?, ?)",
+                [[e, n, run_id, checked_at] for e, n in counts],
+            )
 
     in_transaction(con, write)
+    return True
 
 
 def mark_published(con: duckdb.DuckDBPyConnection) -> None:
-    """The last checked counts become the baseline of the shrink rule (called once the run has published)."""
+    """The last checked counts become the baseline of the shrink rule (called once the run has published); nothing
+    is written when they already are."""
     ensure_tables(con)
+    same = con.execute(
+        f"SELECT count(*) = 0 FROM ((SELECT entity, current_rows FROM {COUNTS_TABLE} WHERE state = 'checked' "
+        f"EXCEPT SELECT entity, current_rows FROM {COUNTS_TABLE} WHERE state = 'published') UNION ALL "
+        f"(SELECT entity, current_rows FROM {COUNTS_TABLE} WHERE state = 'published' "
+        f"EXCEPT SELECT entity, current_rows FROM {COUNTS_TABLE} WHERE state = 'checked'))"
+    ).fetchone()[0]
+    if same:
+        return
 
     def write() -> None:
         con.execute(f"DELETE FROM {COUNTS_TABLE} WHERE state = 'published'")

@@ -174,3 +174,22 @@ def test_findings_are_stored_and_summarised(con):
     assert con.execute("SELECT example_file, example_row FROM audit.data_quality_findings").fetchall() == [
         ("orders/a.csv", 2)
     ]
+
+
+def test_an_unchanged_outcome_is_not_written_again(con):
+    _rejected(con, "orders", "orders/a.csv", ['quantity: expected a quantity > 0, found "-2"'])
+    assert quality.store(con, quality.assess(con), run_id="run-1", checked_at=NOW)
+    quality.mark_published(con)
+    before = con.execute(
+        "SELECT * FROM audit.data_quality_findings UNION ALL BY NAME SELECT * FROM audit.entity_row_counts"
+    ).fetchall()
+    # a re-run over the same data: nothing written (run-1 stays the run that found it)
+    assert not quality.store(con, quality.assess(con), run_id="run-2", checked_at=NOW + dt.timedelta(days=1))
+    quality.mark_published(con)
+    after = con.execute(
+        "SELECT * FROM audit.data_quality_findings UNION ALL BY NAME SELECT * FROM audit.entity_row_counts"
+    ).fetchall()
+    assert after == before
+    _rejected(con, "orders", "orders/b.csv", ["customer_id: required but blank"])
+    assert quality.store(con, quality.assess(con), run_id="run-3", checked_at=NOW)
+    assert {r[0] for r in con.execute("SELECT run_id FROM audit.data_quality_findings").fetchall()} == {"run-3"}
