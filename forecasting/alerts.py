@@ -6,7 +6,7 @@ models are fitted (after dbt), and keeping the five rules together keeps their t
 
 Inputs: marts.fct_sales, dim_rep, dim_customer, dim_date, fct_attainment, fct_sales_forecast and the staging
 views stg_raw__opportunities and stg_raw__activities. `detected_on` is the as-of date of the run. The rows of
-marts.fct_stalled_deal_alerts (a dbt model in the same columns) are appended as they are (DBT_ALERT_MODELS).
+the alert rules written as dbt models in the same columns are appended as they are (DBT_ALERT_MODELS).
 """
 
 from __future__ import annotations
@@ -288,16 +288,23 @@ def _used(sql: str, params: dict) -> dict:
 
 
 # Alert rules written as dbt models with the columns of ALERT_COLUMNS, unioned into fct_risk_alerts as they are:
-# overdue receivables (issue 13, 回款预警) and stalled deals (issue 17, thresholds in process.yml). Included when the
-# table exists (a database built before they existed has none). Issue 15 moves every rule into dbt.
-DBT_ALERT_MODELS = ("intermediate.int_alerts_overdue_receivables", "marts.fct_stalled_deal_alerts")
+# overdue receivables (issue 13, 回款预警), stalled deals (issue 17, thresholds in process.yml) and data quality
+# (rows held for an unknown rep, rows quarantined at ingestion: docs/data_quality.md). Included when the table
+# exists (a database built before they existed has none). Issue 15 moves every rule into dbt.
+DBT_ALERT_MODELS = (
+    "intermediate.int_alerts_overdue_receivables",
+    "marts.fct_stalled_deal_alerts",
+    "intermediate.int_alerts_data_quality",
+)
 
 
 def dbt_alert_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The DBT_ALERT_MODELS that exist in the build database."""
     found = {
         f"{schema}.{table}"
-        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
     }
     return [t for t in DBT_ALERT_MODELS if t in found]
 

@@ -84,8 +84,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "and stalled deals (marts.fct_stalled_deal_alerts, thresholds: config/process.yml, pipeline).",
         {
             "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline, "
-            "overdue_receivable or stalled_deal.",
-            "entity_type": "customer, rep, region, team, product_line, company or opportunity.",
+            "overdue_receivable, stalled_deal or data_quality (rows held for an unknown rep, rows quarantined at "
+            "ingestion: docs/data_quality.md).",
+            "entity_type": "customer, rep, region, team, product_line, company, opportunity, or file (data_quality).",
             "entity_id": "customer_id, rep_id, opportunity_id, or the region / team / product line ('' for company).",
             "entity_name": "Customer or rep name (a stalled deal: its customer's name), else the entity id.",
             "region": "Region of the entity where it has one.",

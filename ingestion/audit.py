@@ -21,7 +21,7 @@ AUDIT_DDL = [
     """CREATE TABLE IF NOT EXISTS audit.ingested_files (
         file_seq BIGINT NOT NULL, file VARCHAR NOT NULL, entity VARCHAR NOT NULL, sha256 VARCHAR,
         rows_read BIGINT NOT NULL, rows_accepted BIGINT NOT NULL, rows_rejected BIGINT NOT NULL,
-        status VARCHAR NOT NULL, message VARCHAR, ingested_at TIMESTAMP NOT NULL)""",
+        status VARCHAR NOT NULL, message VARCHAR, ingested_at TIMESTAMP NOT NULL, rows_held BIGINT DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS audit.rejected_rows (
         file VARCHAR NOT NULL, entity VARCHAR NOT NULL, row_number BIGINT, raw JSON, reason VARCHAR NOT NULL,
         sheet VARCHAR)""",
@@ -32,7 +32,13 @@ AUDIT_DDL = [
     # file deletes its raw rows, never these), so a default such as opportunities.created_date stays put.
     """CREATE TABLE IF NOT EXISTS audit.first_seen (
         entity VARCHAR NOT NULL, key VARCHAR NOT NULL, first_seen_at TIMESTAMP NOT NULL, file VARCHAR)""",
+    # rows_held = the file's current rows dbt holds out of credit and commission (audit.held_rows): rows read =
+    # accepted + rejected + held. Written by record_held_rows after each dbt build; 0 until then.
+    "ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS rows_held BIGINT DEFAULT 0",
 ]
+INGESTED_FILES_COLUMNS = (
+    "file_seq, file, entity, sha256, rows_read, rows_accepted, rows_rejected, status, message, ingested_at"
+)
 
 # Entities whose keys are remembered in audit.first_seen, and their key column: the documented default of a
 # blank opportunities.created_date is the day the pipeline first saw the opportunity (docs/contract.md).
@@ -145,6 +151,33 @@ def record_first_seen(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
         )
         or 0
     )
+
+
+def record_held_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Count audit.held_rows (built by dbt) into audit.ingested_files: rows_held per file and rows_accepted =
+    rows_read - rows_rejected - rows_held, so that rows read = accepted + rejected + held. Files whose counts did
+    not change are not written (an unchanged re-run writes nothing). Returns the rows held."""
+    held_table = scalar(
+        con,
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'audit' AND table_name = 'held_rows'",
+    )
+    held = (
+        "SELECT entity, file, count(*) AS n FROM audit.held_rows GROUP BY ALL"
+        if held_table
+        else ("SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS file, 0 AS n WHERE false")
+    )
+    in_transaction(
+        con,
+        lambda: con.execute(
+            f"""UPDATE audit.ingested_files f
+            SET rows_held = c.held, rows_accepted = f.rows_read - f.rows_rejected - c.held
+            FROM (SELECT i.entity, i.file, coalesce(h.n, 0) AS held FROM audit.ingested_files i
+                  LEFT JOIN ({held}) h ON h.entity = i.entity AND h.file = i.file) c
+            WHERE c.entity = f.entity AND c.file = f.file AND f.rows_held IS DISTINCT FROM c.held"""
+        ),
+    )
+    return int(scalar(con, "SELECT coalesce(sum(rows_held), 0) FROM audit.ingested_files"))
 
 
 def delete_path(con: duckdb.DuckDBPyConnection, entity: Entity, file: str) -> None:

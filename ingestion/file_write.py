@@ -14,7 +14,7 @@ from datetime import datetime
 import duckdb
 
 from ingestion import readers
-from ingestion.audit import LOADED, REJECTED_FILE, FileResult, delete_path, next_seq, raw_names
+from ingestion.audit import INGESTED_FILES_COLUMNS, LOADED, REJECTED_FILE, FileResult, delete_path, next_seq, raw_names
 from ingestion.db import in_transaction, params_for, scalar, temp
 from ingestion.entities import Entity
 from ingestion.readers import quote_ident
@@ -81,8 +81,8 @@ def record_file(
     elif prep.row_reason is not None:
         read = rejected = insert_file_rejection(con, prep, {**params, "reason": prep.row_reason})
     con.execute(
-        "INSERT INTO audit.ingested_files VALUES ($seq, $file, $entity, $sha, $read, $acc, $rej, "
-        "$status, $message, $now)",
+        f"INSERT INTO audit.ingested_files ({INGESTED_FILES_COLUMNS}) "
+        "VALUES ($seq, $file, $entity, $sha, $read, $acc, $rej, $status, $message, $now)",
         {
             **params,
             "seq": seq,

@@ -60,6 +60,7 @@ from ingestion.db import in_transaction, scalar
 from ingestion.entities import ENTITIES, ENTITY_NAMES, Entity
 from ingestion.file_write import drop_temp, write_file, write_unloadable
 from ingestion.profiles import ProfileError, SourceProfile, claimed_by, file_version, match_profile
+from ingestion.rejects import quarantine_loaded_rows
 from ingestion.sql_macros import install_macros
 from ingestion.staging import STAGE, Prepared, prepare, stages_lazily
 
@@ -259,6 +260,8 @@ def ingest_entity(
     # the next files while DuckDB loads this one (hashlib releases the GIL), so it costs no wall time.
     if dropped := drop_interrupted(con, spec):
         log.warning("%s: deleted %d rows of an interrupted earlier run (typed, never finished)", entity, dropped)
+    if moved := quarantine_loaded_rows(con, spec):
+        log.warning("%s: quarantined %d rows loaded earlier that break a row rule (audit.rejected_rows)", entity, moved)
     batch = Batch(con, spec, stamp)
     with _quiet(con), ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesperf-hash") as hasher:
         hashes = {path: hasher.submit(readers.fingerprint, path) for path, _ in files if path in inside}

@@ -14,9 +14,10 @@ from __future__ import annotations
 import duckdb
 
 from ingestion import readers
-from ingestion.db import params_for, scalar, temp
+from ingestion.db import in_transaction, params_for, scalar, temp
 from ingestion.entities import Entity
 from ingestion.readers import quote_ident
+from ingestion.row_rules import ROW_RULES, reason_prefix
 from ingestion.staging import DUPS, REJECTS, Prepared
 from ingestion.typed_sql import nonblank_sql, raw_json_expr, reasons_sql, sql_str
 
@@ -151,3 +152,49 @@ def read_notes(con: duckdb.DuckDBPyConnection, prep: Prepared, params: dict[str,
     if copies:
         notes.append(f"{copies} exact duplicate row{'s' if copies > 1 else ''} rejected: loaded once")
     return "; ".join(n for n in notes if n)
+
+
+def quarantine_loaded_rows(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """Rows already in raw.<entity> that break one of its row rules (row_rules.py), e.g. loaded by a release
+    before the rule existed: moved to audit.rejected_rows with the rule's reason (found: the typed value) and
+    their files' counts moved from accepted to rejected, in one transaction, so the rule applies to files ingested
+    earlier without reading them again (their landing files may be gone). Returns the rows moved."""
+    rules = [r for r in ROW_RULES if r.entity == entity.name]
+    if not rules:
+        return 0
+    table = f"raw.{quote_ident(entity.name)}"
+    failing = " OR ".join(f"coalesce(NOT ({r.passes_sql(quote_ident(r.column))}), false)" for r in rules)
+    if not scalar(con, f"SELECT count(*) FROM {table} WHERE {failing}"):
+        return 0
+    reasons = ", ".join(
+        f"CASE WHEN NOT ({r.passes_sql(quote_ident(r.column))}) THEN "
+        f"{sql_str(reason_prefix(r))} || '\"' || CAST({quote_ident(r.column)} AS VARCHAR) || '\"' END"
+        for r in rules
+    )
+    cells = ", ".join(f"{quote_ident(c)} := CAST({quote_ident(c)} AS VARCHAR)" for c in entity.column_names)
+    moved = "__sp_requarantined"
+
+    def move() -> None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT _source_file, _source_row, "
+            f"concat_ws('; ', {reasons}) AS reason, to_json(struct_pack({cells})) AS raw FROM {table} WHERE {failing}"
+        )
+        con.execute(
+            "INSERT INTO audit.rejected_rows (file, entity, row_number, raw, reason, sheet) SELECT _source_file, $e, "
+            f"_source_row % {readers.SHEET_ROW_SCALE}, raw, reason, NULL FROM {moved} "
+            "ORDER BY _source_file, _source_row",
+            {"e": entity.name},
+        )
+        con.execute(
+            "UPDATE audit.ingested_files f SET rows_accepted = f.rows_accepted - c.n, "
+            "rows_rejected = f.rows_rejected + c.n "
+            f"FROM (SELECT _source_file, count(*) AS n FROM {moved} GROUP BY 1) c "
+            "WHERE f.entity = $e AND f.file = c._source_file",
+            {"e": entity.name},
+        )
+        con.execute(f"DELETE FROM {table} WHERE {failing}")
+        con.execute(f"DROP TABLE {moved}")
+
+    count = int(scalar(con, f"SELECT count(*) FROM {table} WHERE {failing}"))
+    in_transaction(con, move)
+    return count

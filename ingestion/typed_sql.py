@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ingestion.entities import SQL_TYPES, Column, Entity
 from ingestion.readers import quote_ident
+from ingestion.row_rules import RowRule, reason_prefix, rules_for
 
 _SHOW_MAX = 80  # longest cell value quoted in a reason
 # What a reason says a kind expects, e.g. `order_date: expected a date (...), found "soon"`.
@@ -90,10 +91,11 @@ def _parsed(col: Column) -> bool:
     return col.kind not in ("id", "text")
 
 
-def fail_expr(col: Column, typed: str, raw: str, given: bool) -> str | None:
+def fail_expr(col: Column, typed: str, raw: str, given: bool, rules: list[RowRule] | None = None) -> str | None:
     """TRUE when the column fails: required but NULL, a given cell that did not parse, a value outside
-    the allowed list. `given`: the file has this column. None when the column can never fail."""
-    tests = []
+    the allowed list, a value breaking one of the column's row rules (row_rules.py). `given`: the file has
+    this column. None when the column can never fail."""
+    tests = [f"coalesce(NOT ({rule.passes_sql(typed)}), false)" for rule in rules or []]
     if col.required:
         tests.append(f"({typed}) IS NULL")
     elif _parsed(col) and given:
@@ -103,7 +105,7 @@ def fail_expr(col: Column, typed: str, raw: str, given: bool) -> str | None:
     return " OR ".join(tests) or None
 
 
-def reason_expr(col: Column, typed: str, raw: str) -> str | None:
+def reason_expr(col: Column, typed: str, raw: str, rules: list[RowRule] | None = None) -> str | None:
     """The column's failure message, else NULL; None when the column can never fail."""
     shown = f"'\"' || left(sp_trim({raw}), {_SHOW_MAX}) || '\"'"
     branches = []
@@ -121,6 +123,8 @@ def reason_expr(col: Column, typed: str, raw: str) -> str | None:
         listed = ", ".join(sql_str(a) for a in col.allowed)
         message = sql_str(f"{col.name}: expected one of {', '.join(col.allowed)}, found ")
         checks.append(f"CASE WHEN {typed} NOT IN ({listed}) THEN {message} || {shown} END")
+    for rule in rules or []:
+        checks.append(f"CASE WHEN NOT ({rule.passes_sql(typed)}) THEN {sql_str(reason_prefix(rule))} || {shown} END")
     return ", ".join(checks) if checks else None
 
 
@@ -212,7 +216,7 @@ def typed_select_sql(
         raw = raw_ref(mapping, col)
         typed = typed_expr(col, entity.value_maps.get(col.name, {}), raw)
         values.append(typed)
-        if fail := fail_expr(col, typed, raw, col.name in mapping):
+        if fail := fail_expr(col, typed, raw, col.name in mapping, rules_for(entity.name, col.name)):
             fails.append(fail)
     fails.append(f"({totals_candidate_expr(entity, mapping)} AND {totals_expr(entity, mapping, headers)})")
     row = f"CASE WHEN {' OR '.join(fails)} THEN -{row} ELSE {row} END"
@@ -223,9 +227,11 @@ def typed_select_sql(
 def reasons_sql(entity: Entity, mapping: dict[str, str], headers: list[str], stage: str) -> str:
     """SELECT _row, _reason, _data for this file's marked rows in raw.<entity>: the reason lists every
     failing column (NULL for a false alarm); _data is false for a blank row."""
-    reasons = [
-        r for col in entity.columns if (r := reason_expr(col, f"t.{quote_ident(col.name)}", raw_ref(mapping, col)))
-    ]
+    reasons = []
+    for col in entity.columns:
+        typed = f"t.{quote_ident(col.name)}"
+        if reason := reason_expr(col, typed, raw_ref(mapping, col), rules_for(entity.name, col.name)):
+            reasons.append(reason)
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
     # a totals row gets that reason alone: its blank columns are not the user's mistake
     reason = f"CASE WHEN {totals_expr(entity, mapping, headers)} THEN {totals_reason_expr(headers)} ELSE {reason} END"

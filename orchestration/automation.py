@@ -26,6 +26,7 @@ from ingestion.landing_watch import (
     settled_changes,
     snapshot_landing,
 )
+from orchestration.run_guard import recover_dead_runs
 from salesperf.settings import load_settings
 
 # In-process execution: steps run one after another in one process, so exactly one of them holds the
@@ -74,3 +75,14 @@ def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReaso
         ],
         cursor=encode_cursor(cursor),
     )
+
+
+@sensor(
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Marks runs whose process is gone (killed by SIGKILL, out of memory, a reboot) as failed and frees "
+    "their build_db pool slots, so the UI shows them failed and queued runs can start (orchestration/run_guard.py).",
+)
+def dead_run_sensor(context: SensorEvaluationContext) -> SkipReason:
+    recovered = recover_dead_runs(context.instance, log=context.log.warning)
+    return SkipReason(f"recovered {len(recovered)} dead run(s)" if recovered else "no dead runs")

@@ -13,7 +13,7 @@ from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.process import process_assets
 from orchestration.assets.report import manager_report
 from orchestration.assets.serving import published_warehouse
-from orchestration.automation import daily_schedule, landing_sensor, salesperf_all_job
+from orchestration.automation import daily_schedule, dead_run_sensor, landing_sensor, salesperf_all_job
 from orchestration.resources import build_resources
 from orchestration.storage import relax_sqlite_sync
 from salesperf.settings import Settings
@@ -37,7 +37,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=expectation_checks,
         jobs=[salesperf_all_job],
         schedules=[daily_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, dead_run_sensor],
         resources=build_resources(settings),
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.company import COMPANY_AS_OF, COMPANY_SCALE, PROJECT_ROOT, fingerprint, run_all_assets
+from tests.helpers.company import PROJECT_ROOT, fingerprint, generated_company, run_all_assets
 
 
 @pytest.fixture(scope="session")
@@ -52,18 +52,7 @@ def company(tmp_path_factory, dbt_manifest):
     of every asset on a generated company with the repository's config/ files."""
     from dagster import DagsterInstance
 
-    from salesperf.demo import generate_demo_data
-    from salesperf.settings import Settings
-
-    root = tmp_path_factory.mktemp("company")
-    settings = Settings(
-        landing_dir=root / "landing",
-        config_dir=PROJECT_ROOT / "config",
-        warehouse=root / "warehouse" / "salesperf.duckdb",
-        dagster_home=root / "dagster_home",
-        as_of=COMPANY_AS_OF,
-    )
-    generate_demo_data(settings.landing_dir, scale=COMPANY_SCALE, seed=7, as_of=COMPANY_AS_OF)
+    settings = generated_company(tmp_path_factory.mktemp("company"))
     instance = DagsterInstance.ephemeral()
     run_all_assets(settings, instance)
     first = fingerprint(settings.build_db)

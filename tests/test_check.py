@@ -269,17 +269,22 @@ def test_warnings_alone_exit_0(isolated_env, capsys):
     assert "archive/" in out and "0 errors, 2 warnings" in out  # the unknown folder and the absent config folder
 
 
-def test_expectation_suites_report_references_with_their_severity(isolated_env, capsys):
-    # Row-level checks pass here; only the suites see that R9 is no rep (ERROR: the line would be credited to
-    # nobody) and that C1 / P1 are no known customer / product (WARN: the line still counts in full).
-    landing = isolated_env / "landing"
+def _orders_and_a_rep(root: Path, second_line: str) -> Path:
+    """A landing folder with rep R1 and two order lines: a good one of R1's and `second_line`."""
+    landing = root / "landing"
     (landing / "orders").mkdir(parents=True)
     (landing / "orders" / "a.csv").write_text(
-        ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n" + "SO2,1,2025-03-06,C1,R9,P1,1,100,completed\n",
-        encoding="utf-8",
+        ORDERS_HEADER + "SO1,1,2025-03-05,C1,R1,P1,2,100,completed\n" + second_line + "\n", encoding="utf-8"
     )
     (landing / "reps").mkdir()
     (landing / "reps" / "reps.csv").write_text("rep_id,region,hire_date\nR1,华东,2024-01-01\n", encoding="utf-8")
+    return landing
+
+
+def test_expectation_suites_report_references_with_their_severity(isolated_env, capsys):
+    # Row-level checks pass here; only the suites see that R9 is no rep (ERROR: the line would be credited to
+    # nobody) and that C1 / P1 are no known customer / product (WARN: the line still counts in full).
+    landing = _orders_and_a_rep(isolated_env, "SO2,1,2025-03-06,C1,R9,P1,1,100,completed")
     config = isolated_env / "config"
     assert main(["check", "--landing", str(landing), "--config", str(config), "--format", "json"]) == 1
     problems = json.loads(capsys.readouterr().out)["problems"]
@@ -292,6 +297,29 @@ def test_expectation_suites_report_references_with_their_severity(isolated_env, 
     }
     assert main(["check", "--landing", str(landing), "--config", str(config), "--no-suites"]) == 0
     capsys.readouterr()
+
+
+def test_a_quarantined_row_and_what_would_block_a_run_are_shown(isolated_env, capsys):
+    # A 红字 line is quarantined like any other rejected row; with a threshold of one row (pipeline.yml), the
+    # check also says the run would block, naming the rule, the count and the example row.
+    landing = _orders_and_a_rep(isolated_env, "SO2,1,2025-03-06,C1,R1,P1,-2,100,completed")
+    config = isolated_env / "config"
+    config.mkdir()
+    (config / "pipeline.yml").write_text("data_quality:\n  money_rule_min_rows: 1\n", encoding="utf-8")
+    assert main(["check", "--landing", str(landing), "--config", str(config), "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert {
+        "severity": "ERROR",
+        "file": "orders/a.csv",
+        "row": 3,
+        "column": "quantity",
+        "expected": "a quantity > 0",
+        "found": "-2",
+    }.items() <= next(p for p in problems if p.get("row") == 3).items()
+    blocking = [p for p in problems if p["expected"].startswith("a run would block")]
+    assert [(p["severity"], p["file"]) for p in blocking] == [("ERROR", "orders/")]
+    assert "orders: 1 of 2 current rows (50.0%) fail a money rule (1 quarantined, 0 held" in blocking[0]["expected"]
+    assert blocking[0]["found"] == 'orders/a.csv row 3: quantity: expected a quantity > 0, found "-2"'
 
 
 def test_missing_landing_folder_is_an_error_problem(isolated_env, capsys):

@@ -84,6 +84,9 @@ def test_reasons_name_column_expected_and_found(ingested):
     for reason in reasons:
         parts = [reason] if reason.startswith("file rejected") else reason.split("; ")
         assert all(REASON_PART.fullmatch(p) for p in parts), reason
+    assert q(con, "SELECT row_number, reason FROM audit.rejected_rows WHERE file = 'orders/08 full-width.csv'") == [
+        (5, 'unit_price: expected a price >= 0, found "(100.00)"')
+    ]
     bad = dict(q(con, "SELECT row_number, reason FROM audit.rejected_rows WHERE file = 'orders/09 bad cells.csv'"))
     assert bad[2].startswith("order_date: expected a date") and bad[2].endswith('found "soon"')
     assert bad[5].split("; ")[0] == 'line_no: expected a whole number, found "1.5"'
@@ -101,7 +104,6 @@ def test_title_rows_full_width_and_units(ingested):
         ("F1", 1, dt.date(2025, 3, 9), Decimal("2"), Decimal("123.5"), 2),
         ("F2", 1, dt.date(2025, 3, 9), Decimal("1"), Decimal("12000"), 3),
         ("F3", 1, dt.date(2025, 3, 9), Decimal("3"), Decimal("1234"), 4),
-        ("F4", 1, dt.date(2025, 3, 9), Decimal("1"), Decimal("-100"), 5),
         ("T1", 1, dt.date(2025, 3, 1), Decimal("2"), Decimal("100"), 4),  # header on line 3
         ("T1", 2, dt.date(2025, 3, 2), Decimal("1"), Decimal("50.5"), 5),
         ("T2", 1, dt.date(2025, 3, 3), Decimal("3"), Decimal("10"), 6),

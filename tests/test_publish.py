@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -165,3 +166,22 @@ def test_concurrent_publishers_do_not_corrupt_each_other(tmp_path):
     assert con.execute("select count(*) from marts.fct_demo").fetchone()[0] == 20_000
     con.close()
     assert not errors
+
+
+def test_staging_files_of_a_publish_killed_midway_are_removed(tmp_path):
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("create schema marts")
+    con.execute("create table marts.t as select 1 as x")
+    con.close()
+    warehouse = tmp_path / "wh" / "salesperf.duckdb"
+    warehouse.parent.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = warehouse.with_name(f".salesperf.duckdb.publishing-{dead.pid}-deadbeef")
+    running = warehouse.with_name(f".salesperf.duckdb.publishing-{os.getpid()}-cafebabe")  # a publish under way
+    for path in (abandoned, abandoned.with_name(abandoned.name + ".wal"), running):
+        path.write_bytes(b"half a file")
+    publish(build, warehouse)
+    assert not abandoned.exists() and not abandoned.with_name(abandoned.name + ".wal").exists()
+    assert running.exists()

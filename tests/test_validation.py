@@ -221,9 +221,9 @@ def test_each_rule_kind_catches_exactly_the_bad_order_lines(con):
     assert orders.severity == ERROR
     rep_ref = result(orders, "rep_id_in_reps")
     assert rep_ref.element_count == 18 and rep_ref.unexpected_percent == pytest.approx(100 * 2 / 18)
-    assert rep_ref.sample == [
-        {"order_id": "Q4", "line_no": 1, "rep_id": "R9"},
-        {"order_id": "Q5", "line_no": 1, "rep_id": "R9"},
+    assert rep_ref.sample == [  # with where each row came from (a blocking message names file and row)
+        {"order_id": "Q4", "line_no": 1, "rep_id": "R9", "_source_file": "orders/f2.csv", "_source_row": 5},
+        {"order_id": "Q5", "line_no": 1, "rep_id": "R9", "_source_file": "orders/f2.csv", "_source_row": 6},
     ]
     assert result(orders, "quantity_range").sample == [-3, 0]
     assert result(orders, "status_allowed").sample == ["lost"]
@@ -477,38 +477,67 @@ def _checks(run: Any) -> dict[str, Any]:
     }
 
 
-def test_an_error_blocks_downstream_assets(tmp_path):
-    from dagster import AssetCheckSeverity, AssetKey
-
-    def unknown_rep(c: duckdb.DuckDBPyConnection) -> None:
+def _unknown_rep_orders(count: int) -> Any:
+    def add(c: duckdb.DuckDBPyConnection) -> None:
+        line = {"line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R404"}
         insert(
             c,
             "orders",
-            [
-                {
-                    "order_id": "Z1",
-                    "line_no": 1,
-                    "order_date": dt.date(2025, 5, 1),
-                    "customer_id": "C1",
-                    "rep_id": "R404",
-                    "product_id": "P1",
-                    "quantity": 1,
-                    "unit_price": 1,
-                }
-            ],
+            [{**line, "order_id": f"Z{i}", "product_id": "P1", "quantity": 1, "unit_price": 1} for i in range(count)],
             file_seq=2,
         )
 
-    run, settings = _dagster_run(tmp_path, unknown_rep)
-    assert not run.success
+    return add
+
+
+def test_an_unknown_rep_holds_its_rows_and_does_not_block(tmp_path):
+    from dagster import AssetCheckSeverity, AssetKey
+
+    run, _ = _dagster_run(tmp_path, _unknown_rep_orders(1))
+    assert run.success
     checks = _checks(run)
     assert set(checks) == set(ENTITY_NAMES)  # every entity is still reported
+    assert not checks["orders"].passed and checks["orders"].severity == AssetCheckSeverity.WARN
+    assert checks["orders"].metadata["failed_error"].value == 1  # rep_id_in_reps is an ERROR expectation...
+    assert checks["orders"].metadata["rows_held"].value == 1  # ...whose row is held, not a reason to stop
+    assert AssetKey(["downstream_mart"]) in {e.asset_key for e in run.get_asset_materialization_events()}
+
+
+def test_a_systemic_failure_blocks_downstream_assets(tmp_path):
+    from dagster import AssetCheckSeverity, AssetKey
+
+    # 12 of 17 current order lines for an unknown rep: past 1 % and 10 rows (pipeline.yml defaults)
+    run, settings = _dagster_run(tmp_path, _unknown_rep_orders(12))
+    assert not run.success
+    checks = _checks(run)
     assert not checks["orders"].passed and checks["orders"].severity == AssetCheckSeverity.ERROR
-    assert checks["orders"].metadata["failed_error"].value == 1
     assert all(checks[e].passed for e in ENTITY_NAMES if e != "orders")
     assert AssetKey(["downstream_mart"]) not in {e.asset_key for e in run.get_asset_materialization_events()}
+    failure = next(e for e in run.all_events if e.is_step_failure).step_failure_data.error
+    assert "data quality blocks this run" in failure.message
+    assert "orders: 12 of 17 current rows (70.6%) fail a money rule (0 quarantined, 12 held" in failure.message
+    assert "e.g. orders/f2.csv row 2: line_no 1, order_id Z0, rep_id R404" in failure.message
     with duckdb.connect(str(settings.build_db), read_only=True) as c:
-        assert c.execute("SELECT count(*) FROM audit.validation_results WHERE NOT success").fetchall() == [(1,)]
+        assert c.execute("SELECT rule, severity, rows FROM audit.data_quality_findings ORDER BY 1").fetchall() == [
+            ("money_rule_share", "block", 12),
+            ("rep_id_in_reps", "hold", 12),
+        ]
+
+
+def test_a_row_that_bypassed_ingestion_blocks(tmp_path):
+    from dagster import AssetCheckSeverity
+
+    def negative(c: duckdb.DuckDBPyConnection) -> None:  # ingestion would have quarantined it
+        line = {"line_no": 1, "order_date": dt.date(2025, 5, 1), "customer_id": "C1", "rep_id": "R1"}
+        insert(
+            c, "orders", [{**line, "order_id": "N1", "product_id": "P1", "quantity": -1, "unit_price": 1}], file_seq=2
+        )
+
+    run, _ = _dagster_run(tmp_path, negative)
+    assert not run.success
+    assert _checks(run)["orders"].severity == AssetCheckSeverity.ERROR
+    failure = next(e for e in run.all_events if e.is_step_failure).step_failure_data.error
+    assert "orders: 1 current row(s) break quantity_range, which ingestion enforces" in failure.message
 
 
 def test_a_warning_does_not_block(tmp_path):

@@ -193,7 +193,9 @@ def _reference_query(
     Written as DuckDB's ANTI JOIN: GX substitutes a JOIN query's {batch} without an alias of its own, so
     the query can name it `b`; the hash anti-join needs no DISTINCT over the (possibly large) target."""
     q = quote_ident
-    shown = ", ".join(dict.fromkeys([*(f"b.{c}" for c in _key_order(entity)), *(f"b.{q(c)}" for c in columns)]))
+    # the failing row's key, its reference and where it came from (a blocking message names file and row)
+    keys = [*(f"b.{c}" for c in _key_order(entity)), *(f"b.{q(c)}" for c in columns)]
+    shown = ", ".join(dict.fromkeys([*keys, "b._source_file", "b._source_row"]))
     set_ = " AND ".join(f"b.{q(c)} IS NOT NULL" for c in columns)
     match = " AND ".join(f"t.{q(tc)} = b.{q(c)}" for c, tc in zip(columns, target_columns, strict=True))
     order = ", ".join(f"b.{c}" for c in _key_order(entity))

@@ -7,7 +7,7 @@ downstream of it; an absent file yields empty tables (the feature is off).
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.config.specs import all_specs
 from salesperf.config.tables import ConfigSpec, load_config_tables
@@ -31,7 +31,10 @@ def _config_asset(spec: ConfigSpec) -> AssetsDefinition:
         context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
     ) -> MaterializeResult:
         cfg = settings.resolve()
-        with writer_lock(cfg.build_dir), build_db.get_connection() as con:
+        with (
+            step_lock(context, cfg.build_dir),
+            build_db.get_connection() as con,
+        ):
             counts = load_config_tables(con, cfg.config_dir, spec)
         present = (cfg.config_dir / spec.file_name).exists()
         context.log.info(f"{spec.file_name}: {'loaded' if present else 'absent, feature off'}; {counts}")

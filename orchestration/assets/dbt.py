@@ -5,9 +5,11 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
+from ingestion.audit import record_held_rows
 from orchestration.dbt_project import PIPELINE_BUILD_ARGS, salesperf_dbt_project
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.settings import scoped_environ
 
@@ -29,10 +31,15 @@ class SalesperfDbtTranslator(DagsterDbtTranslator):
     pool=BUILD_DB_POOL,
 )
 def salesperf_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, settings: SalesperfSettings
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> Iterator[Any]:
     cfg = settings.resolve()
     # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
     # path, and the as_of_date() macro reads the as-of date, from it.
-    with writer_lock(cfg.build_dir), scoped_environ(cfg.dbt_env()):
-        yield from dbt.cli(PIPELINE_BUILD_ARGS, context=context).stream()
+    with step_lock(context, cfg.build_dir):
+        with scoped_environ(cfg.dbt_env()):
+            yield from dbt.cli(PIPELINE_BUILD_ARGS, context=context).stream()
+        # audit.held_rows (dbt) -> audit.ingested_files.rows_held: rows read = accepted + rejected + held per file
+        with build_db.get_connection() as con:
+            held = record_held_rows(con)
+        context.log.info(f"{held} rows held out of credit and commission (audit.held_rows)")

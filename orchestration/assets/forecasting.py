@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 
 FORECAST_KEY = AssetKey(["marts", "fct_sales_forecast"])
@@ -32,6 +32,7 @@ _ALERT_DEPS = [
     # alert rules written as dbt models, unioned as they are (forecasting.alerts.DBT_ALERT_MODELS)
     AssetKey(["intermediate", "int_alerts_overdue_receivables"]),
     AssetKey(["marts", "fct_stalled_deal_alerts"]),
+    AssetKey(["intermediate", "int_alerts_data_quality"]),
 ]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
@@ -66,7 +67,7 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
             group_name="forecasting",
             kinds={"duckdb"},
             description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, overdue "
-            "receivables (回款预警), stalled deals.",
+            "receivables (回款预警), stalled deals, and data quality (intermediate.int_alerts_data_quality).",
         ),
     ],
     pool=BUILD_DB_POOL,
@@ -82,7 +83,7 @@ def forecasting_tables(
 
     cfg = settings.resolve()
     config = load_config(cfg.config_dir / "forecasting.yml", ForecastingConfig) or ForecastingConfig()
-    with writer_lock(cfg.build_dir):
+    with step_lock(context, cfg.build_dir):
         with build_db.get_connection() as con:
             series = load_series(con, cfg.as_of, config.forecast.levels)
         out = fit_all(series, config)  # no connection open while fitting

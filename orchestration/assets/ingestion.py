@@ -13,7 +13,7 @@ from ingestion.calendar import load_calendar
 from ingestion.entities import ENTITY_NAMES
 from ingestion.load import EntityReport, ensure_schemas, ingest_entity
 from ingestion.profiles import load_profiles
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 
 INGESTION_GROUP = "ingestion"
@@ -55,7 +55,10 @@ def _ingestion_asset(entity: str) -> AssetsDefinition:
         cfg = settings.resolve()
         # Source profiles (config/sources/*.yml): an invalid file stops the run naming its key path.
         profiles = load_profiles(cfg.config_dir)
-        with writer_lock(cfg.build_dir), build_db.get_connection() as con:
+        with (
+            step_lock(context, cfg.build_dir),
+            build_db.get_connection() as con,
+        ):
             ensure_schemas(con)
             report = ingest_entity(con, entity, cfg.landing_dir, profiles=profiles)
         metadata = report_metadata(report)
@@ -84,7 +87,10 @@ def calendar_days(
     context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> MaterializeResult:
     cfg = settings.resolve()
-    with writer_lock(cfg.build_dir), build_db.get_connection() as con:
+    with (
+        step_lock(context, cfg.build_dir),
+        build_db.get_connection() as con,
+    ):
         ensure_schemas(con)
         first = con.execute("select min(order_date) from raw.orders").fetchone()[0]
         start = dt.date(min(first.year if first else cfg.as_of.year, cfg.as_of.year - 3), 1, 1)

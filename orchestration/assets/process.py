@@ -9,7 +9,7 @@ and the verdict rule run in forecasting.training_tables, which replaces marts.fc
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 
 TRAINING_EFFECT_KEY = AssetKey(["marts", "fct_training_effect"])
@@ -35,7 +35,7 @@ def fct_training_effect(
     from forecasting.training_tables import write_training_effect
 
     cfg = settings.resolve()
-    with writer_lock(cfg.build_dir), build_db.get_connection() as con:
+    with step_lock(context, cfg.build_dir), build_db.get_connection() as con:
         result = write_training_effect(con, cfg.as_of)
     context.log.info(f"training effect: {result.rows} rows for {result.groups} groups in {result.seconds:.1f} s")
     return MaterializeResult(

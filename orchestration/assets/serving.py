@@ -1,16 +1,19 @@
 """Publishing: the build database's marts and audit schemas become the file BI tools open."""
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
 
+from ingestion.quality import mark_published
 from orchestration.assets.dbt import salesperf_dbt_models
 from orchestration.assets.forecasting import FORECASTING_KEYS
 from orchestration.assets.process import TRAINING_EFFECT_KEY
-from orchestration.locking import BUILD_DB_POOL, writer_lock
+from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.serving.publish import publish
 
+# Everything dbt builds into the published schemas: the marts and audit.held_rows.
 MART_KEYS = sorted(
-    (key for key in salesperf_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
+    (key for key in salesperf_dbt_models.keys if key.path[0] in ("marts", "audit")), key=lambda k: k.to_user_string()
 )
 
 
@@ -19,14 +22,20 @@ MART_KEYS = sorted(
     group_name="serving",
     deps=[*MART_KEYS, *FORECASTING_KEYS, TRAINING_EFFECT_KEY, AssetKey(["raw", "calendar_days"])],
     description="The published DuckDB file ($SALESPERF_WAREHOUSE): marts and audit schemas, with comments, "
-    "readable by DuckDB 1.x clients, replaced atomically.",
+    "readable by DuckDB 1.x clients, replaced atomically; audit.warehouse_info names the run and the data-quality "
+    "findings it was published with.",
     kinds={"duckdb"},
     pool=BUILD_DB_POOL,
 )
-def published_warehouse(context: AssetExecutionContext, settings: SalesperfSettings) -> MaterializeResult:
+def published_warehouse(
+    context: AssetExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
+) -> MaterializeResult:
     cfg = settings.resolve()
-    with writer_lock(cfg.build_dir):
-        report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of)
+    with step_lock(context, cfg.build_dir):
+        report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of, run_id=context.run.run_id)
+        # this run's entity row counts become the baseline the next run's shrink rule compares with
+        with build_db.get_connection() as con:
+            mark_published(con)
     table_md = "\n".join(["| table | rows |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in report.tables.items()])
     context.log.info(f"published {len(report.tables)} tables to {report.path} ({report.bytes / 1e6:.1f} MB)")
     return MaterializeResult(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +24,10 @@ error_console = Console(stderr=True, soft_wrap=True)  # soft wrap: an error stay
 
 class UserError(Exception):
     """A problem the user can fix; printed as one sentence."""
+
+
+class Interrupted(UserError):
+    """The run was stopped by a signal (exit status 130, as for Ctrl-C)."""
 
 
 def _landing_is_empty(landing_dir: Path) -> bool:
@@ -46,11 +52,13 @@ def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> No
     )
 
 
-def _run(settings: Settings) -> None:
+def _run(settings: Settings, *, accept_data_quality: bool = False) -> None:
     from salesperf.cli.runner import run_everything
 
     console.print(f"running every asset (as of {settings.as_of}) into {settings.build_db}")
-    outcome = run_everything(settings, console)
+    outcome = run_everything(settings, console, accept_data_quality=accept_data_quality)
+    if outcome.canceled:
+        raise Interrupted(f"{outcome.failure} (run {outcome.run_id}; full log: {outcome.log_path})")
     if not outcome.success:
         raise UserError(f"{outcome.failure} (run {outcome.run_id}; full log: {outcome.log_path})")
     console.print(f"run {outcome.run_id} succeeded in {outcome.seconds:.1f} s (log: {outcome.log_path})")
@@ -90,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise UserError(
             f"landing folder {settings.landing_dir} does not exist; set SALESPERF_LANDING_DIR or run `salesperf demo`"
         )
-    _run(settings)
+    _run(settings, accept_data_quality=args.accept_data_quality)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
@@ -116,7 +124,42 @@ def cmd_ui(args: argparse.Namespace) -> None:
         args.host,
     ]
     console.print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home})")
-    raise SystemExit(subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy()))
+    raise SystemExit(run_supervised(command, cwd=PROJECT_ROOT))
+
+
+def run_supervised(command: list[str], *, cwd: Path, grace_seconds: float = 20.0) -> int:
+    """Run `command` (`dagster dev`, which starts the webserver and the daemon as its own children) in a process
+    group of its own, and take it down with us: SIGINT (Ctrl-C), SIGTERM or SIGHUP to salesperf is passed on to
+    `dagster dev` as SIGTERM, which stops its children; whatever of the group still runs `grace_seconds` later is
+    killed. Returns the command's exit status (130 when stopped by a signal)."""
+    child = subprocess.Popen(command, cwd=cwd, env=os.environ.copy(), start_new_session=True)
+    received: list[int] = []
+
+    def forward(signum: int, _frame) -> None:
+        received.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    deadline = None
+    try:
+        while True:
+            try:  # short waits: a signal handler runs between them, a blocking wait would resume after it
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if received and deadline is None:
+                    deadline = time.monotonic() + grace_seconds
+                if deadline is not None and time.monotonic() > deadline:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        # the group may outlive its leader (a webserver still shutting down): nothing of it stays behind
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    return 130 if received else code
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -143,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo)
     run = sub.add_parser("run", help="materialize everything from the configured folders and publish")
+    run.add_argument(
+        "--accept-data-quality",
+        action="store_true",
+        help="publish even if a data-quality threshold is crossed (recorded as accepted; docs/data_quality.md)",
+    )
     run.set_defaults(func=cmd_run)
     data = sub.add_parser("demo-data", help="write the demo company's exports into a folder")
     data.add_argument("--out", required=True, help="folder to write <entity>/ sub-folders into")
@@ -174,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)  # a command may return its exit code (`check`: 1 when it finds errors)
     except KeyboardInterrupt:
         error_console.print("salesperf: interrupted")
+        return 130
+    except Interrupted as exc:
+        error_console.print(f"[red]salesperf: stopped:[/red] {exc}", highlight=False)
         return 130
     except Exception as exc:  # the CLI's contract: one sentence, not a traceback
         if args.debug:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from salesperf.config.commission_plans import COMMISSION_PLANS_SPEC
 from salesperf.config.forecasting import FORECASTING_SPEC
+from salesperf.config.pipeline import PIPELINE_SPEC
 from salesperf.config.process import PROCESS_SPEC
 from salesperf.config.scorecard import SCORECARD_SPEC
 from salesperf.config.tables import ConfigSpec
@@ -16,6 +17,7 @@ CONFIG_SPECS: tuple[ConfigSpec, ...] = (
     COMMISSION_PLANS_SPEC,
     FORECASTING_SPEC,
     PROCESS_SPEC,
+    PIPELINE_SPEC,
     SCORECARD_SPEC,
     TARGETS_SPEC,
 )

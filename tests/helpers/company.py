@@ -14,6 +14,23 @@ COMPANY_AS_OF = dt.date(2025, 11, 15)
 COMPANY_SCALE = 20_000
 
 
+def generated_company(root: Path):
+    """Settings of a warehouse under `root` whose landing folder holds the generated company (the repository's
+    config/ files, COMPANY_AS_OF)."""
+    from salesperf.demo import generate_demo_data
+    from salesperf.settings import Settings
+
+    settings = Settings(
+        landing_dir=root / "landing",
+        config_dir=PROJECT_ROOT / "config",
+        warehouse=root / "warehouse" / "salesperf.duckdb",
+        dagster_home=root / "dagster_home",
+        as_of=COMPANY_AS_OF,
+    )
+    generate_demo_data(settings.landing_dir, scale=COMPANY_SCALE, seed=7, as_of=COMPANY_AS_OF)
+    return settings
+
+
 def fingerprint(db: Path, schemas: tuple[str, ...] = ("raw", "audit", "config", "marts")) -> dict[str, tuple[int, int]]:
     """Row count and an order-independent content hash of every table in `schemas`."""
     con = duckdb.connect(str(db), read_only=True)

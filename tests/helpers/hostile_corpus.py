@@ -5,11 +5,18 @@ and returns a `Corpus` recording, independently of the loader, what each file ho
 rows below the header (= rows read), how many are good (= accepted) and bad (= rejected), the status, and
 the net amount (quantity x unit_price - discount) of every good order line. Files get increasing mtimes in
 the order written, which is the order the loader takes them in.
+
+`add_hostile_exports(landing)` adds, to a generated company's landing folder, the exports that used to stop the
+warehouse or pay the wrong person (issue 12): 红字 lines with negative quantities, an unknown rep on orders, splits
+and adjustments, a split of 50 instead of 0.5, negative returns, a totals row, an exact duplicate row, a renamed
+copy and a byte-identical duplicate file - each file with the rows it must read, accept, reject and hold
+(`Expect.held`). `add_systemic_failure(landing, rows)` adds a file of negative quantities big enough to block.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -32,6 +39,7 @@ class Expect:
     accepted: int
     rejected: int
     net: Decimal = Decimal(0)  # orders: net amount of the accepted lines
+    held: int = 0  # rows held out of credit and commission after dbt (an unknown rep)
 
 
 @dataclass
@@ -159,12 +167,12 @@ def build_corpus(landing: Path) -> Corpus:  # noqa: PLR0915 - one file after ano
             _line("F3", "1", "2025-03-09", "\u3000３\u3000", "￥1,234.00"),
             _line("F4", "1", "2025-03-09", "1", "(100.00)"),
         ]
-    )  # an accounting negative: a credit line
+    )  # an accounting negative: a credit line, quarantined (unit_price_not_negative; credits are returns)
     w.write(
         "orders",
         "08 full-width.csv",
         text.encode(),
-        Expect("orders", loaded, 4, 4, 0, _net(("2", "123.5"), ("1", "12000"), ("3", "1234"), ("1", "-100"))),
+        Expect("orders", loaded, 4, 3, 1, _net(("2", "123.5"), ("1", "12000"), ("3", "1234"))),
     )
 
     # 9. Bad dates and other bad cells.
@@ -358,3 +366,109 @@ def _xlsx_bytes(wb: openpyxl.Workbook, landing: Path) -> bytes:
     data = tmp.read_bytes()
     tmp.unlink()
     return data
+
+
+# -- exports that used to stop the warehouse or pay the wrong person (issue 12), on a generated company ----------
+
+UNKNOWN_REP = "R9999"  # in no reps export
+
+
+@dataclass
+class PipelineCorpus:
+    landing: Path
+    files: dict[str, Expect] = field(default_factory=dict)
+    known_rep: str = ""
+    held: set[tuple[str, str, int]] = field(default_factory=set)  # (entity, file, row) held for UNKNOWN_REP
+    quarantined: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, row) -> reason starts with
+    copies: list[str] = field(default_factory=list)  # renamed / duplicated files: skipped
+
+
+def _first_value(path: Path, column: str, where: tuple[str, str] | None = None) -> str:
+    """The first row's `column` of a generated CSV (the first row whose where[0] is where[1])."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(r[column] for r in csv.DictReader(handle) if where is None or r[where[0]] == where[1])
+
+
+def add_hostile_exports(landing: Path) -> PipelineCorpus:
+    """Hostile exports next to a generated company (salesperf.demo): known ids are read from its files."""
+    w = _Writer(landing)
+    w.clock = int(max(p.stat().st_mtime for p in landing.rglob("*") if p.is_file())) + 60  # after the company
+    out = PipelineCorpus(landing)
+    rep = out.known_rep = _first_value(next((landing / "reps").glob("*.csv")), "rep_id", ("role", "rep"))
+    orders_file = sorted((landing / "orders").glob("orders_*.csv"))[-1]
+    customer, product = _first_value(orders_file, "customer_id"), _first_value(orders_file, "product_id")
+    header = ["order_id", "line_no", "order_date", "customer_id", "rep_id", "product_id", "quantity", "unit_price"]
+
+    def line(order: str, qty: str, price: str, who: str = rep) -> list[str]:
+        return [order, "1", "2025-11-03", customer, who, product, qty, price]
+
+    rows = [
+        header,
+        line("HX1", "2", "100"),  # row 2: good
+        line("HX2", "-2", "100"),  # row 3: 红字 credit line: quarantined
+        line("HX3", "1", "(100.00)"),  # row 4: accounting negative price: quarantined
+        line("HX4", "3", "50", UNKNOWN_REP),  # row 5: unknown rep: held
+        line("HX5", "0", "100"),  # row 6: zero quantity: quarantined
+        line("HX1", "2", "100"),  # row 7: exact duplicate of row 2: rejected
+    ]
+    text = _csv(rows) + "合计,,,,,,6,450\n"  # row 8: totals row: rejected
+    red = w.write(
+        "orders", "2025-11 红字 and unknown rep.csv", text.encode(), Expect("orders", "loaded", 7, 1, 5, held=1)
+    )
+    out.held.add(("orders", red, 5))
+    out.quarantined |= {
+        (red, 3): 'quantity: expected a quantity > 0, found "-2"',
+        (red, 4): 'unit_price: expected a price >= 0, found "(100.00)"',
+        (red, 6): 'quantity: expected a quantity > 0, found "0"',
+        (red, 7): "exact duplicate of row 2",
+        (red, 8): 'totals row ("合计"): not a data row',
+    }
+    # the same export again under another name, and a byte-identical copy in a sub-folder: nothing changes
+    for copy in ("2025-11 红字 and unknown rep (1).csv", "archive/2025-11 copy.csv"):
+        out.copies.append(w.write("orders", copy, text.encode(), Expect("orders", "skipped", 0, 0, 0)))
+
+    splits = _csv(
+        [
+            ["order_id", "rep_id", "split_pct"],
+            ["HX1", rep, "50"],  # row 2: 50 instead of 0.5: quarantined
+            ["HX1", UNKNOWN_REP, "0.5"],  # row 3: unknown rep: held
+            ["HX4", rep, "0.5"],  # row 4: good (its order is held, so it credits nothing)
+        ]
+    )
+    split_file = w.write(
+        "credit_splits", "hostile splits.csv", splits.encode(), Expect("credit_splits", "loaded", 3, 1, 1, held=1)
+    )
+    out.held.add(("credit_splits", split_file, 3))
+    out.quarantined[(split_file, 2)] = 'split_pct: expected a fraction > 0 and <= 1 (0.5 or 50%), found "50"'
+
+    adjustments = _csv(
+        [["rep_id", "period", "amount", "reason"], [UNKNOWN_REP, "2025-11", "500", "x"], [rep, "2025-11", "100", "y"]]
+    )
+    adj = w.write(
+        "adjustments", "hostile adjustments.csv", adjustments.encode(), Expect("adjustments", "loaded", 2, 1, 0, held=1)
+    )
+    out.held.add(("adjustments", adj, 2))
+
+    returns = _csv(
+        [
+            ["return_id", "order_id", "line_no", "return_date", "amount"],
+            ["HR1", "HX1", "1", "2025-11-05", "-50"],  # row 2: negative credit note: quarantined
+            ["HR2", "HX1", "1", "2025-11-05", "50"],  # row 3: good
+        ]
+    )
+    ret = w.write("returns", "hostile returns.csv", returns.encode(), Expect("returns", "loaded", 2, 1, 1))
+    out.quarantined[(ret, 2)] = 'amount: expected an amount > 0 (money credited back), found "-50"'
+    out.files = w.corpus.files
+    return out
+
+
+def add_systemic_failure(landing: Path, rows: int, rep: str) -> str:
+    """A file of `rows` order lines that all have negative quantities (an export of credit lines landed in the
+    orders folder): past the 1 % money-rule threshold of a 20,000-line company when rows > ~205."""
+    orders_file = sorted((landing / "orders").glob("orders_*.csv"))[-1]
+    customer, product = _first_value(orders_file, "customer_id"), _first_value(orders_file, "product_id")
+    body = [["order_id", "order_date", "customer_id", "rep_id", "product_id", "quantity", "unit_price"]]
+    body += [[f"RED{i:05d}", "2025-11-04", customer, rep, product, f"-{1 + i % 3}", "80"] for i in range(rows)]
+    path = landing / "orders" / "2025-11 credit lines.csv"
+    path.write_text(_csv(body), encoding="utf-8")
+    return "orders/2025-11 credit lines.csv"

@@ -24,9 +24,9 @@ def dbt_raw_ddl() -> list[str]:
         "create table raw.calendar_days (date DATE, is_workday BOOLEAN, holiday_name VARCHAR, calendar_source VARCHAR)",
         "create table audit.ingested_files (file_seq BIGINT, file VARCHAR, entity VARCHAR, sha256 VARCHAR, "
         "rows_read BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, status VARCHAR, message VARCHAR, "
-        "ingested_at TIMESTAMP)",
+        "ingested_at TIMESTAMP, rows_held BIGINT DEFAULT 0)",
         "create table audit.rejected_rows (file VARCHAR, entity VARCHAR, row_number BIGINT, raw VARCHAR, "
-        "reason VARCHAR)",
+        "reason VARCHAR, sheet VARCHAR)",
         "create table audit.first_seen (entity VARCHAR, key VARCHAR, first_seen_at TIMESTAMP, file VARCHAR)",
     ]
     return ddl
@@ -51,7 +51,7 @@ class RawWriter:
             values += [source_file, row_number, self.file_seq, dt.datetime(2025, 4, 10, 8, 0)]
             self.con.execute(f"insert into raw.{entity} ({quoted}) values ({placeholders})", values)
         self.con.execute(
-            "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, 0, 'loaded', null, now())",
+            "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, 0, 'loaded', null, now(), 0)",
             [self.file_seq, source_file, entity, f"sha-{self.file_seq}", len(rows), len(rows)],
         )
 

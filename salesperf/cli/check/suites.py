@@ -7,18 +7,23 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from salesperf.cli.check.problems import LANDING, CheckContext, Checker, Problem
+from salesperf.cli.check.problems import ERROR, LANDING, CheckContext, Checker, Problem
 
 
 def suite_checker(as_of: dt.date) -> Checker:
     """A checker running the pipeline's great-expectations suites (ingestion.validation) on the scratch
     database: what a run's Dagster asset checks would report - references between entities, keys, ranges -
-    one problem per failing expectation, with its severity (an ERROR would block the run's dbt build)."""
+    one problem per failing expectation, with its severity (ERROR: money would go to the wrong place; rows for an
+    unknown rep are held), and one ERROR problem per systemic finding that would block the run (ingestion.quality,
+    the thresholds of pipeline.yml; the shrink rule needs a published run and is not checked here)."""
 
     def check(context: CheckContext) -> Iterable[Problem]:
         if context.con is None:
             return []
+        from ingestion import quality
         from ingestion.validation import validate_all  # great_expectations takes seconds to import
+        from salesperf.config.files import load_config
+        from salesperf.config.pipeline import PipelineConfig
 
         problems = []
         for entity, validation in validate_all(context.con, as_of=as_of).items():
@@ -37,6 +42,19 @@ def suite_checker(as_of: dt.date) -> Checker:
                         found,
                     )
                 )
+        settings = load_config(context.config_dir / "pipeline.yml", PipelineConfig) or PipelineConfig()
+        for finding in quality.assess(context.con, settings.data_quality).blocking:
+            problems.append(
+                Problem(
+                    ERROR,
+                    LANDING,
+                    f"{finding.entity}/",
+                    None,
+                    "",
+                    f"a run would block: {finding.message} (pipeline.yml data_quality)",
+                    finding.where(),
+                )
+            )
         return problems
 
     return check

@@ -2,7 +2,8 @@
 -- grain: adjustment row. The plan is the one assigned to the rep on the last assigned day within the
 -- adjustment's period (2025-03 or 2025-Q1); the line goes to that plan's period holding the start of
 -- the adjustment's period. Adjustments of reps without any plan in that period are not placed (the
--- warn test `commission_adjustments_unplaced` lists them). The amount as the file gives it; the statement
+-- warn test `commission_adjustments_unplaced` lists them). Adjustments for an unknown rep are held
+-- (int_rows_held, audit.held_rows) and never placed. The amount as the file gives it; the statement
 -- is rounded once (int_commission_lines_computed).
 
 with
@@ -10,11 +11,14 @@ with
 adjustments as (
 
     select
-        *,
-        {{ period_end('period_type', 'period_start') }} as period_end,
-        row_number() over (order by _file_seq, _source_row) as adjustment_seq
-    from {{ ref('stg_raw__adjustments') }}
-    where period_start is not null
+        adjustments.*,
+        {{ period_end('adjustments.period_type', 'adjustments.period_start') }} as period_end,
+        row_number() over (order by adjustments._file_seq, adjustments._source_row) as adjustment_seq
+    from {{ ref('stg_raw__adjustments') }} as adjustments
+    anti join {{ ref('int_rows_held') }} as held
+        on held.entity = 'adjustments' and held.file = adjustments._source_file
+        and held.row_number = adjustments._source_row
+    where adjustments.period_start is not null
 
 ),
 

@@ -31,6 +31,14 @@ split_orders as (
 
 ),
 
+-- Lines whose rep is unknown (int_rows_held): visible here and in fct_sales, but they credit nobody.
+held as (
+
+    select order_id, line_no from {{ ref('int_rows_held') }}
+    where entity = 'orders'
+
+),
+
 enriched as (
 
     select
@@ -56,8 +64,11 @@ enriched as (
         orders.updated_at,
         split_orders.order_id is not null as has_credit_splits,
         orders.order_date > {{ as_of_date() }} as is_after_as_of,
-        -- Credit, attainment and commission count completed lines dated on or before the as-of date.
-        orders.status = 'completed' and orders.order_date <= {{ as_of_date() }} as is_creditable,
+        held.order_id is not null as is_held,
+        -- Credit, attainment and commission count completed lines dated on or before the as-of date, unless
+        -- they are held (their rep is unknown: the credit would go to nobody's plan, region or team).
+        orders.status = 'completed' and orders.order_date <= {{ as_of_date() }} and held.order_id is null
+            as is_creditable,
 
         orders._source_file,
         orders._source_row,
@@ -67,6 +78,7 @@ enriched as (
     left join products on orders.product_id = products.product_id
     left join reps on orders.rep_id = reps.rep_id
     left join split_orders on orders.order_id = split_orders.order_id
+    left join held on orders.order_id = held.order_id and orders.line_no = held.line_no
 
 )
 

@@ -1,7 +1,9 @@
 -- Sales credit (CONTRACT.md section 3 "Credit"), grain: order line x credited rep.
 -- A completed line dated on or before as_of credits its rep_id with net_amount; when the order has
 -- credit_splits, each listed rep is credited net_amount x split_pct instead (splits may total more than
--- 1: overlay credit). Cancelled lines and lines dated after as_of credit nothing and are absent.
+-- 1: overlay credit). Cancelled lines and lines dated after as_of credit nothing and are absent. A split
+-- naming an unknown rep is held (int_rows_held): its share credits nobody until the rep is known, and the
+-- order's line rep never gets it in its place.
 -- Reused by attainment (rep level) and by the commission engine.
 -- A view: recomputing it from the int_order_lines_enriched table is a scan and a small hash join,
 -- cheaper than writing another ~10M-row table on every build.
@@ -18,7 +20,10 @@ lines as (
 
 splits as (
 
-    select order_id, rep_id, split_pct from {{ ref('stg_raw__credit_splits') }}
+    select splits.order_id, splits.rep_id, splits.split_pct
+    from {{ ref('stg_raw__credit_splits') }} as splits
+    anti join {{ ref('int_rows_held') }} as held
+        on held.entity = 'credit_splits' and held.order_id = splits.order_id and held.rep_id = splits.rep_id
 
 ),
 
@@ -51,6 +56,8 @@ final as (
 
     from lines
     left join splits on lines.order_id = splits.order_id
+    -- an order with splits credits only its split reps (all of its splits held: nobody)
+    where splits.order_id is not null or not lines.has_credit_splits
 
 )
 

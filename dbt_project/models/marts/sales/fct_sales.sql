@@ -1,6 +1,7 @@
 -- Order line grain. Every accepted line is here, cancelled ones included (status 'cancelled', with
 -- their amounts, so they stay visible; is_creditable is false and they credit nothing). pending and
--- disputed lines are here too (is_open_order): not creditable until a later extract says completed.
+-- disputed lines are here too (is_open_order): not creditable until a later extract says completed; and so
+-- are held lines (is_held: the rep is unknown, see audit.held_rows; not creditable either).
 -- returned_amount: all returns recorded against the line (see int_returns_allocated for how returns
 -- without a line number are spread over the order's lines, pro rata to net_amount).
 
@@ -58,6 +59,7 @@ final as (
         lines.cancelled_date,
         lines.has_credit_splits,
         lines.is_creditable,
+        lines.is_held,
         lines.is_after_as_of,
         lines.updated_at,
 
