@@ -104,13 +104,22 @@ def test_demo_plan_exercises_every_mechanic(pub):
             "select explanation from marts.fct_commission_lines where line_type = 'spif'"
         ).fetchall()
     } == {"新品"}
-    # R0008 changes plan on 2025-05-16: its field_2025 Q2 2025 target is prorated to 45 of 91 days
+    # R0008 changes plan on 2025-05-16. Its field_2025 Q2 2025 target counts the months on the plan (issue 12):
+    # April whole (30/30), May 1-15 (15/31), June not at all (0/30), each month's target x its factor, summed and
+    # rounded to the cent once.
     [(prorated,)] = pub.execute("""select target_amount from marts.fct_commission_statements
         where rep_id = 'R0008' and plan_id = 'field_2025' and period_start = '2025-04-01'""").fetchall()
-    [(quarter_target,)] = pub.execute("""select target_amount from marts.fct_targets
-        where level = 'rep' and key = 'R0008' and period_type = 'quarter' and period_start = '2025-04-01'
-        order by source = 'manual' desc limit 1""").fetchall()
-    assert prorated == (quarter_target * Decimal(45) / Decimal(91)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    months = pub.execute("""select month_start, month_target_amount, covered_days, days_in_month
+        from marts.fct_commission_target_months
+        where rep_id = 'R0008' and plan_id = 'field_2025' and period_start = '2025-04-01'
+        order by month_start""").fetchall()
+    assert [(str(m), covered, days) for m, _, covered, days in months] == [
+        ("2025-04-01", 30, 30),
+        ("2025-05-01", 15, 31),
+        ("2025-06-01", 0, 30),
+    ]
+    expected = sum(Decimal(target) * covered / days for _, target, covered, days in months)
+    assert prorated == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert (
         pub.execute(
             "select count(*) from marts.fct_commission_statements where rep_id = 'R0008' "
