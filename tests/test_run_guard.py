@@ -98,7 +98,9 @@ def test_a_live_run_is_waited_for_visibly_and_the_wait_is_bounded(instance, monk
     assert instance.get_run_by_id(live).status == DagsterRunStatus.STARTED  # a live run is never touched
     # a run that started later does not wait for it... and the earlier one does not wait for the later
     later = create_run_for_test(instance, job_name="salesperf_all", status=DagsterRunStatus.STARTED)
-    assert run_guard.wait_for_runs(instance, run_id=live, timeout=1, log=said.append) < 1
+    before = len(said)
+    run_guard.wait_for_runs(instance, run_id=live, timeout=60, log=said.append)  # returns without waiting:
+    assert said[before:] == []  # nothing to wait for, nothing said (time is not asserted: the machine may be busy)
     with pytest.raises(run_guard.RunWaitTimeout):
         run_guard.wait_for_runs(instance, run_id=later.run_id, timeout=0.5, log=said.append, poll_seconds=0.1)
 
