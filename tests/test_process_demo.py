@@ -168,3 +168,28 @@ def test_courses_without_an_effect_are_not_called_significant(bigger_demo):
     others = bigger_demo[(bigger_demo["group_type"] == "course") & (bigger_demo["group_id"] != EFFECTIVE_COURSE)]
     assert len(others) == 33
     assert set(others["verdict"]) <= {"no significant effect", "not enough data"}
+
+
+def test_process_figures_reconcile_and_partition_the_deals(company):
+    """bench/process_figures.py (the figures of docs/process_analytics.md) on the shared company: its funnel
+    reconciliation holds, and its whole-history win rate, a sum of the year rows, counts every deal closed up to the
+    as-of date exactly once (the year rows partition the closed deals)."""
+    from bench.process_figures import figures
+
+    settings = company[0]
+    out = figures(settings.warehouse, settings.build_db)
+    assert out["as_of"] == settings.as_of and out["reconciliation"]["reconciles"]
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        won, lost = con.execute(
+            "select count(*) filter (where status = 'won'), count(*) filter (where status = 'lost') "
+            "from staging.stg_raw__opportunities where closed_date <= ?",
+            [settings.as_of],
+        ).fetchone()
+    finally:
+        con.close()
+    history = out["win_rates"]["all_years"]
+    assert (history["deals_won"], history["deals_lost"]) == (won, lost) and won > 100
+    assert history["win_rate_count"] == won / (won + lost)
+    course = {row["metric"]: row for row in out["training"]["effective_course"]}
+    assert set(course) == {"net_sales", "win_rate", "attainment"}
