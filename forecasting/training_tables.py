@@ -127,6 +127,11 @@ def write_training_effect(con: duckdb.DuckDBPyConnection, as_of) -> TrainingResu
     assert list(estimates.columns) == list(ESTIMATE_COLUMNS)
     if estimates.empty:  # typed empty frame: DuckDB cannot type all-NULL object columns
         estimates = pd.DataFrame({c: pd.Series(dtype="float64" if c not in _TEXT else "str") for c in ESTIMATE_COLUMNS})
+    # 12 significant digits: the panel's sums reach the fits in whatever order DuckDB's threads added them, so the
+    # last bits of an estimate can differ between two runs on the same data; a re-run must change nothing.
+    for column in ESTIMATE_COLUMNS:
+        if column not in _TEXT:
+            estimates[column] = estimates[column].map(lambda v: float(f"{v:.12g}") if pd.notna(v) else v)
     con.execute("begin transaction")
     try:
         con.execute("create schema if not exists marts")
