@@ -13,7 +13,8 @@ Design choices that matter to users of the function:
   Python loops only build the small dimensions (days, products, reps, courses).
 - Realistic enough to exercise every mart: seasonality with a moving Spring Festival dip, quarter- and
   year-end pushes, ~12% yearly growth, hires and leavers with ramp-up, account hand-overs, new product
-  line, cancellations, corrections, returns (some beyond 90 days), partial payments, credit splits.
+  line, cancellations, corrections, returns (some beyond 90 days), partial payments, credit splits, and a few
+  injected cancellation spikes and visit drops whose truth (with churn dates) is written beside the exports.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from salesperf.demo.demand import create_days
 from salesperf.demo.orders import create_pickers, write_orders
 from salesperf.demo.org import write_reps
 from salesperf.demo.targets import write_adjustments, write_targets
+from salesperf.demo.truth import default_truth_dir, plan_anomalies, write_truth
 
 
 def generate_demo_data(
@@ -45,6 +47,7 @@ def generate_demo_data(
     seed: int = 42,
     as_of: datetime.date | None = None,
     progress: Callable[[str], None] | None = None,
+    truth_dir: Path | None = None,
 ) -> dict[str, int]:
     """Write exports for every entity into out_dir/<entity>/...; return {entity: rows written}.
 
@@ -52,6 +55,9 @@ def generate_demo_data(
     and the current (plan) year. `scale` is the number of order lines in the yearly order files; the
     orders count returned also includes the 200 rows of the correction extract. Existing files with the
     same names are overwritten, other files in out_dir are left alone.
+
+    The ground truth (injected anomalies, churn dates, how each seller's quarters ended: truth.py) goes to
+    `truth_dir`, by default `<out_dir>_truth` beside the landing folder, so it is never ingested.
     """
     if scale < MIN_SCALE:
         raise ValueError(f"scale must be at least {MIN_SCALE:,} order lines, got {scale:,}")
@@ -72,6 +78,7 @@ def generate_demo_data(
         counts["products"] = write_products(run)
         counts["reps"] = write_reps(run)
         create_days(run)
+        plan_anomalies(run)
         counts["customers"] = write_customers(run)
         create_pickers(run)
         counts["orders"] = write_orders(run)
@@ -84,6 +91,7 @@ def generate_demo_data(
         counts["trainings"] = write_trainings(run)
         counts["targets"] = write_targets(run)
         counts["adjustments"] = write_adjustments(run)
+        write_truth(run, Path(truth_dir) if truth_dir else default_truth_dir(out_dir))
         return counts
     finally:
         con.close()
