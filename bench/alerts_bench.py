@@ -67,7 +67,7 @@ def main() -> None:
     from bench.alert_quality import score
     from bench.alert_replay import build_company, replay
 
-    work = Path(args.dir) / f"company-{args.scale}-{args.seed}-{FINAL_AS_OF}"
+    work = Path(args.dir).resolve() / f"company-{args.scale}-{args.seed}-{FINAL_AS_OF}"
     results_db = work / "alert_results.duckdb"
     if not args.score_only:
         company = build_company(work, scale=args.scale, seed=args.seed, as_of=FINAL_AS_OF)
