@@ -71,8 +71,11 @@ def _settings(root: Path, as_of: dt.date) -> Settings:
     )
 
 
-def build_company(root: Path, *, scale: int, seed: int, as_of: dt.date, log: Callable[[str], None] = print) -> Company:
-    """Generate the company into `root` (unless already there) and run every asset as of `as_of`."""
+def build_company(
+    root: Path, *, scale: int, seed: int, as_of: dt.date, log: Callable[[str], None] = print, reuse: bool = False
+) -> Company:
+    """Generate the company into `root` (unless already there) and run every asset as of `as_of` (unless `reuse`
+    and that run's results are there)."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import build_definitions
@@ -85,6 +88,9 @@ def build_company(root: Path, *, scale: int, seed: int, as_of: dt.date, log: Cal
         started = time.perf_counter()
         generate_demo_data(settings.landing_dir, scale=scale, seed=seed, as_of=as_of, truth_dir=truth_dir)
         log(f"generated {scale:,} order lines as of {as_of} in {time.perf_counter() - started:.1f} s")
+    company = Company(settings, truth_dir, root / "alert_results.duckdb")
+    if reuse and company.results_db.exists():
+        return company
     started = time.perf_counter()
     result = (
         build_definitions(settings)
@@ -93,7 +99,6 @@ def build_company(root: Path, *, scale: int, seed: int, as_of: dt.date, log: Cal
     )
     assert result.success
     log(f"full run as of {as_of}: {time.perf_counter() - started:.1f} s")
-    company = Company(settings, truth_dir, root / "alert_results.duckdb")
     _save_outcome(company)
     return company
 
@@ -130,7 +135,8 @@ def _alert_keys(settings: Settings) -> tuple[object, list]:
     defs = build_definitions(settings)
     graph = defs.resolve_asset_graph()
     targets = [AssetKey(["marts", t]) for t in ALERT_TABLES if AssetKey(["marts", t]) in graph.get_all_asset_keys()]
-    upstream = AssetSelection.assets(*targets).upstream().resolve(graph)
+    # a multi-asset (forecasting_tables) runs whole: its other outputs come along
+    upstream = AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors().resolve(graph)
     # ingestion, calendar and config stay as of the final run: nothing they hold depends on the as-of date
     keys = sorted((k for k in upstream if k.path[0] not in ("raw", "config")), key=lambda k: k.to_user_string())
     return defs, keys

@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / ".bench" / "alerts"))
     parser.add_argument("--dates", default=",".join(d.isoformat() for d in REPLAY_DATES))
     parser.add_argument("--score-only", action="store_true", help="score the results already in --dir")
+    parser.add_argument("--reuse", action="store_true", help="keep the final-date run already in --dir")
     args = parser.parse_args()
     from bench.alert_quality import score
     from bench.alert_replay import build_company, replay
@@ -70,7 +71,7 @@ def main() -> None:
     work = Path(args.dir).resolve() / f"company-{args.scale}-{args.seed}-{FINAL_AS_OF}"
     results_db = work / "alert_results.duckdb"
     if not args.score_only:
-        company = build_company(work, scale=args.scale, seed=args.seed, as_of=FINAL_AS_OF)
+        company = build_company(work, scale=args.scale, seed=args.seed, as_of=FINAL_AS_OF, reuse=args.reuse)
         replay(company, [dt.date.fromisoformat(d) for d in args.dates.split(",")])
     results = score(results_db)
     print(
