@@ -38,7 +38,7 @@ def default_truth_dir(landing_dir: Path) -> Path:
 
 def _episodes(run: Run, sellers: list[tuple]) -> list[dict]:
     """A few episodes per kind on sellers chosen by hash; deterministic for a seed and as-of date."""
-    per_kind = max(4, len(sellers) // 8)
+    per_kind = max(4, len(sellers) // 4)
     episodes: list[dict] = []
     for kind in KINDS:
         ranked = sorted(sellers, key=lambda s: (uniform(run.seed, "inject", kind, s[0]), s[0]))
