@@ -79,9 +79,10 @@ def render(manifest: dict) -> str:
     model_count = sum(len(v) for v in folders.values())
     out = [
         f"{model_count} models in {len(ordered)} folders, read from {sum(tables.values())} source tables "
-        f"({', '.join(f'{name}: {n}' for name, n in sorted(tables.items()))}). The forecast tables "
-        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`, `fct_risk_alerts`) are written "
-        "after the build by the forecasting assets, outside dbt.",
+        f"({', '.join(f'{name}: {n}' for name, n in sorted(tables.items()))}). The `forecasting` source tables "
+        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`) are written by the forecasting "
+        "asset after the core models; the models tagged `risk_alerts` (staging/forecasting, intermediate/alerts, "
+        "marts/alerts) read them and are built after it, in Dagster's second dbt selection.",
         "",
         "| folder | models |",
         "|---|---|",

@@ -2,14 +2,15 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.assets.dbt import dbt_asset_definitions
 from orchestration.assets.forecasting import FORECASTING_KEYS
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.serving.publish import publish
 
 MART_KEYS = sorted(
-    (key for key in salesperf_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
+    (key for assets in dbt_asset_definitions for key in assets.keys if key.path[0] == "marts"),
+    key=lambda k: k.to_user_string(),
 )
 
 

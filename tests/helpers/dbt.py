@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.dbt_project import dbt_executable
@@ -22,10 +23,11 @@ def run_dbt(
     project_dir: Path = DBT_PROJECT_DIR,
     timeout: int = 600,
     select_models: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> str:
     """Run dbt against `db_path` (targets and logs under `work`), assert it succeeded, return its output. With
     `select`, tests are selected cautiously (only those whose every parent is selected); `select_models`: a
-    plain --select (for `dbt run`, which runs no tests)."""
+    plain --select (for `dbt run`, which runs no tests); `extra_args` go after the command's own."""
     env = {
         **os.environ,
         "SALESPERF_BUILD_DB": str(db_path),
@@ -49,6 +51,7 @@ def run_dbt(
         args += ["--select", select, "--indirect-selection", "cautious"]
     elif select_models:
         args += ["--select", select_models]
+    args += list(extra_args)
     result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"dbt {command} failed:\n{output[-10000:]}"
