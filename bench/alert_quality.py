@@ -99,7 +99,17 @@ def churn_quality(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
                count(*) filter (where t.recoverable_90 and a.customer_id is not null)
         from truth t full join a using (replay_date, customer_id)""").fetchone()
     alerts, right, positives, found, positives_90, found_90 = row
+    # lead time: how long after the truth's churn date the customer was first alerted (negative: before it)
+    days_after_churn = con.execute(f"""
+        with first_alert as (
+            select entity_id as customer_id, min(replay_date) as first_alerted from alerts
+            where alert_type = 'customer_churn_risk' and {OPEN} group by 1
+        )
+        select median(datediff('day', t.churn_date, f.first_alerted))
+        from first_alert f join truth_customers t using (customer_id)
+        where t.churn_date <= f.first_alerted""").fetchone()[0]
     return {
+        "median_days_after_churn": days_after_churn,
         "alerts": alerts,
         "precision": _ratio(right, alerts),
         "recall": _ratio(found, positives),
@@ -139,7 +149,18 @@ def episode_quality(con: duckdb.DuckDBPyConnection, alert_type: str) -> dict[str
         [alert_type, alert_type],  # the injected kind has the rule's name
     ).fetchone()
     alerts, right, false_alerts, cases, found, episodes = row
+    # lead time: days from the episode's start to the replay date that found it (the replays are the only clock)
+    days_after_start = con.execute(
+        f"""
+        select median(datediff('day', e.start_date, a.replay_date))
+        from truth_anomalies e join alerts a on a.alert_type = e.kind and a.entity_type = 'rep'
+          and a.entity_id = e.rep_id and {OPEN}
+          and a.replay_date between e.start_date and e.end_date + {TRUTH_WINDOW_DAYS - 1}
+        where e.kind = ?""",
+        [alert_type],
+    ).fetchone()[0]
     return {
+        "median_days_after_start": days_after_start,
         "alerts": alerts,
         "precision": _ratio(right, alerts),
         "false_alerts": false_alerts,
@@ -186,7 +207,17 @@ def attainment_quality(con: duckdb.DuckDBPyConnection, level: str = "rep") -> di
                count(*), avg(p.positive::int)
         from population p left join a using (replay_date, level, key)""").fetchone()
     alerts, right, positives, population, base_rate = row
+    # lead time: days from the replay to the end of the quarter it rightly flagged
+    days_before_end = con.execute(f"""
+        select median(datediff('day', a.replay_date, f.period_end))
+        from alerts a join final_attainment f
+          on f.period_type = 'quarter' and f.period_start = a.period_start and f.level = a.entity_type
+         and f.key = a.entity_id
+        where a.alert_type = 'attainment_at_risk' and a.period_type = 'quarter' and {OPEN}
+          and a.period_start = date_trunc('quarter', a.replay_date) and f.attainment_pct < {AT_RISK_SHARE}
+          {level_filter.replace("f.level", "a.entity_type")}""").fetchone()[0]
     out = {
+        "median_days_before_period_end": days_before_end,
         "alerts": alerts,
         "precision": _ratio(right, alerts),
         "recall": _ratio(right, positives),
@@ -197,12 +228,13 @@ def attainment_quality(con: duckdb.DuckDBPyConnection, level: str = "rep") -> di
         out["auc_projection"] = _auc(con, "projected_pct", level)
         out["auc_plain_run_rate"] = _auc(con, "plain_run_rate_pct", level)
         out["auc_forecast"] = _auc(con, "forecast_pct", level)
-        out["bias_points"] = con.execute(f"""
-            select 100 * avg(p.projected_pct - f.attainment_pct) from projections p join final_attainment f
+        out["bias_points"], out["bias_points_plain_run_rate"] = con.execute(f"""
+            select 100 * avg(p.projected_pct - f.attainment_pct), 100 * avg(p.plain_run_rate_pct - f.attainment_pct)
+            from projections p join final_attainment f
               on f.period_type = p.period_type and f.period_start = p.period_start and f.level = p.level
              and f.key = p.key
             where p.period_type = 'quarter' and p.level = '{level}'
-              and p.period_start = date_trunc('quarter', p.replay_date)""").fetchone()[0]
+              and p.period_start = date_trunc('quarter', p.replay_date)""").fetchone()
     return out
 
 

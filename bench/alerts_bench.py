@@ -36,10 +36,23 @@ def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+def _lead_time(f: dict) -> str:
+    """Median days: after the truth's churn date, after an injected episode's start, before the quarter's end."""
+    for key, text in (
+        ("median_days_after_churn", "{:.0f} d after churn"),
+        ("median_days_after_start", "{:.0f} d after start"),
+        ("median_days_before_period_end", "{:.0f} d before quarter end"),
+    ):
+        if f.get(key) is not None:
+            return text.format(f[key])
+    return "-"
+
+
 def table(results: dict[str, dict]) -> str:
     lines = [
-        "| rule | alerts per run | precision | recall | false alerts | alerts per manager (mean / max) | goal |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| rule | alerts per run | precision | recall | false alerts | alerts per manager (mean / max) | lead time "
+        "| goal |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for rule, f in results.items():
         if rule.startswith("_"):
@@ -51,7 +64,7 @@ def table(results: dict[str, dict]) -> str:
         )
         lines.append(
             f"| {rule} | {_num(f.get('alerts_per_run'))} | {_pct(f.get('precision'))} | {_pct(f.get('recall'))} | "
-            f"{f.get('false_alerts', '-')} | {per_manager} | {GOALS.get(rule, '')} |"
+            f"{f.get('false_alerts', '-')} | {per_manager} | {_lead_time(f)} | {GOALS.get(rule, '')} |"
         )
     return "\n".join(lines)
 
@@ -86,7 +99,8 @@ def main() -> None:
             print(
                 f"attainment projection, {level} quarters: AUC {_num(f['auc_projection'], 3)} (plain run-rate "
                 f"{_num(f.get('auc_plain_run_rate'), 3)}, forecast {_num(f.get('auc_forecast'), 3)}), "
-                f"mean error {_num(f.get('bias_points'))} points"
+                f"mean error {_num(f.get('bias_points'))} points "
+                f"(plain run-rate {_num(f.get('bias_points_plain_run_rate'))})"
             )
     agreement = results["_meta"]["generator_agreement_rep_quarters"]
     print(f"generator and warehouse agree on 'quarter ended below 90 %' for {_pct(agreement)} of closed rep quarters")

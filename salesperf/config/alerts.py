@@ -23,6 +23,10 @@ class ChurnRule(BaseModel):
     # if nothing had changed, a silence that long happens with probability e^-k (k = 5: 0.7 %)
     expected_orders: float = Field(5.0, gt=0)
     high_expected_orders: float = Field(8.0, gt=0)
+    # a regular buyer is overdue sooner: at least this many expected orders missed and a silence over
+    # regular_gap_multiple x its longest gap between order days in the rate window
+    regular_expected_orders: float = Field(2.5, gt=0)
+    regular_gap_multiple: float = Field(2.0, ge=1)
     rate_window_days: int = Field(365, ge=90)  # the recent rate: order days in this window before the last order
     min_orders: int = Field(3, ge=2)  # order days in that window needed to estimate a rate
     min_silence_days: int = Field(30, ge=0)
@@ -46,7 +50,7 @@ class CancellationRule(BaseModel):
     rate_multiple: float = Field(2.0, gt=1)  # and the recent cancellation rate at least this multiple of the baseline
     high_rate_multiple: float = Field(4.0, gt=1)
     # Benjamini-Hochberg over every rep and region tested in a run: the expected share of false alerts
-    false_discovery_rate: float = Field(0.01, gt=0, lt=1)
+    false_discovery_rate: float = Field(0.05, gt=0, lt=1)
     levels: list[Literal["rep", "region"]] = ["rep", "region"]
 
 
@@ -64,11 +68,14 @@ class VisitRule(BaseModel):
 
 
 class AttainmentRule(BaseModel):
-    """Projected period-end attainment below a share of target (seasonal run-rate, docs/alerts.md)."""
+    """A period likely to end below a share of target (seasonal run-rate and its measured spread, docs/alerts.md)."""
 
     model_config = _STRICT
-    share: float = Field(0.9, gt=0, le=2)  # projected attainment below this share of target
-    high_share: float = Field(0.75, gt=0, le=2)
+    share: float = Field(0.9, gt=0, le=2)  # at risk: ending below this share of target
+    # alert when the chance of ending below `share` is at least this (from the projection and the spread of last
+    # year's projection errors at the same point of the period); without last year's errors: projected < share
+    min_probability: float = Field(0.4, gt=0, lt=1)
+    high_share: float = Field(0.75, gt=0, le=2)  # projected below this: high severity
     min_elapsed_share: float = Field(0.15, ge=0, lt=1)  # too early in the period to project before this share
     period_types: list[Literal["month", "quarter", "year"]] = ["quarter", "year"]
     levels: list[Literal["company", "region", "team", "rep", "product_line"]] = [

@@ -26,7 +26,7 @@ DDL = """
 create schema if not exists marts; create schema if not exists staging;
 create table marts.fct_sales (order_id varchar, line_no integer, order_date date, rep_id varchar,
     customer_id varchar, region varchar, net_amount decimal(18, 4), status varchar, cancelled_date date,
-    is_creditable boolean);
+    is_creditable boolean, team varchar, product_line varchar);
 create table marts.dim_date as select cast(d as date) as date, true as is_workday
     from range(date '2023-01-01', date '2026-12-31', interval 1 day) t(d);
 create table marts.dim_customer (customer_id varchar, customer_name varchar, region varchar, owner_rep_id varchar,
@@ -76,13 +76,27 @@ class Cases:
         for line_no in range(1, lines + 1):
             status = "cancelled" if cancelled_on else "completed"
             creditable = status == "completed" and day <= AS_OF
+            team = next((r[3] for r in REPS if r[0] == rep), None)
             self.sales.append(
-                (f"O{self._n}", line_no, day, rep, customer, region, amount, status, cancelled_on, creditable)
+                (
+                    f"O{self._n}",
+                    line_no,
+                    day,
+                    rep,
+                    customer,
+                    region,
+                    amount,
+                    status,
+                    cancelled_on,
+                    creditable,
+                    team,
+                    None,
+                )
             )
 
     def write(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(DDL)
-        con.executemany("insert into marts.fct_sales values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.sales)
+        con.executemany("insert into marts.fct_sales values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.sales)
         con.executemany(
             "insert into marts.dim_rep values (?, ?, ?, ?, ?, ?, ?, ?, ? <= ? and (? is null or ? >= ?))",
             [(*r, r[6], AS_OF, r[7], r[7], AS_OF) for r in REPS],
@@ -103,7 +117,12 @@ def churn_cases(c: Cases) -> None:
     would count in the cancellation cases). Then:
     C_SILENT orders every 10 days from 2024-11-20 to 2025-07-28 and is silent 110 days: fires (~10.9 expected);
     C_ACTIVE the same until 2025-11-05 (silent 10 days); C_SLOW every 60 days (silent 84 days, ~1.4 expected);
-    C_LOST stopped in June 2024 (lost, not at risk); C_FEW has two orders (no rate to speak of)."""
+    C_LOST stopped in June 2024 (lost, not at risk); C_FEW has two orders (no rate to speak of).
+    Regular buyers (the regular branch: regular_expected_orders 2.5, regular_gap_multiple 2): C_REGULAR orders
+    every 30 days from 2024-11-20 to 2025-08-17 and is silent 90 days: ~3 expected, longest gap 1 x the mean,
+    so its threshold is max(2.5, 2 x 1) = 2.5: fires (the Poisson threshold 5 would not). C_UNEVEN orders at
+    gaps of 10 and 80 days (8 orders, 2024-11-20 to 2025-08-27) and is silent 80 days: ~2 expected, and its
+    longest gap is 2 x its mean, so its threshold is max(2.5, 4) = 4: silent."""
     for i in range(10):
         c.customers.append((f"BG{i}", f"背景{i}", "East", "R5", D(2023, 1, 1)))
         for day in days(D(2024, 1, 1), AS_OF):
@@ -118,6 +137,12 @@ def churn_cases(c: Cases) -> None:
         c.customers.append((customer, {"C_SILENT": "华瑞"}.get(customer, customer), "East", "R1", created))
         for day in days(first, last, step):
             # 2024 orders are worth 0 so the 2024-Q4 shape stays the SHAPE rows' (module doc)
+            c.order(day, customer=customer, amount=0 if day.year == 2024 else 1000)
+    regular = days(D(2024, 11, 20), D(2025, 8, 17), 30)
+    uneven = [D(2024, 11, 20) + dt.timedelta(days=n) for n in (0, 10, 90, 100, 180, 190, 270, 280)]
+    for customer, order_days in (("C_REGULAR", regular), ("C_UNEVEN", uneven)):
+        c.customers.append((customer, customer, "East", "R1", D(2024, 11, 20)))
+        for day in order_days:
             c.order(day, customer=customer, amount=0 if day.year == 2024 else 1000)
 
 

@@ -1,12 +1,14 @@
--- attainment_at_risk: the open period's projected attainment (int_attainment_projected: the seasonal run-rate)
--- below `share` of target, once `min_elapsed_share` of the period's workdays are gone (earlier, a projection is
--- mostly noise). Reps who have left are not alerted on. Money at risk: the gap between target and projection.
+-- attainment_at_risk: an open period likely to end below `share` of target: the chance of it (int_attainment_
+-- projected.probability_below: the seasonal run-rate and the spread of last year's projection errors at the same
+-- point, per level) at least `min_probability`; where last year gives no spread, the projection below `share`.
+-- Only once `min_elapsed_share` of the period's workdays are gone (earlier, a projection is mostly noise); not for
+-- reps who have left. Money at risk: the gap between target and projection (0 when the projection reaches it).
 
 with
 
 settings as (
 
-    {{ alert_settings('attainment', ['share', 'high_share']) }}
+    {{ alert_settings('attainment', ['share', 'high_share', 'min_probability']) }}
 
 ),
 
@@ -15,7 +17,8 @@ flagged as (
     select projected.*, settings.share, settings.high_share
     from {{ ref('int_attainment_projected') }} as projected
     cross join settings
-    where projected.is_projectable and projected.projected_pct < settings.share
+    where projected.is_projectable
+      and coalesce(projected.probability_below >= settings.min_probability, projected.projected_pct < settings.share)
 
 ),
 
@@ -32,7 +35,7 @@ final as (
         case when flagged.projected_pct < flagged.high_share then 'high' else 'medium' end as severity,
         flagged.period_type,
         flagged.period_start,
-        cast(flagged.target_amount - flagged.projected_amount as decimal(18, 2)) as money_at_risk,
+        cast(greatest(flagged.target_amount - flagged.projected_amount, 0) as decimal(18, 2)) as money_at_risk,
         flagged.projected_pct as metric_value,
         flagged.share as threshold_value,
         cast(null as double) as p_value,
@@ -44,7 +47,12 @@ final as (
             || case when flagged.expected_share is not null
                     then ', when last year the company had made ' || {{ percent_text('flagged.expected_share', 0) }}
                          || ' of the period''s sales' else '' end
-            || '. Gap ' || {{ money_text('flagged.target_amount - flagged.projected_amount') }} || '.' as reason_en,
+            || case when flagged.probability_below is not null
+                    then '; periods projected like this one end below ' || {{ percent_text('flagged.share', 0) }}
+                         || ' of target ' || {{ percent_text('flagged.probability_below', 0) }} || ' of the time'
+                    else '' end
+            || '. Gap ' || {{ money_text('greatest(flagged.target_amount - flagged.projected_amount, 0)') }} || '.'
+            as reason_en,
         flagged.period_label || '：预计期末完成 ' || {{ money_text('flagged.projected_amount') }} || '，为目标 '
             || {{ money_text('flagged.target_amount') }} || ' 的 ' || {{ percent_text('flagged.projected_pct', 0) }}
             || '（' || case flagged.basis when 'seasonal run-rate' then '按去年同期进度折算' else '按工作日进度折算' end
@@ -52,7 +60,11 @@ final as (
             || {{ percent_text('flagged.elapsed_share', 0) }} || ' 工作日'
             || case when flagged.expected_share is not null
                     then '，去年同期此时公司已完成全期的 ' || {{ percent_text('flagged.expected_share', 0) }} else '' end
-            || '。缺口 ' || {{ money_text('flagged.target_amount - flagged.projected_amount') }} || '。' as reason_zh
+            || case when flagged.probability_below is not null
+                    then '；按去年同期的预测误差，期末低于目标 ' || {{ percent_text('flagged.share', 0) }}
+                         || ' 的概率约 ' || {{ percent_text('flagged.probability_below', 0) }} else '' end
+            || '。缺口 ' || {{ money_text('greatest(flagged.target_amount - flagged.projected_amount, 0)') }} || '。'
+            as reason_zh
 
     from flagged
     left join {{ ref('dim_rep') }} as dim_rep on flagged.level = 'rep' and dim_rep.rep_id = flagged.key

@@ -7,12 +7,16 @@
 --   the plain run-rate where last year's period has no sales;
 -- - forecast: the period's complete months' actuals + max(forecast, actual so far) for the as-of month + the
 --   published forecast for the months after it (levels with a forecast: company, region, product line, rep).
+-- How far to trust the seasonal projection is measured on last year's same period, at the same workday: each
+-- entity's last-year sales to that day / the company's share then, against how its period really ended. Their
+-- relative errors' standard deviation per level (reps are noisier than regions) gives probability_below: the
+-- chance the period ends below `share` of target if errors are normal, Phi((share / projected - 1) / sigma).
 
 with
 
 settings as (
 
-    {{ alert_settings('attainment', ['min_elapsed_share']) }}
+    {{ alert_settings('attainment', ['min_elapsed_share', 'share']) }}
 
 ),
 
@@ -67,6 +71,7 @@ last_year_days as (
     select
         periods.period_type,
         periods.period_start,
+        dim_date.date,
         sum(case when dim_date.is_workday then 1 else 0 end) over (
             partition by periods.period_type, periods.period_start order by dim_date.date
             rows between unbounded preceding and current row) as workdays_to_date,
@@ -99,7 +104,11 @@ shapes as (
         max(case when last_year_days.workdays_to_date
                       <= round(cast(periods.workdays_elapsed as double) * totals.workdays / periods.workdays_in_period)
                  then last_year_days.sales_to_date else 0 end)
-            / max(totals.sales) as expected_share
+            / max(totals.sales) as expected_share,
+        -- the same point in last year's period: its last day up to that workday
+        max(case when last_year_days.workdays_to_date
+                      <= round(cast(periods.workdays_elapsed as double) * totals.workdays / periods.workdays_in_period)
+                 then last_year_days.date end) as last_year_cut
     from periods
     inner join last_year_totals as totals
         on totals.period_type = periods.period_type and totals.period_start = periods.period_start
@@ -107,6 +116,51 @@ shapes as (
         on last_year_days.period_type = periods.period_type and last_year_days.period_start = periods.period_start
     where periods.workdays_in_period > 0 and totals.sales > 0
     group by periods.period_type, periods.period_start, periods.workdays_elapsed, periods.workdays_in_period
+
+),
+
+last_year_entities as (
+
+    -- every entity's sales in last year's period, to the same workday and in all (creditable lines, by the
+    -- line's own rep, team, region and product line: close enough to measure the projection's spread)
+    select
+        shapes.period_type,
+        shapes.period_start,
+        entity.level,
+        entity.key,
+        sum(case when entity.order_date <= shapes.last_year_cut then entity.net_amount else 0 end) as to_cut_amount,
+        sum(entity.net_amount) as total_amount,
+        max(shapes.expected_share) as expected_share
+    from shapes
+    inner join periods
+        on periods.period_type = shapes.period_type and periods.period_start = shapes.period_start
+    inner join (
+        {% for level, key in [('company', "''"), ('region', 'region'), ('team', 'team'), ('rep', 'rep_id'),
+                              ('product_line', 'product_line')] %}
+        select '{{ level }}' as level, {{ key }} as key, order_date, net_amount
+        from {{ ref('fct_sales') }}
+        where is_creditable and {{ key }} is not null
+          and '{{ level }}' in {{ alert_setting_list('attainment', 'levels') }}
+        {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) as entity
+        on entity.order_date >= periods.last_year_start and entity.order_date <= periods.last_year_end
+    group by shapes.period_type, shapes.period_start, entity.level, entity.key
+
+),
+
+spreads as (
+
+    -- per level: the standard deviation of last year's relative projection errors (final / projected - 1)
+    select
+        period_type,
+        period_start,
+        level,
+        count(*) as entities,
+        stddev_samp(total_amount * expected_share / to_cut_amount - 1) as relative_error_sd
+    from last_year_entities
+    where to_cut_amount > 0 and total_amount > 0 and expected_share > 0
+    group by period_type, period_start, level
 
 ),
 
@@ -151,13 +205,17 @@ projected as (
         -- a forecast projection needs a forecast for every month after the last complete one
         case when months.forecast_months > 0
              then coalesce(months.complete_months_amount, 0) + months.forecast_months_amount end
-            as forecast_projection_amount
+            as forecast_projection_amount,
+        spreads.relative_error_sd
     from open_periods
     left join shapes
         on shapes.period_type = open_periods.period_type and shapes.period_start = open_periods.period_start
     left join months
         on months.period_type = open_periods.period_type and months.period_start = open_periods.period_start
         and months.level = open_periods.level and months.key = open_periods.key
+    left join spreads
+        on spreads.period_type = open_periods.period_type and spreads.period_start = open_periods.period_start
+        and spreads.level = open_periods.level
 
 ),
 
@@ -185,6 +243,13 @@ final as (
         cast(projected.run_rate_amount as double) / projected.target_amount as plain_run_rate_pct,
         projected.forecast_projection_amount,
         projected.forecast_projection_amount / projected.target_amount as forecast_pct,
+        projected.relative_error_sd,
+        case
+            when projected.projected_amount <= 0 then 1.0
+            when projected.relative_error_sd > 0 then {{ normal_cdf(
+                '(settings.share * projected.target_amount / projected.projected_amount - 1)'
+                ~ ' / projected.relative_error_sd') }}
+        end as probability_below,
         coalesce(projected.elapsed_share, 0) >= settings.min_elapsed_share as is_projectable
     from projected
     cross join settings
