@@ -26,7 +26,7 @@ class ChurnRule(BaseModel):
     # a regular buyer is overdue sooner: at least this many expected orders missed and a silence over
     # regular_gap_multiple x its longest gap between order days in the rate window
     regular_expected_orders: float = Field(2.5, gt=0)
-    regular_gap_multiple: float = Field(2.0, ge=1)
+    regular_gap_multiple: float = Field(2.5, ge=1)
     rate_window_days: int = Field(365, ge=90)  # the recent rate: order days in this window before the last order
     min_orders: int = Field(3, ge=2)  # order days in that window needed to estimate a rate
     min_silence_days: int = Field(30, ge=0)
