@@ -1,14 +1,13 @@
-"""The four output tables in `marts`, with the table and column comments BI users read."""
+"""The three output tables in `marts`, with the table and column comments BI users read.
+
+The dbt project reads them as the source `forecasting` (dbt_project/models/staging/forecasting/) and creates them
+empty where they do not exist yet (dbt_project/macros/forecasting.sql: keep its columns in step with TABLES).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
-
-from forecasting.alerts import alerts_sql, dbt_alert_tables
-from salesperf.config.forecasting import AlertSettings
 
 LEVEL_DOC = "Series level: company, region, product_line, region_product_line or rep."
 KEY_DOC = "Series key: '' for company, the region, the product line, 'region / product line', or the rep_id."
@@ -77,30 +76,6 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "direction": "up (above expected) or down (below expected).",
         },
     ),
-    "fct_risk_alerts": (
-        "Sales risk alerts (销售风险预警) as of the run's as-of date: customer churn risk, cancellation spikes, "
-        "attainment at risk, visit drops and thin pipeline (thresholds: config/forecasting.yml, alerts), overdue "
-        "receivables (回款预警: dbt model int_alerts_overdue_receivables, thresholds: dbt vars overdue_receivable_*) "
-        "and stalled deals (marts.fct_stalled_deal_alerts, thresholds: config/process.yml, pipeline).",
-        {
-            "alert_type": "customer_churn_risk, cancellation_spike, attainment_at_risk, visit_drop, thin_pipeline, "
-            "overdue_receivable, stalled_deal or data_quality (rows held for an unknown rep, rows quarantined at "
-            "ingestion: docs/data_quality.md).",
-            "entity_type": "customer, rep, region, team, product_line, company, opportunity, or file (data_quality).",
-            "entity_id": "customer_id, rep_id, opportunity_id, or the region / team / product line ('' for company).",
-            "entity_name": "Customer or rep name (a stalled deal: its customer's name), else the entity id.",
-            "region": "Region of the entity where it has one.",
-            "severity": "high or medium (high: past the rule's high threshold).",
-            "detected_on": "As-of date of the run that raised the alert.",
-            "period_type": "month / quarter / year for period rules (attainment, pipeline); NULL otherwise.",
-            "period_start": "First day of the period the alert is about; NULL for non-period rules.",
-            "metric_value": "The rule's measure: gap ratio or trend ratio (churn), cancellation rate, projected "
-            "attainment share, visit ratio, pipeline coverage, days outstanding of the oldest overdue order, days "
-            "without a stage change or activity (stalled).",
-            "threshold_value": "The threshold metric_value crossed.",
-            "details": "Human-readable explanation with the figures behind the alert.",
-        },
-    ),
 }
 
 
@@ -121,10 +96,8 @@ def write_outputs(
     forecasts: pd.DataFrame,
     backtest: pd.DataFrame,
     anomalies: pd.DataFrame,
-    alert_settings: AlertSettings,
-    as_of: dt.date,
 ) -> dict[str, int]:
-    """Replace the four tables in one transaction (alerts computed in SQL from the new forecast)."""
+    """Replace the three tables in one transaction."""
     frames = {"fct_sales_forecast": forecasts, "fct_forecast_backtest": backtest, "fct_sales_anomalies": anomalies}
     con.execute("begin transaction")
     try:
@@ -143,8 +116,6 @@ def write_outputs(
             )  # all-NULL text columns would otherwise get type NULL
             con.execute(f"create or replace table marts.{table} as select {casts} from _frame")
             con.unregister("_frame")
-        query, params = alerts_sql(alert_settings, as_of, dbt_alert_tables(con))
-        con.execute(f"create or replace table marts.fct_risk_alerts as {query}", params)
         for table in TABLES:
             _comment(con, table)
         counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in TABLES}

@@ -7,7 +7,7 @@ from dagster import Definitions
 from orchestration.assets.checks import expectation_checks
 from orchestration.assets.commissions import commission_exports
 from orchestration.assets.config import config_assets
-from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.assets.dbt import dbt_asset_definitions
 from orchestration.assets.forecasting import forecasting_assets
 from orchestration.assets.ingestion import calendar_days, ingestion_assets
 from orchestration.assets.process import process_assets
@@ -27,7 +27,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             *ingestion_assets,
             calendar_days,
             *config_assets,
-            salesperf_dbt_models,
+            *dbt_asset_definitions,
             published_warehouse,
             manager_report,
             commission_exports,

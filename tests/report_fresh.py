@@ -233,7 +233,7 @@ class Fresh(FreshProcess):
         return ("key", "period_label"), out
 
     def alerts_rows(self) -> list[dict]:
-        rows = _rows(self.con, "select * from marts.fct_risk_alerts")
+        rows = _rows(self.con, "select * from marts.fct_risk_alerts where status <> 'resolved'")
         for r in rows:
             p = r["period_start"]
             r["period_label"] = {
@@ -260,6 +260,7 @@ class Fresh(FreshProcess):
                 "region": r["region"] or "",
                 "details": r["details"],
                 "metric_value": r["metric_value"],
+                "money_at_risk": r["money_at_risk"],
             }
         return ("alert_type", "entity_type", "entity_id", "period_label"), out
 

@@ -97,6 +97,7 @@ def test_anomalies_and_alerts_are_well_formed(pub):
             "attainment_at_risk",
             "visit_drop",
             "thin_pipeline",
+            "overdue_pipeline",
             "overdue_receivable",
             "stalled_deal",
             "data_quality",

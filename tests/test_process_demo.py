@@ -92,9 +92,11 @@ def test_pipeline_at_the_as_of_date_is_the_open_opportunities(build):
 def test_stalled_deals_are_in_the_risk_alerts(company):
     con = duckdb.connect(str(company[0].warehouse), read_only=True)
     try:
-        stalled = con.execute("select * from marts.fct_stalled_deal_alerts order by entity_id").fetchall()
+        # the columns the rule model and the union share (the union adds owner, manager, money at risk, history)
+        columns = "entity_type, entity_id, entity_name, region, severity, metric_value, threshold_value, details"
+        stalled = con.execute(f"select {columns} from marts.fct_stalled_deal_alerts order by entity_id").fetchall()
         in_alerts = con.execute(
-            "select * from marts.fct_risk_alerts where alert_type = 'stalled_deal' order by entity_id"
+            f"select {columns} from marts.fct_risk_alerts where alert_type = 'stalled_deal' order by entity_id"
         ).fetchall()
     finally:
         con.close()

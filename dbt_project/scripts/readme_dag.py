@@ -79,10 +79,11 @@ def render(manifest: dict) -> str:
     model_count = sum(len(v) for v in folders.values())
     out = [
         f"{model_count} models in {len(ordered)} folders, read from {sum(tables.values())} source tables "
-        f"({', '.join(f'{name}: {n}' for name, n in sorted(tables.items()))}). The forecast tables "
-        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`, `fct_risk_alerts`) and the "
-        "training effect (`fct_training_effect`, fitted on `int_training_panel`) are written after the build by "
-        "Dagster assets, outside dbt.",
+        f"({', '.join(f'{name}: {n}' for name, n in sorted(tables.items()))}). The `forecasting` source tables "
+        "(`fct_sales_forecast`, `fct_sales_anomalies`, `fct_forecast_backtest`) are written by the forecasting "
+        "asset after the core models; the models tagged `risk_alerts` (staging/forecasting, intermediate/alerts, "
+        "marts/alerts) read them and are built after it, in Dagster's second dbt selection. The training effect "
+        "(`fct_training_effect`, fitted on `int_training_panel`) is written by a Dagster asset after the build.",
         "",
         "| folder | models |",
         "|---|---|",

@@ -1,8 +1,9 @@
-"""Forecasts, backtests, anomalies and risk alerts (the `forecasting` package) as one thin multi-asset.
+"""Forecasts, backtests and anomalies (the `forecasting` package) as one thin multi-asset.
 
 Read the series from the build database (aggregated in DuckDB), close it, fit in worker processes, then
-write the four tables in one short transaction. The write lock is held throughout so the marts read are
-the marts the tables describe.
+write the three tables in one short transaction. The write lock is held throughout so the marts read are
+the marts the tables describe. The risk alerts are dbt models downstream of these tables (source
+`forecasting`, orchestration/assets/dbt.py: the second dbt selection).
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at definition time.
@@ -18,22 +19,9 @@ from orchestration.resources import SalesperfSettings
 FORECAST_KEY = AssetKey(["marts", "fct_sales_forecast"])
 BACKTEST_KEY = AssetKey(["marts", "fct_forecast_backtest"])
 ANOMALIES_KEY = AssetKey(["marts", "fct_sales_anomalies"])
-ALERTS_KEY = AssetKey(["marts", "fct_risk_alerts"])
-FORECASTING_KEYS = [FORECAST_KEY, BACKTEST_KEY, ANOMALIES_KEY, ALERTS_KEY]
+FORECASTING_KEYS = [FORECAST_KEY, BACKTEST_KEY, ANOMALIES_KEY]
 
 _SALES_DEPS = [AssetKey(["marts", "fct_sales"]), AssetKey(["marts", "dim_rep"])]
-_ALERT_DEPS = [
-    *_SALES_DEPS,
-    AssetKey(["marts", "dim_customer"]),
-    AssetKey(["marts", "dim_date"]),
-    AssetKey(["marts", "fct_attainment"]),
-    AssetKey(["staging", "stg_raw__opportunities"]),
-    AssetKey(["staging", "stg_raw__activities"]),
-    # alert rules written as dbt models, unioned as they are (forecasting.alerts.DBT_ALERT_MODELS)
-    AssetKey(["intermediate", "int_alerts_overdue_receivables"]),
-    AssetKey(["marts", "fct_stalled_deal_alerts"]),
-    AssetKey(["intermediate", "int_alerts_data_quality"]),
-]
 _CONFIG_DEP = AssetKey(["config", "forecasting"])
 
 
@@ -61,14 +49,6 @@ _CONFIG_DEP = AssetKey(["config", "forecasting"])
             kinds={"duckdb"},
             description="Anomalous months: robust STL + Spring Festival term, MAD z-score.",
         ),
-        AssetSpec(
-            ALERTS_KEY,
-            deps=[*_ALERT_DEPS, FORECAST_KEY, _CONFIG_DEP],
-            group_name="forecasting",
-            kinds={"duckdb"},
-            description="Risk alerts (销售风险预警): churn, cancellations, attainment, visits, pipeline, overdue "
-            "receivables (回款预警), stalled deals, and data quality (intermediate.int_alerts_data_quality).",
-        ),
     ],
     pool=BUILD_DB_POOL,
 )
@@ -93,8 +73,6 @@ def forecasting_tables(
                 forecasts=out.forecasts,
                 backtest=out.backtest,
                 anomalies=out.anomalies,
-                alert_settings=config.alerts,
-                as_of=cfg.as_of,
             )
     ok = out.backtest[out.backtest["status"] == "ok"]
     summary = ok.groupby(["level", "model"])[["mase", "smape"]].median().round(3).reset_index()
@@ -125,7 +103,6 @@ def forecasting_tables(
         metadata={"rows": counts["fct_forecast_backtest"], "median_by_level": MetadataValue.md(table_md)},
     )
     yield MaterializeResult(asset_key=ANOMALIES_KEY, metadata={"rows": counts["fct_sales_anomalies"]})
-    yield MaterializeResult(asset_key=ALERTS_KEY, metadata={"rows": counts["fct_risk_alerts"]})
 
 
 forecasting_assets = [forecasting_tables]

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from ingestion.quality import mark_published
-from orchestration.assets.dbt import salesperf_dbt_models
+from orchestration.assets.dbt import dbt_asset_definitions
 from orchestration.assets.forecasting import FORECASTING_KEYS
 from orchestration.assets.process import TRAINING_EFFECT_KEY
 from orchestration.locking import BUILD_DB_POOL, step_lock
@@ -13,7 +13,8 @@ from salesperf.serving.publish import publish
 
 # Everything dbt builds into the published schemas: the marts and audit.held_rows.
 MART_KEYS = sorted(
-    (key for key in salesperf_dbt_models.keys if key.path[0] in ("marts", "audit")), key=lambda k: k.to_user_string()
+    (key for assets in dbt_asset_definitions for key in assets.keys if key.path[0] in ("marts", "audit")),
+    key=lambda k: k.to_user_string(),
 )
 
 

@@ -1,8 +1,10 @@
 """`forecasting.yml`: forecast, backtest, anomaly and risk-alert settings (all optional, defaults below).
 
 Validated with key-path errors through `salesperf.config.files.load_config` (e.g.
-`forecasting.yml: alerts.churn.gap_multiple: Input should be greater than 1`). The settings as written
-also land in `config.forecasting_settings` (one row per leaf setting) so analysts can see what was used.
+`forecasting.yml: alerts.churn.expected_orders: Input should be greater than 0`). The settings (defaults
+included, also when the file is absent) land in `config.forecasting_settings` (one row per leaf setting) so
+analysts can see what was used, and the `alerts:` section (salesperf/config/alerts.py) in `config.alert_settings`,
+typed, for the alert rules in dbt.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from salesperf.config.alerts import ALERT_SETTINGS_COLUMNS, AlertSettings, alert_setting_rows
 from salesperf.config.tables import ConfigSpec
 
 _STRICT = ConfigDict(extra="forbid")
@@ -44,70 +47,6 @@ class AnomalySettings(BaseModel):
     min_months: int = Field(24, ge=24)  # robust STL needs two full years
 
 
-class ChurnRule(BaseModel):
-    model_config = _STRICT
-    gap_multiple: float = Field(3.0, gt=1)  # silence > k x the customer's median gap between orders
-    high_gap_multiple: float = Field(5.0, gt=1)
-    min_orders: int = Field(3, ge=3)  # order days needed to know a customer's usual gap
-    min_silence_days: int = Field(30, ge=0)
-    max_silence_days: int = Field(365, ge=1)  # silent longer: lost, not at risk
-    trend_months: int = Field(6, ge=1, le=12)  # trailing months compared with the same months a year before
-    trend_drop: float = Field(0.5, gt=0, lt=1)  # falling trend: down by at least this share
-    high_trend_drop: float = Field(0.8, gt=0, le=1)
-    min_prior_amount: float = Field(50_000, ge=0)  # the year-before window must be worth at least this
-
-
-class CancellationRule(BaseModel):
-    model_config = _STRICT
-    window_days: int = Field(30, ge=1)
-    baseline_days: int = Field(365, ge=30)
-    rate_multiple: float = Field(2.0, gt=1)
-    high_rate_multiple: float = Field(3.0, gt=1)
-    min_cancelled_lines: int = Field(3, ge=1)
-    levels: list[Literal["rep", "region"]] = ["rep", "region"]
-
-
-class AttainmentRule(BaseModel):
-    model_config = _STRICT
-    share: float = Field(0.9, gt=0, le=2)  # projected period-end attainment below this share of target
-    high_share: float = Field(0.75, gt=0, le=2)
-    period_types: list[Literal["month", "quarter", "year"]] = ["quarter", "year"]
-    levels: list[Literal["company", "region", "team", "rep", "product_line"]] = [
-        "company",
-        "region",
-        "team",
-        "rep",
-        "product_line",
-    ]
-
-
-class VisitRule(BaseModel):
-    model_config = _STRICT
-    window_days: int = Field(30, ge=7)
-    baseline_days: int = Field(90, ge=14)  # the trailing window before the recent one
-    drop: float = Field(0.3, gt=0, lt=1)  # visits per workday down by at least this share
-    high_drop: float = Field(0.5, gt=0, le=1)
-    min_baseline_visits: int = Field(6, ge=1)
-    activity_types: list[str] = ["visit"]
-
-
-class PipelineRule(BaseModel):
-    model_config = _STRICT
-    coverage_multiple: float = Field(1.0, gt=0)  # open pipeline below this multiple of the remaining target
-    high_coverage_multiple: float = Field(0.5, gt=0)
-    period_type: Literal["month", "quarter", "year"] = "quarter"
-    levels: list[Literal["rep", "region"]] = ["rep", "region"]
-
-
-class AlertSettings(BaseModel):
-    model_config = _STRICT
-    churn: ChurnRule = ChurnRule()
-    cancellation: CancellationRule = CancellationRule()
-    attainment: AttainmentRule = AttainmentRule()
-    visits: VisitRule = VisitRule()
-    pipeline: PipelineRule = PipelineRule()
-
-
 class ForecastingConfig(BaseModel):
     model_config = _STRICT
     forecast: ForecastSettings = ForecastSettings()
@@ -125,12 +64,13 @@ def _leaves(prefix: str, value: object) -> list[tuple[str, str]]:
 
 
 def _rows(model: ForecastingConfig) -> dict[str, list[tuple]]:
-    return {"forecasting_settings": _leaves("", model)}
+    return {"forecasting_settings": _leaves("", model), "alert_settings": alert_setting_rows(model.alerts)}
 
 
 FORECASTING_SPEC = ConfigSpec(
     file_name="forecasting.yml",
     model=ForecastingConfig,
-    tables={"forecasting_settings": "setting VARCHAR, value VARCHAR"},
+    tables={"forecasting_settings": "setting VARCHAR, value VARCHAR", "alert_settings": ALERT_SETTINGS_COLUMNS},
     rows=_rows,
+    defaults_when_absent=True,  # every key has a default: the alert rules in dbt read them from alert_settings
 )

@@ -2,9 +2,10 @@
 
 Each config file (targets policy, scorecards, commission plans …) has a `ConfigSpec`, listed in
 `salesperf.config.specs`: its file, its pydantic model, the tables it produces and how a validated model
-becomes rows. Tables always exist, empty
-when the file is absent, so dbt can select from them unconditionally; `config.files` records which files
-were present. Business rules stay in dbt: these tables carry the settings as written, nothing derived.
+becomes rows. Tables always exist, empty when the file is absent (or holding the defaults, for a file whose
+every key is optional: `defaults_when_absent`), so dbt can select from them unconditionally; `config.files`
+records which files were present. Business rules stay in dbt: these tables carry the settings as written,
+nothing derived.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class ConfigSpec:
     model: type[BaseModel]
     tables: dict[str, str]  # table name -> column definitions, e.g. "plan_id VARCHAR, rate DECIMAL(9,6)"
     rows: Callable[[Any], dict[str, Sequence[tuple]]]  # validated model -> {table: rows in column order}
-    # True: an absent file still writes the rows of the model's defaults (settings dbt reads as one row).
+    # An absent file yields the model's defaults (a file whose every key is optional), not empty tables.
     defaults_when_absent: bool = False
 
     @property
@@ -45,9 +46,10 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config_dir: Path, spec: C
     """Validate `spec`'s file (raising ConfigError naming the key path) and replace its tables."""
     path = config_dir / spec.file_name
     model = load_config(path, spec.model)  # validation happens before anything is written
-    # An absent file is the defaults for specs that say so (settings), else empty tables (the feature is off).
-    effective = model if model is not None else (spec.model() if spec.defaults_when_absent else None)
-    rows = spec.rows(effective) if effective is not None else {}
+    present = model is not None
+    if model is None and spec.defaults_when_absent:
+        model = spec.model()
+    rows = spec.rows(model) if model is not None else {}
     unknown = set(rows) - set(spec.tables)
     if unknown:
         raise ValueError(f"{spec.file_name}: rows produced for undeclared tables {sorted(unknown)}")
@@ -62,7 +64,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config_dir: Path, spec: C
                 placeholders = ", ".join("?" * len(table_rows[0]))
                 con.executemany(f'insert into config."{table}" values ({placeholders})', table_rows)
             counts[table] = len(table_rows)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if model is not None else None
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if present else None
         # loaded_at moves only when the file's content does, so re-running an unchanged config is a no-op
         con.execute(
             """insert into config.files values (?, ?, ?, now()::timestamp)
@@ -70,7 +72,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config_dir: Path, spec: C
                 loaded_at = case when config.files.sha256 is not distinct from excluded.sha256
                                  and config.files.present = excluded.present
                                  then config.files.loaded_at else excluded.loaded_at end""",
-            [spec.file_name, model is not None, digest],
+            [spec.file_name, present, digest],
         )
         con.execute("commit")
     except BaseException:

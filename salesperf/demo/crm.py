@@ -57,13 +57,20 @@ def write_activities(run: Run) -> int:
             SELECT *, CASE WHEN src = 3 THEN 'visit' {" ".join(cases[:-1])} ELSE '{_ACTIVITY_TYPES[-1][0]}' END
                           AS activity_type
             FROM a
+        ), kept AS (
+            -- injected visit drops (truth.py): most of the rep's visits in the window never happen
+            SELECT t.* FROM t
+            LEFT JOIN injected i ON i.kind = 'visit_drop' AND i.rep_id = t.rep_id
+                                AND t.activity_date BETWEEN i.start_date AND i.end_date
+            WHERE i.rep_id IS NULL OR t.activity_type <> 'visit'
+               OR rnd(t.src * 1000000000000 + t.k, 'visit_kept') < i.rate
         )
         SELECT 'AC' || printf('%09d', row_number() OVER (ORDER BY activity_date, src, k)) AS activity_id,
                rep_id, customer_id, opportunity_id, activity_type, activity_date,
                CASE activity_type {" ".join(bounds)} END AS duration_minutes,
                list_extract({sql_list(_OUTCOMES)}, 1 + pick(src * 1000000000000 + k, 'outcome',
                                                              {len(_OUTCOMES)})) AS outcome
-        FROM t ORDER BY activity_id
+        FROM kept ORDER BY activity_id
     """,
         run.out_dir / "activities" / "activities.csv",
     )

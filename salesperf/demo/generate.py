@@ -13,7 +13,8 @@ Design choices that matter to users of the function:
   Python loops only build the small dimensions (days, products, reps, courses).
 - Realistic enough to exercise every mart: seasonality with a moving Spring Festival dip, quarter- and
   year-end pushes, ~12% yearly growth, hires and leavers with ramp-up, account hand-overs, new product
-  line, cancellations, corrections, returns (some beyond 90 days), partial payments, credit splits.
+  line, cancellations, corrections, returns (some beyond 90 days), partial payments, credit splits, and a few
+  injected cancellation spikes and visit drops whose truth (with churn dates) is written beside the exports.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from salesperf.demo.org import write_reps
 from salesperf.demo.pipeline import write_opportunities
 from salesperf.demo.targets import write_adjustments, write_targets
 from salesperf.demo.trainings import create_trainings, write_trainings
+from salesperf.demo.truth import default_truth_dir, plan_anomalies, write_truth
 
 
 def generate_demo_data(
@@ -47,6 +49,7 @@ def generate_demo_data(
     seed: int = 42,
     as_of: datetime.date | None = None,
     progress: Callable[[str], None] | None = None,
+    truth_dir: Path | None = None,
 ) -> dict[str, int]:
     """Write exports for every entity into out_dir/<entity>/...; return {entity: rows written}.
 
@@ -54,6 +57,9 @@ def generate_demo_data(
     and the current (plan) year. `scale` is the number of order lines in the yearly order files; the
     orders count returned also includes the 200 rows of the correction extract. Existing files with the
     same names are overwritten, other files in out_dir are left alone.
+
+    The ground truth (injected anomalies, churn dates, how each seller's quarters ended: truth.py) goes to
+    `truth_dir`, by default `<out_dir>_truth` beside the landing folder, so it is never ingested.
     """
     if scale < MIN_SCALE:
         raise ValueError(f"scale must be at least {MIN_SCALE:,} order lines, got {scale:,}")
@@ -74,6 +80,7 @@ def generate_demo_data(
         counts["products"] = write_products(run)
         counts["reps"] = write_reps(run)
         create_days(run)
+        plan_anomalies(run)
         counts["customers"] = write_customers(run)
         create_trainings(run)  # before the orders: one course changes how much its graduates sell
         create_pickers(run)
@@ -87,6 +94,7 @@ def generate_demo_data(
         counts["trainings"] = write_trainings(run)
         counts["targets"] = write_targets(run)
         counts["adjustments"] = write_adjustments(run)
+        write_truth(run, Path(truth_dir) if truth_dir else default_truth_dir(out_dir))
         return counts
     finally:
         con.close()

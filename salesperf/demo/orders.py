@@ -157,7 +157,8 @@ def _create_order_lines(run: Run) -> None:
         for industries, lines in PREFERRED_LINES.items()
         for industry in industries
     )
-    # ~2% of orders are cancelled whole and ~1% of other lines individually: ~3% cancelled lines.
+    # ~2% of orders are cancelled whole and ~1% of other lines individually: ~3% cancelled lines (more for the
+    # sellers and windows of an injected cancellation spike).
     con.execute(f"""
         CREATE TABLE lines AS
         WITH l AS (
@@ -188,10 +189,14 @@ def _create_order_lines(run: Run) -> None:
                    -- list prices rise every year, and reps give a little on the list price
                    round(pr.list_price * (1 - {PRICE_RISE} * (DATE '{as_of}' - order_date) / 365.25)
                          * (0.96 + 0.04 * rnd(lk, 'price')), 2)::DECIMAL(18,2) AS unit_price,
-                   rnd(oidx, 'cancel_order') < 0.02 OR rnd(lk, 'cancel_line') < 0.01 AS cancelled,
+                   rnd(oidx, 'cancel_order') < 0.02 OR rnd(lk, 'cancel_line') < 0.01
+                       OR rnd(oidx, 'cancel_spike') < coalesce(i.rate, 0) AS cancelled,
                    CASE WHEN rnd(lk, 'discount') < 0.3
                         THEN 0.02 + 0.13 * rnd(lk, 'discount_pct') ELSE 0 END AS discount_pct
             FROM p JOIN products pr USING (product_id) JOIN customers c USING (customer_id)
+            -- injected cancellation spikes (truth.py): a share of the rep's orders in the window cancelled whole
+            LEFT JOIN injected i ON i.kind = 'cancellation_spike' AND i.rep_id = p.rep_id
+                                AND p.order_date BETWEEN i.start_date AND i.end_date
         )
         SELECT order_id, line_no::INTEGER AS line_no, order_date, customer_id, rep_id, product_id,
                quantity, unit_price,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.dbt_project import dbt_executable
@@ -23,10 +24,12 @@ def run_dbt(
     timeout: int = 600,
     select_models: str | None = None,
     exclude: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> str:
     """Run dbt against `db_path` (targets and logs under `work`), assert it succeeded, return its output. With
     `select`, tests are selected cautiously (only those whose every parent is selected); `select_models`: a
-    plain --select (for `dbt run`, which runs no tests); `exclude`: an --exclude."""
+    plain --select (for `dbt run`, which runs no tests); `exclude`: an --exclude; `extra_args` go after the
+    command's own."""
     env = {
         **os.environ,
         "SALESPERF_BUILD_DB": str(db_path),
@@ -52,6 +55,7 @@ def run_dbt(
         args += ["--select", select_models]
     if exclude:
         args += ["--exclude", exclude]
+    args += list(extra_args)
     result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"dbt {command} failed:\n{output[-10000:]}"

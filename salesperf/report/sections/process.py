@@ -9,10 +9,12 @@ from salesperf.report.sections.process_parts import FUNNEL, FUNNEL_SOURCES, PIPE
 
 SEVERITIES = ("high", "medium")
 
-# Counts per region, and over all alerts as region '' (alerts of teams and product lines have no region).
+# Open alerts (fct_risk_alerts keeps resolved ones as history): counts per region, and over all alerts as
+# region '' (alerts of teams and product lines have no region).
 ALERT_COUNTS_SQL = """
 select alert_type, severity, case when grouping(region) = 1 then '' else region end as region, count(*) as alerts
 from marts.fct_risk_alerts
+where status <> 'resolved'
 group by grouping sets ((alert_type, severity), (alert_type, severity, region))
 having grouping(region) = 1 or region is not null
 order by alert_type, severity, region
@@ -23,9 +25,10 @@ select alert_type, severity, entity_type, entity_id, entity_name, coalesce(regio
        case period_type when 'quarter' then strftime(period_start, '%Y') || '-Q' || quarter(period_start)
                         when 'year' then strftime(period_start, '%Y')
                         when 'month' then strftime(period_start, '%Y-%m') end as period_label,
-       metric_value, threshold_value, details, detected_on
+       metric_value, threshold_value, money_at_risk, details, detected_on
 from marts.fct_risk_alerts
-order by case severity when 'high' then 0 else 1 end, alert_type, region, entity_id
+where status <> 'resolved'
+order by money_at_risk desc, case severity when 'high' then 0 else 1 end, alert_type, region, entity_id
 """
 
 SECTION = Section(
@@ -79,6 +82,7 @@ SECTION = Section(
                         Field("entity_name", "entity"),
                         Field("region", "region"),
                         Field("period_label", "period"),
+                        Field("money_at_risk", "money_at_risk", "money"),
                         Field("details", "details"),
                     ),
                     filters=Filters(region="region"),

@@ -58,7 +58,10 @@ select
         || cast({{ var('overdue_receivable_days') }} as varchar) || ' days: '
         || cast(cast(by_customer.overdue_amount as decimal(18, 2)) as varchar) || ' CNY open, oldest order of '
         || cast(by_customer.oldest_order_date as varchar) || ' (' || cast(by_customer.max_days as varchar)
-        || ' days); owner ' || coalesce(customers.owner_rep_id, '?') as details
+        || ' days); owner ' || coalesce(customers.owner_rep_id, '?') as details,
+    customers.owner_rep_id,
+    by_customer.overdue_amount,
+    by_customer.overdue_orders
 from by_customer
 left join customers on by_customer.customer_id = customers.customer_id
 left join reps on customers.owner_rep_id = reps.rep_id
