@@ -43,6 +43,19 @@ create table staging.stg_raw__activities (activity_id varchar, rep_id varchar, c
 create table staging.stg_raw__opportunities (opportunity_id varchar, customer_id varchar, owner_rep_id varchar,
     stage varchar, amount decimal(18, 2), created_date date, expected_close_date date, closed_date date,
     status varchar);
+-- the rules of issues 12, 13 and 17 (data quality, overdue receivables, stalled deals), built outside the alert
+-- selection and tested with their own marts: empty here, so the union's other rules are what these cases test
+create schema if not exists intermediate;
+create table intermediate.int_alerts_overdue_receivables (alert_type varchar, entity_type varchar,
+    entity_id varchar, entity_name varchar, region varchar, owner_rep_id varchar, severity varchar,
+    period_type varchar, period_start date, overdue_amount decimal(18, 6), overdue_orders bigint,
+    metric_value double, threshold_value double, details varchar);
+create table marts.fct_stalled_deal_alerts (alert_type varchar, entity_type varchar, entity_id varchar,
+    entity_name varchar, region varchar, severity varchar, detected_on date, period_type varchar,
+    period_start date, metric_value double, threshold_value double, details varchar);
+create table intermediate.int_alerts_data_quality (alert_type varchar, entity_type varchar, entity_id varchar,
+    entity_name varchar, region varchar, severity varchar, detected_on date, period_type varchar,
+    period_start date, metric_value double, threshold_value double, details varchar);
 """
 
 REPS = [
