@@ -33,10 +33,13 @@ def published_warehouse(
 ) -> MaterializeResult:
     cfg = settings.resolve()
     with step_lock(context, cfg.build_dir):
-        report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of, run_id=context.run.run_id)
-        # this run's entity row counts become the baseline the next run's shrink rule compares with
+        # This run's entity row counts become the baseline the next run's shrink rule compares with. Marked before
+        # the file is written so that the published audit.entity_row_counts already holds them: a second run on
+        # the same data then publishes the same file. If publishing fails, the step fails and the next run
+        # compares with these counts (those of the last run that passed its checks).
         with build_db.get_connection() as con:
             mark_published(con)
+        report = publish(cfg.build_db, cfg.warehouse, as_of=cfg.as_of, run_id=context.run.run_id)
     table_md = "\n".join(["| table | rows |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in report.tables.items()])
     context.log.info(f"published {len(report.tables)} tables to {report.path} ({report.bytes / 1e6:.1f} MB)")
     return MaterializeResult(
