@@ -28,7 +28,9 @@ held_orders as (
         orders.order_id,
         orders.line_no,
         orders.rep_id,
-        cast(orders.quantity * orders.unit_price - orders.discount_amount as decimal(18, 4)) as amount
+        -- at the file's precision (issue 12: money rounded once, where it is reported)
+        cast({{ money_times('orders.quantity', 'orders.unit_price') }} - orders.discount_amount as decimal(38, 10))
+            as amount
     from orders
     anti join reps on orders.rep_id = reps.rep_id
 
@@ -36,7 +38,7 @@ held_orders as (
 
 order_amounts as (
 
-    select order_id, sum(quantity * unit_price - discount_amount) as net_amount
+    select order_id, sum({{ money_times('quantity', 'unit_price') }} - discount_amount) as net_amount
     from orders
     where status = 'completed'
     group by all
@@ -53,7 +55,7 @@ held_splits as (
         splits.order_id,
         cast(null as integer) as line_no,
         splits.rep_id,
-        cast(order_amounts.net_amount * splits.split_pct as decimal(18, 4)) as amount
+        cast({{ money_times('order_amounts.net_amount', 'splits.split_pct') }} as decimal(38, 10)) as amount
     from {{ ref('stg_raw__credit_splits') }} as splits
     left join order_amounts on splits.order_id = order_amounts.order_id
     anti join reps on splits.rep_id = reps.rep_id
@@ -70,7 +72,7 @@ held_adjustments as (
         cast(null as varchar) as order_id,
         cast(null as integer) as line_no,
         adjustments.rep_id,
-        cast(adjustments.amount as decimal(18, 4)) as amount
+        cast(adjustments.amount as decimal(38, 10)) as amount
     from {{ ref('stg_raw__adjustments') }} as adjustments
     anti join reps on adjustments.rep_id = reps.rep_id
 
