@@ -1,6 +1,6 @@
 -- Data quality (issue 12) in the columns of risk_alert_columns(): the rule is int_alerts_data_quality (quality
 -- folder): a rep_id that is no rep (rows held out of credit; money at risk: the held amount) and a file with rows
--- quarantined at ingestion (no money figure: the rows were never read as money).
+-- quarantined at ingestion (money at risk 0: the rows were never read as money).
 
 select
     alert_type,
@@ -12,7 +12,8 @@ select
     severity,
     period_type,
     period_start,
-    case when entity_type = 'rep' then cast(metric_value as decimal(18, 2)) end as money_at_risk,
+    -- a quarantined file has no money figure (its rows were never read as money): 0, not unknown
+    case when entity_type = 'rep' then cast(metric_value as decimal(18, 2)) else 0 end as money_at_risk,
     metric_value,
     threshold_value,
     cast(null as double) as p_value,

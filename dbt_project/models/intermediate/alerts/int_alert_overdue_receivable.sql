@@ -12,7 +12,7 @@ select
     severity,
     period_type,
     period_start,
-    cast(overdue_amount as decimal(18, 2)) as money_at_risk,
+    cast(coalesce(overdue_amount, 0) as decimal(18, 2)) as money_at_risk,
     metric_value,
     threshold_value,
     cast(null as double) as p_value,

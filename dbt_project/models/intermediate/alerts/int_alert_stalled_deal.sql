@@ -12,7 +12,7 @@ select
     alerts.severity,
     alerts.period_type,
     alerts.period_start,
-    cast(opportunities.amount as decimal(18, 2)) as money_at_risk,
+    cast(coalesce(opportunities.amount, 0) as decimal(18, 2)) as money_at_risk,  -- a deal without an amount: 0
     alerts.metric_value,
     alerts.threshold_value,
     cast(null as double) as p_value,
