@@ -39,6 +39,7 @@ def _env(root: Path, landing: Path) -> dict[str, str]:
 
 def _start(root: Path, landing: Path, name: str) -> tuple[subprocess.Popen, Path]:
     log = root / f"{name}.out"
+    earlier = _run_ids(root)
     with open(log, "w") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [str(SALESPERF), "run"],
@@ -47,6 +48,7 @@ def _start(root: Path, landing: Path, name: str) -> tuple[subprocess.Popen, Path
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    process.earlier_runs = earlier  # type: ignore[attr-defined]
     return process, log
 
 
@@ -56,8 +58,18 @@ def _instance(root: Path):
     return DagsterInstance.from_config(str(root / "dagster_home"))
 
 
+def _run_ids(root: Path) -> set[str]:
+    if not (root / "dagster_home").exists():
+        return set()
+    with _instance(root) as instance:
+        return {r.run_id for r in instance.get_runs()}
+
+
 def _wait_for_step(root: Path, process: subprocess.Popen, step: str, timeout: float = 1200) -> str:
-    """Wait until the newest run of `root`'s instance has started `step`; returns its run id."""
+    """Wait until the newest run of `root`'s instance, started by `process` (not one of the runs before it), has
+    started `step`; returns its run id. (The newest run before the process creates its own is an earlier one,
+    which may have started `step` long ago.)"""
+    earlier = process.earlier_runs  # type: ignore[attr-defined]
     deadline = time.time() + timeout
     while time.time() < deadline:
         assert process.poll() is None, "the run ended before it reached " + step
@@ -65,7 +77,7 @@ def _wait_for_step(root: Path, process: subprocess.Popen, step: str, timeout: fl
             from dagster import DagsterEventType
 
             with _instance(root) as instance:
-                runs = instance.get_runs(limit=1)
+                runs = [r for r in instance.get_runs(limit=1) if r.run_id not in earlier]
                 if runs:
                     started = {
                         r.dagster_event.step_key
