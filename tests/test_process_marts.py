@@ -16,9 +16,12 @@ Team T1 holds exactly R1's ten January deals, so its 2025-Q1 funnel is the "funn
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
 
 import duckdb
+import numpy as np
 import pytest
 
 from tests.helpers.dbt import run_dbt
@@ -333,3 +336,35 @@ def test_snapshots_accumulate_across_runs(built, tmp_path):
     ).fetchall()
     con.close()
     assert history == [("接洽", "snapshot"), ("方案", "snapshot")]
+
+
+def test_histogram_quantiles_equal_quantile_cont_on_raw_values(tmp_path, dbt_manifest):
+    """fct_funnel's medians come from histograms of days fanned out to many groups (macros/cross_db/
+    histogram_quantile.sql); they must equal the continuous quantile of the raw values. Random groups of 1 to 40
+    integer values with repeats, p = 0.5 and 0.8, against numpy's linear interpolation (the same definition as
+    quantile_cont), e.g. [3, 5, 5, 9] at 0.8: h = 3 x 0.8 = 2.4, 5 + 0.4 x (9 - 5) = 6.6."""
+    rng = random.Random(20261203)
+    groups = {g: [rng.randint(0, 12) for _ in range(rng.randint(1, 40))] for g in range(60)}
+    groups[60] = [3, 5, 5, 9]
+    histogram = ", ".join(
+        f"({g}, {value}, {values.count(value)})" for g, values in groups.items() for value in sorted(set(values))
+    )
+    sql = (
+        f"with h as (select * from (values {histogram}) as v(g, x, n)) "
+        "{{ histogram_quantiles('h', ['g'], 'x', 'n', [('q50', '0.5'), ('q80', '0.8')]) }}"
+    )
+    output = run_dbt(
+        tmp_path / "show.duckdb",
+        tmp_path,
+        "show",
+        as_of=AS_OF.isoformat(),
+        timeout=300,
+        extra_args=["--inline", sql, "--output", "json", "--limit", "-1"],
+    )
+    rows = json.loads(output[output.index('{\n  "show"') : output.rindex("}") + 1])["show"]
+    assert len(rows) == len(groups)
+    for row in rows:
+        values = groups[row["g"]]
+        assert row["q50"] == pytest.approx(np.quantile(values, 0.5), abs=1e-12), (row, values)
+        assert row["q80"] == pytest.approx(np.quantile(values, 0.8), abs=1e-12), (row, values)
+    assert next(r["q80"] for r in rows if r["g"] == 60) == pytest.approx(6.6)

@@ -7,12 +7,6 @@
 
 with
 
-units as (
-
-    select * from {{ ref('int_opportunity_units') }}
-
-),
-
 opportunities as (
 
     select * from {{ ref('int_opportunities_enriched') }}
@@ -85,71 +79,217 @@ events as (
 
 dated as (
 
+    -- each event in the month, quarter and year it happened in, with the attributes that decide its units
     select
         e.*,
         p.period_type,
-        {{ period_start_of('p.period_type', 'e.event_on') }} as period_start
+        {{ period_start_of('p.period_type', 'e.event_on') }} as period_start,
+        o.owner_rep_id, o.region, o.team, o.source, o.product_line, o.is_unassigned
     from events as e
+    inner join opportunities as o on o.opportunity_id = e.opportunity_id
     cross join period_types as p
     where e.event_on is not null and e.event_on <= {{ as_of_date() }}
 
 ),
 
-stage_rows as (
+-- Aggregate by the unit attributes first, fan out to the (level, key, breakdown) units after: fanning out each
+-- event (10 units x 3 period types) before aggregating spilled over 30 GB at 10M order lines. Medians come from a
+-- histogram of days (exact: macros/cross_db/histogram_quantile.sql), the one figure that cannot be summed.
+stage_base as (
 
     select
-        d.period_type,
-        d.period_start,
-        u.level,
-        u.key,
-        u.breakdown,
-        u.breakdown_value,
-        d.stage,
-        d.stage_order,
-        d.stage_kind,
-        sum(d.entered) as entered_count,
-        sum(d.implicit_entered) as skipped_count,
-        sum(d.snapshot_entered) as snapshot_entered_count,
-        sum(d.entered_amount) as entered_amount,
-        sum(d.advanced) as advanced_count,
-        sum(d.lost) as lost_count,
-        sum(d.won) as won_count,
-        sum(d.lost_after) as lost_after_count,
-        {{ percentile_value('d.days_in_stage', 0.5) }} as median_days_in_stage,
-        {{ percentile_value('d.days_in_stage', 0.8) }} as p80_days_in_stage
-    from dated as d
-    inner join units as u on u.opportunity_id = d.opportunity_id
+        period_type, period_start, stage, stage_order, stage_kind,
+        owner_rep_id, region, team, source, product_line, is_unassigned,
+        sum(entered) as entered_count,
+        sum(implicit_entered) as skipped_count,
+        sum(snapshot_entered) as snapshot_entered_count,
+        sum(entered_amount) as entered_amount,
+        sum(advanced) as advanced_count,
+        sum(lost) as lost_count,
+        sum(won) as won_count,
+        sum(lost_after) as lost_after_count
+    from dated
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+
+),
+
+stage_units as (
+
+    {{ process_units('stage_base', [
+        'period_type', 'period_start', 'stage', 'stage_order', 'stage_kind', 'entered_count', 'skipped_count',
+        'snapshot_entered_count', 'entered_amount', 'advanced_count', 'lost_count', 'won_count', 'lost_after_count',
+    ]) }}
+
+),
+
+stage_sums as (
+
+    select
+        period_type, period_start, level, key, breakdown, breakdown_value, stage, stage_order, stage_kind,
+        sum(entered_count) as entered_count,
+        sum(skipped_count) as skipped_count,
+        sum(snapshot_entered_count) as snapshot_entered_count,
+        sum(entered_amount) as entered_amount,
+        sum(advanced_count) as advanced_count,
+        sum(lost_count) as lost_count,
+        sum(won_count) as won_count,
+        sum(lost_after_count) as lost_after_count
+    from stage_units
     group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+
+),
+
+days_base as (
+
+    select
+        period_type, period_start, stage, owner_rep_id, region, team, source, product_line, is_unassigned,
+        days_in_stage, count(*) as deals
+    from dated
+    where days_in_stage is not null
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+
+),
+
+days_units as (
+
+    {{ process_units('days_base', ['period_type', 'period_start', 'stage', 'days_in_stage', 'deals']) }}
+
+),
+
+days_histogram as (
+
+    select period_type, period_start, level, key, breakdown, breakdown_value, stage, days_in_stage,
+        sum(deals) as deals
+    from days_units
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+
+),
+
+days_quantiles as (
+
+    {{ histogram_quantiles(
+        'days_histogram',
+        ['period_type', 'period_start', 'level', 'key', 'breakdown', 'breakdown_value', 'stage'],
+        'days_in_stage', 'deals',
+        [('median_days_in_stage', '0.5'), ('p80_days_in_stage', '0.8')],
+    ) }}
+
+),
+
+stage_rows as (
+
+    select s.*, q.median_days_in_stage, q.p80_days_in_stage
+    from stage_sums as s
+    left join days_quantiles as q
+        on q.period_type = s.period_type
+        and q.period_start = s.period_start
+        and q.level = s.level
+        and q.key = s.key
+        and q.breakdown = s.breakdown
+        and q.breakdown_value = s.breakdown_value
+        and q.stage = s.stage
 
 ),
 
 closed as (
 
-    select o.*, p.period_type, {{ period_start_of('p.period_type', 'o.closed_on') }} as period_start
+    select
+        p.period_type,
+        {{ period_start_of('p.period_type', 'o.closed_on') }} as period_start,
+        o.owner_rep_id, o.region, o.team, o.source, o.product_line, o.is_unassigned,
+        o.status, o.amount, o.sales_cycle_days
     from opportunities as o
     cross join period_types as p
     where o.closed_on is not null and o.closed_on <= {{ as_of_date() }}
 
 ),
 
-outcomes as (
+outcome_base as (
 
     select
-        c.period_type,
-        c.period_start,
-        u.level,
-        u.key,
-        u.breakdown,
-        u.breakdown_value,
-        sum(case when c.status = 'won' then 1 else 0 end) as deals_won,
-        sum(case when c.status = 'lost' then 1 else 0 end) as deals_lost,
-        sum(case when c.status = 'won' then c.amount end) as won_amount,
-        sum(case when c.status = 'lost' then c.amount end) as lost_amount,
-        {{ percentile_value('c.sales_cycle_days', 0.5) }} as median_sales_cycle_days,
-        avg(cast(c.sales_cycle_days as double)) as avg_sales_cycle_days
-    from closed as c
-    inner join units as u on u.opportunity_id = c.opportunity_id
+        period_type, period_start, owner_rep_id, region, team, source, product_line, is_unassigned,
+        sum(case when status = 'won' then 1 else 0 end) as deals_won,
+        sum(case when status = 'lost' then 1 else 0 end) as deals_lost,
+        sum(case when status = 'won' then amount end) as won_amount,
+        sum(case when status = 'lost' then amount end) as lost_amount,
+        sum(sales_cycle_days) as cycle_days_sum,
+        count(sales_cycle_days) as cycle_days_count
+    from closed
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+
+),
+
+outcome_units as (
+
+    {{ process_units('outcome_base', [
+        'period_type', 'period_start', 'deals_won', 'deals_lost', 'won_amount', 'lost_amount', 'cycle_days_sum',
+        'cycle_days_count',
+    ]) }}
+
+),
+
+outcome_sums as (
+
+    select
+        period_type, period_start, level, key, breakdown, breakdown_value,
+        sum(deals_won) as deals_won,
+        sum(deals_lost) as deals_lost,
+        sum(won_amount) as won_amount,
+        sum(lost_amount) as lost_amount,
+        cast(sum(cycle_days_sum) as double) / nullif(sum(cycle_days_count), 0) as avg_sales_cycle_days
+    from outcome_units
     group by 1, 2, 3, 4, 5, 6
+
+),
+
+cycle_base as (
+
+    select
+        period_type, period_start, owner_rep_id, region, team, source, product_line, is_unassigned,
+        sales_cycle_days, count(*) as deals
+    from closed
+    where sales_cycle_days is not null
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+
+),
+
+cycle_units as (
+
+    {{ process_units('cycle_base', ['period_type', 'period_start', 'sales_cycle_days', 'deals']) }}
+
+),
+
+cycle_histogram as (
+
+    select period_type, period_start, level, key, breakdown, breakdown_value, sales_cycle_days,
+        sum(deals) as deals
+    from cycle_units
+    group by 1, 2, 3, 4, 5, 6, 7
+
+),
+
+cycle_quantiles as (
+
+    {{ histogram_quantiles(
+        'cycle_histogram',
+        ['period_type', 'period_start', 'level', 'key', 'breakdown', 'breakdown_value'],
+        'sales_cycle_days', 'deals',
+        [('median_sales_cycle_days', '0.5')],
+    ) }}
+
+),
+
+outcomes as (
+
+    select s.*, q.median_sales_cycle_days
+    from outcome_sums as s
+    left join cycle_quantiles as q
+        on q.period_type = s.period_type
+        and q.period_start = s.period_start
+        and q.level = s.level
+        and q.key = s.key
+        and q.breakdown = s.breakdown
+        and q.breakdown_value = s.breakdown_value
 
 )
 
