@@ -91,8 +91,10 @@ class PipelineRule(BaseModel):
     """Open pipeline expected to close in the period against the target still to win."""
 
     model_config = _STRICT
-    coverage_multiple: float = Field(0.5, gt=0)  # open pipeline below this multiple of the remaining target
-    high_coverage_multiple: float = Field(0.25, gt=0)
+    # open pipeline below this multiple of the remaining target (the demo's median rep covers ~0.36x mid-quarter:
+    # 0.25x fires for 27-41 of 86-90 reps per replay, docs/alerts.md; 0.5x fired for a majority)
+    coverage_multiple: float = Field(0.25, gt=0)
+    high_coverage_multiple: float = Field(0.1, gt=0)
     period_type: Literal["month", "quarter", "year"] = "quarter"
     levels: list[Literal["rep", "region"]] = ["rep", "region"]
 

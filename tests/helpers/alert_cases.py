@@ -233,17 +233,18 @@ def attainment_cases(c: Cases) -> None:
 
 def pipeline_cases(c: Cases) -> None:
     """2025-Q4, R1 has 8,000 still to win (the attainment rows), R2 6,500. R1's open deals closing by 31 December:
-    3,000 (0.375x: fires, medium); R2's 4,000 (0.62x: silent). Region East: 7,000 for 16,000 (0.44x): fires.
+    1,600 (0.2x, under the default 0.25x: fires, medium; high is under 0.1x); R2's 1,800 (0.277x: just over 0.25x,
+    silent, though the old default 0.5x fired on it). Region East: 3,400 for 16,000 (0.2125x): fires.
     R1's overdue deals (open on the as-of date, past their close date by more than 14 days): 5,000 due 1 September
     and 2,000 due 1 October that was won only on 20 November: 2 deals, 7,000, the oldest 75 days late."""
     c.opportunities += [
-        ("P1", None, "R1", "方案报价", 3000, D(2025, 9, 1), D(2025, 12, 10), None, "open"),
+        ("P1", None, "R1", "方案报价", 1600, D(2025, 9, 1), D(2025, 12, 10), None, "open"),
         ("P2", None, "R1", "商务谈判", 5000, D(2025, 6, 1), D(2025, 9, 1), None, "open"),
         ("P3", None, "R1", "赢单", 2000, D(2025, 6, 1), D(2025, 10, 1), D(2025, 11, 20), "won"),
         ("P4", None, "R1", "输单", 9000, D(2025, 6, 1), D(2025, 12, 1), D(2025, 11, 1), "lost"),
         ("P5", None, "R1", "初步接洽", 9000, D(2025, 11, 20), D(2025, 12, 15), None, "open"),
         ("P6", None, "R1", "需求确认", 800, D(2025, 10, 1), D(2025, 11, 10), None, "open"),
-        ("P7", None, "R2", "方案报价", 4000, D(2025, 10, 1), D(2025, 12, 20), None, "open"),
+        ("P7", None, "R2", "方案报价", 1800, D(2025, 10, 1), D(2025, 12, 20), None, "open"),
     ]
 
 
