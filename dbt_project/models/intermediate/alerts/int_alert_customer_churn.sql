@@ -225,7 +225,7 @@ final as (
                     then 'a silence this long happens ' || {{ percent_text('exp(-flagged.expected_orders)', 2) }}
                          || ' of the time if nothing changed'
                     else 'it has ordered regularly: this silence is over '
-                         || {{ fixed_text('flagged.regular_gap_multiple', 1) }} || ' times its longest gap of the year ('
+                         || {{ fixed_text('flagged.regular_gap_multiple', 2) }} || ' times its longest gap of the year ('
                          || cast(flagged.longest_gap_days as string) || ' days)' end
             || '. Worth '
             || {{ money_text('flagged.year_to_last_order_amount') }} || ' in the 12 months to its last order.'
@@ -238,7 +238,7 @@ final as (
             || case when flagged.expected_orders >= flagged.poisson_threshold
                     then '若无变化，沉默这么久的概率仅 ' || {{ percent_text('exp(-flagged.expected_orders)', 2) }}
                     else '该客户一向按期下单，此次间隔已超过近一年最长间隔（' || cast(flagged.longest_gap_days as string)
-                         || ' 天）的 ' || {{ fixed_text('flagged.regular_gap_multiple', 1) }} || ' 倍' end
+                         || ' 天）的 ' || {{ fixed_text('flagged.regular_gap_multiple', 2) }} || ' 倍' end
             || '。截至最后一次订单的 12 个月金额 ' || {{ money_text('flagged.year_to_last_order_amount') }} || '。'
             as reason_zh
 
