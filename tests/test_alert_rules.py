@@ -101,8 +101,8 @@ def test_churn_flags_a_regular_buyer_sooner_and_an_uneven_one_not(built):
     regular = _alerts(db, "customer_churn_risk")[("customer", "C_REGULAR")]
     # 9 orders 30 days apart in 2024-11-20 .. 2025-08-17, silent 90 days: ~3 expected orders (company clock: the
     # BG customers' daily orders dominate it, so it runs ~ in days); its longest gap is its mean gap, so the
-    # threshold is max(regular_expected_orders 2.5, regular_gap_multiple 1.75 x 1.0) = 2.5
-    assert 2.7 < regular["metric_value"] < 3.3 and regular["threshold_value"] == pytest.approx(2.5)
+    # threshold is max(regular_expected_orders 1.75, regular_gap_multiple 1.75 x 1.0) = 1.75
+    assert 2.7 < regular["metric_value"] < 3.3 and regular["threshold_value"] == pytest.approx(1.75)
     assert regular["severity"] == "medium" and float(regular["money_at_risk"]) == 1000 * 8  # 8 orders in 2025
     assert (
         "it has ordered regularly: this silence is over 1.75 times its longest gap of the year (30 days)"

@@ -26,7 +26,7 @@ class ChurnRule(BaseModel):
     high_expected_orders: float = Field(8.0, gt=0)
     # a regular buyer is overdue sooner: at least this many expected orders missed and a silence over
     # regular_gap_multiple x its longest gap between order days in the rate window
-    regular_expected_orders: float = Field(2.5, gt=0)
+    regular_expected_orders: float = Field(1.75, gt=0)
     regular_gap_multiple: float = Field(1.75, ge=1)
     rate_window_days: int = Field(365, ge=90)  # the recent rate: order days in this window before the last order
     min_orders: int = Field(3, ge=2)  # order days in that window needed to estimate a rate

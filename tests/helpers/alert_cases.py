@@ -131,11 +131,11 @@ def churn_cases(c: Cases) -> None:
     C_SILENT orders every 10 days from 2024-11-20 to 2025-07-28 and is silent 110 days: fires (~10.9 expected);
     C_ACTIVE the same until 2025-11-05 (silent 10 days); C_SLOW every 60 days (silent 84 days, ~1.4 expected);
     C_LOST stopped in June 2024 (lost, not at risk); C_FEW has two orders (no rate to speak of).
-    Regular buyers (the regular branch: regular_expected_orders 2.5, regular_gap_multiple 1.75): C_REGULAR orders
+    Regular buyers (the regular branch: regular_expected_orders 1.75, regular_gap_multiple 1.75): C_REGULAR orders
     every 30 days from 2024-11-20 to 2025-08-17 and is silent 90 days: ~3 expected, longest gap 1 x the mean,
-    so its threshold is max(2.5, 1.75 x 1) = 2.5: fires (the Poisson threshold 4.4 would not). C_UNEVEN orders at
+    so its threshold is max(1.75, 1.75 x 1) = 1.75: fires (the Poisson threshold 4.4 would not). C_UNEVEN orders at
     gaps of 10 and 80 days (8 orders, 2024-11-20 to 2025-08-27) and is silent 80 days: ~2 expected, and its
-    longest gap is 2 x its mean, so its threshold is max(2.5, 3.5) = 3.5: silent. The clock (expected orders per
+    longest gap is 2 x its mean, so its threshold is max(1.75, 3.5) = 3.5: silent. The clock (expected orders per
     unit) is the company's order days per active customer: the ten BG customers ordering daily make it ~1 a day."""
     for i in range(10):
         c.customers.append((f"BG{i}", f"背景{i}", "East", "R5", D(2023, 1, 1)))
