@@ -238,6 +238,27 @@ def attainment_quality(con: duckdb.DuckDBPyConnection, level: str = "rep") -> di
     return out
 
 
+def reps_alerted(con: duckdb.DuckDBPyConnection, alert_type: str) -> list[dict]:
+    """Per replay date: reps with an open alert of `alert_type` out of the reps (role rep) employed that day."""
+    rows = con.execute(
+        f"""
+        with employed as (
+            select d.replay_date, count(r.rep_id) as reps from replays d
+            left join reps r on r.role = 'rep' and r.hire_date <= d.replay_date
+             and coalesce(r.termination_date, date '9999-12-31') >= d.replay_date
+            group by 1
+        ),
+        alerted as (
+            select replay_date, count(distinct entity_id) as alerted from alerts
+            where alert_type = ? and entity_type = 'rep' and {OPEN} group by 1
+        )
+        select e.replay_date, coalesce(a.alerted, 0), e.reps
+        from employed e left join alerted a using (replay_date) order by 1""",
+        [alert_type],
+    ).fetchall()
+    return [{"replay_date": str(d), "reps_alerted": n, "reps": of} for d, n, of in rows]
+
+
 def generator_agreement(con: duckdb.DuckDBPyConnection) -> float | None:
     """Share of closed rep quarters where the generator's booked sales and the warehouse agree on 'below 90 %'."""
     return con.execute(f"""
@@ -265,6 +286,7 @@ def score(results_db) -> dict[str, dict]:
         replays = con.execute("select count(*) from replays").fetchone()[0]
         for alert_type, n in con.execute(f"select alert_type, count(*) from alerts where {OPEN} group by 1").fetchall():
             rules.setdefault(alert_type, {"alerts": n})
+        rules.setdefault("thin_pipeline", {})["reps_alerted_per_replay"] = reps_alerted(con, "thin_pipeline")
         for name, figures in rules.items():
             base = name.split(" ")[0]
             figures.update(per_manager.get(base, {}) if name == base else {})

@@ -102,6 +102,11 @@ def main() -> None:
                 f"mean error {_num(f.get('bias_points'))} points "
                 f"(plain run-rate {_num(f.get('bias_points_plain_run_rate'))})"
             )
+    thin = results.get("thin_pipeline", {}).get("reps_alerted_per_replay", [])
+    print(
+        "thin_pipeline, reps alerted per replay: "
+        + ", ".join(f"{r['replay_date']} {r['reps_alerted']} of {r['reps']}" for r in thin)
+    )
     agreement = results["_meta"]["generator_agreement_rep_quarters"]
     print(f"generator and warehouse agree on 'quarter ended below 90 %' for {_pct(agreement)} of closed rep quarters")
     out = Path(args.dir) / "alerts_results.json"

@@ -264,6 +264,26 @@ class Fresh(FreshProcess):
             }
         return ("alert_type", "entity_type", "entity_id", "period_label"), out
 
+    def alert_digest(self):
+        """Each manager's list as the digest mart holds it, with the manager's region (dim_rep) for the filter."""
+        out = {}
+        for r in _rows(self.con, "select * from marts.fct_risk_alert_digest"):
+            manager = r["manager_id"] or ""
+            out[(manager, r["digest_rank"])] = {
+                "manager_name": r["manager_name"],
+                "region": (self.reps.get(manager) or {}).get("region") or "",
+                "manager_open_alerts": r["manager_open_alerts"],
+                "manager_money_at_risk": r["manager_money_at_risk"],
+                "alert_type": r["alert_type"],
+                "entity_id": r["entity_id"],
+                "severity": r["severity"],
+                "status": r["status"],
+                "money_at_risk": r["money_at_risk"],
+                "reason_zh": r["reason_zh"],
+                "reason_en": r["reason_en"],
+            }
+        return ("manager_id", "digest_rank"), out
+
     def collections(self):
         """Per region and quarter/year: payments received by the as-of date (payment date) and creditable sales
         (order date), straight from fct_collections and fct_sales."""
@@ -366,6 +386,7 @@ DATASETS = (
     "pl_comparison",
     "alert_counts",
     "alerts",
+    "alert_digest",
     "collections",
     "receivables",
     "commission_payable",

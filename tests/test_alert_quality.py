@@ -34,10 +34,10 @@ def quality(tmp_path_factory, dbt_manifest) -> dict[str, dict]:
 def test_churn_alerts_are_mostly_real_churners_and_find_most_of_them(quality):
     churn = quality["customer_churn_risk"]
     assert churn["positives"] >= 50  # enough churners to measure on
-    # Issue 15's goal is precision >= 40 % at recall >= 70 %. On this demo (with the process-analytics demo data of
-    # issue 17) the replay measured 45.3 % / 69.6 % (212 alerts): the recall goal is missed by 0.4 points and issue
-    # 15 stays open for it. The floor guards what is reached; raise it to 0.70 when the goal is met.
-    assert churn["precision"] >= 0.40 and churn["recall"] >= 0.69, churn
+    # Issue 15's goal: precision >= 40 % at recall >= 70 %. Measured here (docs/alerts.md, "Churn and thin pipeline
+    # retuned"): 223 alerts, precision 44.8 %, recall 72.5 % (100 of 138 churned customers worth winning back);
+    # the merged rule before it (raw company clock, 5 expected orders) 45.3 % / 69.6 %.
+    assert churn["precision"] >= 0.40 and churn["recall"] >= 0.70, churn
 
 
 def test_no_cancellation_or_visit_alert_where_none_was_injected(quality):
@@ -58,6 +58,15 @@ def test_attainment_at_risk_finds_the_quarters_that_end_short(quality):
     # target times one factor of the date); across dates it is calibrated: its mean error is smaller
     assert abs(reps["bias_points"]) < abs(reps["bias_points_plain_run_rate"]), reps
     assert reps["auc_projection"] >= 0.8, reps
+
+
+def test_thin_pipeline_fires_for_a_minority_of_reps(quality):
+    # Issue 15: the rule fired for 73 of 86 reps before it, and at coverage 0.5x still for 50-59 of 86-90 reps
+    # (docs/alerts.md); at the default 0.25x for fewer than half the reps employed on every replay date.
+    replays = quality["thin_pipeline"]["reps_alerted_per_replay"]
+    assert len(replays) == len(REPLAY_DATES)
+    for r in replays:
+        assert r["reps"] >= 50 and 0 < r["reps_alerted"] < 0.5 * r["reps"], replays
 
 
 def test_a_manager_reads_a_short_list(quality):

@@ -68,15 +68,26 @@ def test_churn_fires_on_a_silence_its_own_rate_makes_unlikely(built):
     assert set(alerts) == {("customer", "C_SILENT"), ("customer", "C_REGULAR")}
     silent = alerts[("customer", "C_SILENT")]
     # Independent arithmetic: C_SILENT's order days in [created 2024-11-20, last order 2025-07-28) against the
-    # company's order days (distinct customer x day) then, times the company's order days after 2025-07-28.
+    # company's clock then, times the clock's advance after 2025-07-28. The clock ticks each day by the company's
+    # order days (distinct customer x day) / its active customers (those with an order day in the 365 days up to
+    # and including that day).
     order_days = {(r[4], r[2]) for r in cases.sales if r[4] and r[9]}
-    company = lambda lo, hi: sum(1 for _, d in order_days if lo <= d <= hi)  # noqa: E731
+    by_day: dict = {}
+    for c, d in order_days:
+        by_day.setdefault(d, set()).add(c)
+
+    def active(day):
+        return len({c for c, d in order_days if day - dt.timedelta(days=365) < d <= day})
+
+    def clock(lo, hi):
+        return sum(len(by_day[d]) / active(d) for d in by_day if lo <= d <= hi)
+
     own = sum(1 for c, d in order_days if c == "C_SILENT" and d < D(2025, 7, 28))
-    expected = own / company(D(2024, 11, 20), D(2025, 7, 27)) * company(D(2025, 7, 29), AS_OF)
+    expected = own / clock(D(2024, 11, 20), D(2025, 7, 27)) * clock(D(2025, 7, 29), AS_OF)
     assert own == 25 and silent["metric_value"] == pytest.approx(expected, rel=1e-9)
-    assert 10.7 < expected < 11.1  # ~ 110 silent days / a 10-day rhythm
+    assert 10.7 < expected < 11.5  # ~ 110 silent days / a 10-day rhythm (11.29)
     assert silent["p_value"] == pytest.approx(math.exp(-expected))
-    assert silent["severity"] == "high" and silent["threshold_value"] == 5.0
+    assert silent["severity"] == "high" and silent["threshold_value"] == pytest.approx(4.4)
     # money at risk: the 2025 orders (1,000 each) in the 12 months to the last order: 2025-01-09 .. 2025-07-28
     assert float(silent["money_at_risk"]) == 1000 * sum(1 for c, d in order_days if c == "C_SILENT" and d.year == 2025)
     assert "a silence this long happens 0.00% of the time if nothing changed" in silent["reason_en"]
@@ -90,16 +101,16 @@ def test_churn_flags_a_regular_buyer_sooner_and_an_uneven_one_not(built):
     regular = _alerts(db, "customer_churn_risk")[("customer", "C_REGULAR")]
     # 9 orders 30 days apart in 2024-11-20 .. 2025-08-17, silent 90 days: ~3 expected orders (company clock: the
     # BG customers' daily orders dominate it, so it runs ~ in days); its longest gap is its mean gap, so the
-    # threshold is max(regular_expected_orders 2.5, regular_gap_multiple 2.5 x 1.0) = 2.5
-    assert 2.7 < regular["metric_value"] < 3.3 and regular["threshold_value"] == pytest.approx(2.5)
+    # threshold is max(regular_expected_orders 1.75, regular_gap_multiple 1.75 x 1.0) = 1.75
+    assert 2.7 < regular["metric_value"] < 3.3 and regular["threshold_value"] == pytest.approx(1.75)
     assert regular["severity"] == "medium" and float(regular["money_at_risk"]) == 1000 * 8  # 8 orders in 2025
     assert (
-        "it has ordered regularly: this silence is over 2.5 times its longest gap of the year (30 days)"
+        "it has ordered regularly: this silence is over 1.75 times its longest gap of the year (30 days)"
         in (regular["reason_en"])
     )
-    assert "最长间隔（30 天）的 2.5 倍" in regular["reason_zh"]
+    assert "最长间隔（30 天）的 1.75 倍" in regular["reason_zh"]
     uneven = _rows(db, "select * from intermediate.int_alert_customer_churn where entity_id = 'C_UNEVEN'")
-    assert uneven == []  # ~2 expected, and its longest gap (80 days) is twice its mean: threshold max(2.5, 5) = 5
+    assert uneven == []  # ~2 expected, and its longest gap (80 days) is twice its mean: threshold max(2.5, 3.5)
 
 
 def test_cancellation_spike_counts_orders_and_corrects_for_many_tests(built):
@@ -177,10 +188,11 @@ def test_thin_and_overdue_pipeline(built):
     thin = _alerts(db, "thin_pipeline")
     assert set(thin) == {("rep", "R1"), ("region", "East")}
     r1 = thin[("rep", "R1")]
-    assert r1["metric_value"] == pytest.approx(3000 / 8000) and r1["severity"] == "medium"
-    assert float(r1["money_at_risk"]) == 5000
+    assert r1["metric_value"] == pytest.approx(1600 / 8000) and r1["severity"] == "medium"
+    assert float(r1["money_at_risk"]) == 8000 - 1600
     assert "another ¥7,800 in 3 open deals is past its expected close date" in r1["reason_en"]
-    assert thin[("region", "East")]["metric_value"] == pytest.approx(7000 / 16000)
+    assert thin[("region", "East")]["metric_value"] == pytest.approx((1600 + 1800) / 16000)
+    # R2 at 1,800 / 6,500 = 0.277x is just over the default 0.25x: silent
     overdue = _alerts(db, "overdue_pipeline")
     assert set(overdue) == {("rep", "R1")}
     o = overdue[("rep", "R1")]

@@ -323,6 +323,34 @@ def test_language_switch_and_region_filter(browser, published):
     page.select_option("#filter-region", "")
 
 
+def test_alert_digest_is_one_table_per_manager_by_money_filtered_by_region(browser, published):
+    """The digest block: a heading row per manager then their alerts by rank, the reason in the page's language;
+    with a region selected, only the managers of that region (dim_rep.region)."""
+    page = browser.page
+    meta = browser.report()["meta"]
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        digest = con.execute("""
+            select d.manager_name, d.digest_rank, d.reason_zh, d.reason_en, coalesce(m.region, '')
+            from marts.fct_risk_alert_digest d left join marts.dim_rep m on m.rep_id = d.manager_id
+            order by d.manager_id is null, d.manager_money_at_risk desc, d.manager_id, d.digest_rank""").fetchall()
+    finally:
+        con.close()
+    assert digest, "the demo company has open alerts"
+    for locale, reason in (("zh", 2), ("en", 3)):
+        for region in ("", meta["regions"][0]):
+            browser.set(period=meta["default_period"], region=region, locale=locale)
+            want = [r for r in digest if not region or r[4] == region]
+            rows = page.evaluate("""() => Array.from(document.querySelectorAll('#blk-alert_digest tbody tr'))
+                .map(tr => tr.className === 'group' ? ['group', tr.innerText]
+                                                    : ['row', tr.cells[0].innerText, tr.cells[5].innerText])""")
+            managers = list(dict.fromkeys(r[0] for r in want))
+            headings = [r[1] for r in rows if r[0] == "group"]
+            assert [h.split(" · ")[0] for h in headings] == managers, (locale, region)
+            assert [(int(r[1]), r[2]) for r in rows if r[0] == "row"] == [(r[1], r[reason]) for r in want]
+    browser.set(period=meta["default_period"], region="", locale="zh")
+
+
 def test_no_network_request_and_no_console_error_under_every_filter(browser):
     meta = browser.report()["meta"]
     for period in meta["periods"]:

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from salesperf.report.labels import LABELS, text
 
 Kind = Literal["bar", "hbar", "line", "pie", "funnel", "boxplot"]
-Format = Literal["text", "money", "pct", "signed_pct", "num", "int", "date", "enum", "score"]
+# "localized": the dataset has one column per language, `<name>_zh` and `<name>_en`; the table shows the page's.
+Format = Literal["text", "money", "pct", "signed_pct", "num", "int", "date", "enum", "score", "localized"]
 PALETTE = ["#2f6fbf", "#e0812b", "#3a9a5b", "#c8453c", "#7b5cb8", "#8c6d46", "#d16fa6", "#6f7a86", "#b5b82f"]
 
 
@@ -66,6 +67,9 @@ class Block:
     sort: tuple[str, Literal["asc", "desc"]] | None = None
     limit: int | None = None  # rows drawn in the chart (the table shows all)
     notes: tuple[str, ...] = ()  # label keys shown under the title
+    # one table per value of group[0]: a heading row (these fields) before each group's rows, which the dataset
+    # orders group by group
+    group: tuple[Field, ...] = ()
     marts: tuple[str, ...] = ()  # marts the block reads (for the page's "source" line and the tests)
 
 

@@ -37,6 +37,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "同一订单中一起购买的产品线组合（所选年度）；提升度 > 1 表示一起购买多于随机",
         "Product lines bought in the same order (the selected year); lift > 1: together more often than chance",
     ),
+    "note_alert_digest": (
+        "每位经理名下未关闭的预警（新增或持续），按风险金额排序，最多 10 条（alerts.digest.max_per_manager）；"
+        "不随期间筛选，按经理所在区域筛选",
+        "Each manager's open alerts (new or ongoing) by money at risk, at most 10 (alerts.digest.max_per_manager); "
+        "as of the data date, not filtered by period; the region filter picks the managers of that region",
+    ),
     "shows_first": (
         "图中显示前 {n} 项（共 {total} 项），表格列出全部",
         "Chart shows {n} of {total}; the table lists all",
@@ -97,6 +103,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "blk_win_by_source": ("按线索来源的赢单率", "Win rate by lead source"),
     "blk_alerts": ("销售风险预警", "Risk alerts"),
     "blk_alert_list": ("预警明细", "Alert list"),
+    "blk_alert_digest": ("各经理的预警清单（按风险金额）", "Each manager's alert digest (by money at risk)"),
     "blk_collections": ("回款", "Collections"),
     "blk_receivables": ("应收账龄", "Receivables aging"),
     "blk_payable": ("应付佣金（按期间和区域）", "Commission payable by period and region"),
@@ -154,6 +161,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "details": ("说明", "Details"),
     "money_at_risk": ("风险金额", "Money at risk"),
     "detected_on": ("发现日期", "Detected on"),
+    "first_detected_on": ("首次发现", "First detected"),
+    "manager": ("经理", "Manager"),
+    "open_alerts": ("未关闭预警", "open alerts"),
+    "reason": ("原因", "Reason"),
+    "rank": ("排名", "Rank"),
     "payable": ("应付佣金", "Payable"),
     "measure": ("考核业绩", "Measure"),
     "effective_rate": ("有效佣金率", "Effective rate"),
@@ -203,6 +215,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "v_closed": ("已结束", "closed"),
     "v_open": ("进行中", "open"),
     "v_future": ("未开始", "future"),
+    "v_new": ("新增", "new"),
+    "v_ongoing": ("持续", "ongoing"),
     "v_high": ("高", "high"),
     "v_medium": ("中", "medium"),
     "v_harder": ("偏难", "harder"),

@@ -45,6 +45,7 @@ def block_payload(block: Block) -> dict[str, Any]:
         "filters": asdict(block.filters),
         "sort": list(block.sort) if block.sort else None,
         "limit": block.limit,
+        "group": [asdict(f) for f in block.group],
         "marts": list(block.marts),
         "options": {loc: charts.option(block, loc) for loc in LOCALES} if block.chart else None,
     }

@@ -131,11 +131,12 @@ def churn_cases(c: Cases) -> None:
     C_SILENT orders every 10 days from 2024-11-20 to 2025-07-28 and is silent 110 days: fires (~10.9 expected);
     C_ACTIVE the same until 2025-11-05 (silent 10 days); C_SLOW every 60 days (silent 84 days, ~1.4 expected);
     C_LOST stopped in June 2024 (lost, not at risk); C_FEW has two orders (no rate to speak of).
-    Regular buyers (the regular branch: regular_expected_orders 2.5, regular_gap_multiple 2.5): C_REGULAR orders
+    Regular buyers (the regular branch: regular_expected_orders 1.75, regular_gap_multiple 1.75): C_REGULAR orders
     every 30 days from 2024-11-20 to 2025-08-17 and is silent 90 days: ~3 expected, longest gap 1 x the mean,
-    so its threshold is max(2.5, 2.5 x 1) = 2.5: fires (the Poisson threshold 5 would not). C_UNEVEN orders at
+    so its threshold is max(1.75, 1.75 x 1) = 1.75: fires (the Poisson threshold 4.4 would not). C_UNEVEN orders at
     gaps of 10 and 80 days (8 orders, 2024-11-20 to 2025-08-27) and is silent 80 days: ~2 expected, and its
-    longest gap is 2 x its mean, so its threshold is max(2.5, 5) = 5: silent."""
+    longest gap is 2 x its mean, so its threshold is max(1.75, 3.5) = 3.5: silent. The clock (expected orders per
+    unit) is the company's order days per active customer: the ten BG customers ordering daily make it ~1 a day."""
     for i in range(10):
         c.customers.append((f"BG{i}", f"背景{i}", "East", "R5", D(2023, 1, 1)))
         for day in days(D(2024, 1, 1), AS_OF):
@@ -233,17 +234,18 @@ def attainment_cases(c: Cases) -> None:
 
 def pipeline_cases(c: Cases) -> None:
     """2025-Q4, R1 has 8,000 still to win (the attainment rows), R2 6,500. R1's open deals closing by 31 December:
-    3,000 (0.375x: fires, medium); R2's 4,000 (0.62x: silent). Region East: 7,000 for 16,000 (0.44x): fires.
+    1,600 (0.2x, under the default 0.25x: fires, medium; high is under 0.1x); R2's 1,800 (0.277x: just over 0.25x,
+    silent, though the old default 0.5x fired on it). Region East: 3,400 for 16,000 (0.2125x): fires.
     R1's overdue deals (open on the as-of date, past their close date by more than 14 days): 5,000 due 1 September
     and 2,000 due 1 October that was won only on 20 November: 2 deals, 7,000, the oldest 75 days late."""
     c.opportunities += [
-        ("P1", None, "R1", "方案报价", 3000, D(2025, 9, 1), D(2025, 12, 10), None, "open"),
+        ("P1", None, "R1", "方案报价", 1600, D(2025, 9, 1), D(2025, 12, 10), None, "open"),
         ("P2", None, "R1", "商务谈判", 5000, D(2025, 6, 1), D(2025, 9, 1), None, "open"),
         ("P3", None, "R1", "赢单", 2000, D(2025, 6, 1), D(2025, 10, 1), D(2025, 11, 20), "won"),
         ("P4", None, "R1", "输单", 9000, D(2025, 6, 1), D(2025, 12, 1), D(2025, 11, 1), "lost"),
         ("P5", None, "R1", "初步接洽", 9000, D(2025, 11, 20), D(2025, 12, 15), None, "open"),
         ("P6", None, "R1", "需求确认", 800, D(2025, 10, 1), D(2025, 11, 10), None, "open"),
-        ("P7", None, "R2", "方案报价", 4000, D(2025, 10, 1), D(2025, 12, 20), None, "open"),
+        ("P7", None, "R2", "方案报价", 1800, D(2025, 10, 1), D(2025, 12, 20), None, "open"),
     ]
 
 

@@ -31,6 +31,49 @@ where status <> 'resolved'
 order by money_at_risk desc, case severity when 'high' then 0 else 1 end, alert_type, region, entity_id
 """
 
+# Each manager's digest (fct_risk_alert_digest: open alerts by money at risk, capped), managers with the most money
+# at risk first; a manager's rows carry the manager's region (the region filter shows that region's managers; the
+# company-wide list, manager_id NULL, has region '' and shows when no region is selected).
+DIGEST_SQL = """
+select coalesce(d.manager_id, '') as manager_id, d.manager_name, coalesce(m.region, '') as region,
+       d.manager_open_alerts, d.manager_money_at_risk, d.digest_rank, d.alert_type, d.severity, d.status,
+       d.entity_type, d.entity_id, d.entity_name, d.money_at_risk, d.reason_zh, d.reason_en, d.first_detected_on
+from marts.fct_risk_alert_digest d
+left join marts.dim_rep m on m.rep_id = d.manager_id
+order by d.manager_id is null, d.manager_money_at_risk desc, d.manager_id, d.digest_rank
+"""
+
+DIGEST = Part(
+    "alert_digest",
+    ("fct_risk_alert_digest", "dim_rep"),
+    DIGEST_SQL,
+    (
+        Block(
+            "alert_digest",
+            "blk_alert_digest",
+            "alert_digest",
+            (
+                Field("digest_rank", "rank", "int"),
+                Field("severity", "severity", "enum"),
+                Field("alert_type", "alert_type", "enum"),
+                Field("entity_name", "entity"),
+                Field("money_at_risk", "money_at_risk", "money"),
+                Field("reason", "reason", "localized"),
+                Field("status", "status", "enum"),
+                Field("first_detected_on", "first_detected_on", "date"),
+            ),
+            filters=Filters(region="region"),
+            notes=("note_alert_digest",),
+            group=(
+                Field("manager_name", "manager"),
+                Field("region", "region"),
+                Field("manager_open_alerts", "open_alerts", "int"),
+                Field("manager_money_at_risk", "money_at_risk", "money"),
+            ),
+        ),
+    ),
+)
+
 SECTION = Section(
     "process",
     "sec_process",
@@ -67,6 +110,7 @@ SECTION = Section(
                 ),
             ),
         ),
+        DIGEST,
         Part(
             "alerts",
             ("fct_risk_alerts",),

@@ -34,6 +34,7 @@
   }
   var FMT = {
     text: function (v) { return v === null || v === undefined ? "" : String(v); },
+    localized: function (v) { return v === null || v === undefined ? "" : String(v); },
     money: function (v) { return "¥" + num(v, 2); },
     money_axis: function (v) { return compact(v); },
     pct: function (v) { return num(v * 100, 1) + "%"; },
@@ -145,18 +146,35 @@
     block.fields.forEach(function (f) {
       var th = document.createElement("th");
       th.scope = "col"; th.textContent = t(f.label);
-      if (f.fmt !== "text" && f.fmt !== "enum" && f.fmt !== "scope") th.className = "num";
+      if (["text", "enum", "scope", "localized"].indexOf(f.fmt) < 0) th.className = "num";
       tr.appendChild(th);
     });
     head.appendChild(tr);
-    var frag = document.createDocumentFragment();
+    var frag = document.createDocumentFragment(), group = block.group || [], current;
     data.rows.slice(0, TABLE_ROWS).forEach(function (r) {
+      /* grouped blocks: a heading row (e.g. the manager, their open alerts and money) before each group */
+      if (group.length && r[data.index[group[0].name]] !== current) {
+        current = r[data.index[group[0].name]];
+        var heading = document.createElement("tr"), th = document.createElement("th");
+        heading.className = "group";
+        th.colSpan = block.fields.length; th.scope = "colgroup";
+        th.textContent = group.filter(function (g) {
+          var v = r[data.index[g.name]];
+          return v !== null && v !== "";
+        }).map(function (g, i) {
+          var v = fmt(g.fmt, r[data.index[g.name]]);
+          return i === 0 ? v : t(g.label) + " " + v;
+        }).join(" · ");
+        heading.appendChild(th); frag.appendChild(heading);
+      }
       var row = document.createElement("tr");
       block.fields.forEach(function (f, i) {
         var cell = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) cell.scope = "row";
-        cell.textContent = fmt(f.fmt, r[data.index[f.name]]);
-        if (f.fmt !== "text" && f.fmt !== "enum" && f.fmt !== "scope") cell.className = "num";
+        var name = f.fmt === "localized" ? f.name + "_" + state.locale : f.name;
+        cell.textContent = fmt(f.fmt, r[data.index[name]]);
+        if (["text", "enum", "scope", "localized"].indexOf(f.fmt) < 0) cell.className = "num";
+        if (f.fmt === "localized") cell.className = "prose";
         row.appendChild(cell);
       });
       frag.appendChild(row);

@@ -1,8 +1,9 @@
 -- customer_churn_risk: a customer silent for longer than its own recent order rate makes likely.
 -- The customer's rate is its order days in the rate window before its last order (the last one excluded: the
--- window ends on it), measured against the company's order days in the same window, so the expectation runs on
--- the company's seasonal clock (Spring Festival, quarter ends, growth). expected_orders = that share x the
--- company's order days since the last order. If nothing had changed, no order in that time has probability
+-- window ends on it), measured against the company's clock in the same window: its customer order days per active
+-- customer (company_clock below), so the expectation follows the season (Spring Festival, quarter ends) and the
+-- typical customer's pace, not the company's growth by new customers. expected_orders = that share x the clock's
+-- advance since the last order. If nothing had changed, no order in that time has probability
 -- exp(-expected_orders) (a Poisson process): the p_value; the alert needs `expected_orders` (5) missed. Buyers far
 -- more regular than that (AdventureWorks' resellers order about every quarter: a Poisson clock calls a 9-month
 -- silence 5 % likely) are flagged sooner: once `regular_expected_orders` are missed and the silence exceeds
@@ -28,17 +29,61 @@ order_days as (
 
 ),
 
-company_clock as (
+active_spells as (
 
-    -- the company's customer order days up to and including each day (0 before its first order)
+    -- a customer is active from each order day until its next order or the end of the rate window after it,
+    -- whichever comes first (disjoint spells: each active customer counts once a day)
+    select
+        order_days.order_date as spell_start,
+        least(
+            coalesce(lead(order_days.order_date) over (
+                partition by order_days.customer_id order by order_days.order_date),
+                {{ add_days('order_days.order_date', 'settings.rate_window_days') }}),
+            {{ add_days('order_days.order_date', 'settings.rate_window_days') }}
+        ) as spell_end
+    from order_days
+    cross join settings
+
+),
+
+active_changes as (
+
+    select spell_start as date, 1 as change from active_spells
+    union all
+    select spell_end as date, -1 as change from active_spells
+
+),
+
+active_daily as (
+
+    -- each day's customer order days and active customers (spells started by the day and not yet ended)
     select
         dim_date.date,
-        sum(coalesce(daily.order_days, 0)) over (
-            order by dim_date.date rows between unbounded preceding and current row) as order_days_to_date
+        coalesce(daily.order_days, 0) as order_days,
+        sum(coalesce(changes.change, 0)) over (
+            order by dim_date.date rows between unbounded preceding and current row) as active_customers
     from {{ ref('dim_date') }} as dim_date
     left join (select order_date, count(*) as order_days from order_days group by order_date) as daily
         on daily.order_date = dim_date.date
+    left join (select date, sum(change) as change from active_changes group by date) as changes
+        on changes.date = dim_date.date
     where dim_date.date <= {{ as_of_date() }}
+
+),
+
+company_clock as (
+
+    -- The company's clock: its customer order days per active customer (one with an order in the rate window up
+    -- to the day), summed up to and including each day (0 before the first order). Seasonal like the company's
+    -- order days (Spring Festival, quarter ends), but a company that grows by adding customers, each of whom gets
+    -- a share of a rep's time, does not speed it up: an existing customer's rate is measured against what a
+    -- typical customer did, not against the whole company's volume (the demo's active customers doubled in three
+    -- years while its order days grew a fifth: on the raw count every older customer looked overdue).
+    select
+        date,
+        sum(case when order_days = 0 then 0.0 else cast(order_days as double) / active_customers end) over (
+            order by date rows between unbounded preceding and current row) as clock_to_date
+    from active_daily
 
 ),
 
@@ -91,7 +136,7 @@ gaps as (
     -- the longest gap between consecutive order days ending in the rate window, on the company's clock
     select
         windows.customer_id,
-        max(ends.order_days_to_date - starts.order_days_to_date) as longest_gap_clock,
+        max(ends.clock_to_date - starts.clock_to_date) as longest_gap_clock,
         max({{ days_between('gap_days.previous', 'gap_days.order_date') }}) as longest_gap_days
     from windows
     inner join (
@@ -114,10 +159,10 @@ clocked as (
         gaps.longest_gap_clock,
         gaps.longest_gap_days,
         -- company order days in [window start, last order) and after the last order up to the as-of date
-        coalesce(before_last_order.order_days_to_date, 0)
-            - coalesce(before_window.order_days_to_date, 0) as clock_window,
-        coalesce(at_as_of.order_days_to_date, 0)
-            - coalesce(through_last_order.order_days_to_date, 0) as clock_silence
+        coalesce(before_last_order.clock_to_date, 0)
+            - coalesce(before_window.clock_to_date, 0) as clock_window,
+        coalesce(at_as_of.clock_to_date, 0)
+            - coalesce(through_last_order.clock_to_date, 0) as clock_silence
     from rates
     left join company_clock as before_window on before_window.date = {{ add_days('rates.window_start', -1) }}
     left join company_clock as before_last_order
@@ -180,7 +225,7 @@ final as (
                     then 'a silence this long happens ' || {{ percent_text('exp(-flagged.expected_orders)', 2) }}
                          || ' of the time if nothing changed'
                     else 'it has ordered regularly: this silence is over '
-                         || {{ fixed_text('flagged.regular_gap_multiple', 1) }} || ' times its longest gap of the year ('
+                         || {{ fixed_text('flagged.regular_gap_multiple', 2) }} || ' times its longest gap of the year ('
                          || cast(flagged.longest_gap_days as string) || ' days)' end
             || '. Worth '
             || {{ money_text('flagged.year_to_last_order_amount') }} || ' in the 12 months to its last order.'
@@ -193,7 +238,7 @@ final as (
             || case when flagged.expected_orders >= flagged.poisson_threshold
                     then '若无变化，沉默这么久的概率仅 ' || {{ percent_text('exp(-flagged.expected_orders)', 2) }}
                     else '该客户一向按期下单，此次间隔已超过近一年最长间隔（' || cast(flagged.longest_gap_days as string)
-                         || ' 天）的 ' || {{ fixed_text('flagged.regular_gap_multiple', 1) }} || ' 倍' end
+                         || ' 天）的 ' || {{ fixed_text('flagged.regular_gap_multiple', 2) }} || ' 倍' end
             || '。截至最后一次订单的 12 个月金额 ' || {{ money_text('flagged.year_to_last_order_amount') }} || '。'
             as reason_zh
 
