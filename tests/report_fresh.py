@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from salesperf.report.sections.process import ALERT_LIST_PER_REGION
 from tests.report_fresh_process import PROCESS_DATASETS, FreshProcess
 
 UNASSIGNED = "未分配"
@@ -252,8 +253,20 @@ class Fresh(FreshProcess):
         return ("alert_type", "severity", "region"), {k: {"alerts": n} for k, n in counts.items()}
 
     def alerts(self):
-        out = {}
+        """The list embeds the ALERT_LIST_PER_REGION alerts with the most money at risk per region (region '' for
+        alerts without one), ordered as the report's SQL orders them."""
+        by_region: dict[str, list[dict]] = {}
         for r in self.alerts_rows():
+            by_region.setdefault(r["region"] or "", []).append(r)
+
+        def order(r):
+            p = r["period_start"]
+            severity = 0 if r["severity"] == "high" else 1
+            return (-r["money_at_risk"], severity, r["alert_type"], r["entity_type"], r["entity_id"], p is None, p)
+
+        kept = [r for rows in by_region.values() for r in sorted(rows, key=order)[:ALERT_LIST_PER_REGION]]
+        out = {}
+        for r in kept:
             key = (r["alert_type"], r["entity_type"], r["entity_id"], r["period_label"])
             out[key] = {
                 "severity": r["severity"],

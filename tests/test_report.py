@@ -246,3 +246,32 @@ def test_asset_writes_a_report_per_run_and_latest(small_warehouse, tmp_path):
     runs = sorted(folder.glob("salesperf-report-*.html"))
     assert runs == sorted(paths[1:])  # keep_last=2: the first run's file was removed
     assert (folder / "latest.html").read_bytes() == paths[-1].read_bytes()
+
+
+def test_alert_list_keeps_the_most_money_at_risk_per_region():
+    """The report embeds at most ALERT_LIST_PER_REGION open alerts per region, those with the most money at risk:
+    region A has 250 open alerts worth 1..250 (plus a resolved one worth 10,000, never listed), B 3, no region 2:
+    A keeps 51..250 (200 rows), B and '' keep all; the global top 200 (A's 51..250) is inside the list."""
+    from salesperf.report.sections.process import ALERT_LIST_PER_REGION, ALERTS_SQL
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_risk_alerts (alert_type varchar, severity varchar, entity_type varchar, "
+        "entity_id varchar, entity_name varchar, region varchar, period_type varchar, period_start date, "
+        "metric_value double, threshold_value double, money_at_risk decimal(18, 2), details varchar, "
+        "detected_on date, status varchar)"
+    )
+    rows = [("A", i, "new") for i in range(1, 251)] + [("A", 10_000, "resolved")]
+    rows += [("B", i, "ongoing") for i in (5, 6, 7)] + [(None, i, "new") for i in (8, 9)]
+    con.executemany(
+        "insert into marts.fct_risk_alerts values ('churn', 'medium', 'customer', ?, 'c', ?, 'month', "
+        "date '2026-11-01', 0, 0, ?, '', date '2026-11-15', ?)",
+        [(f"{region}{money}", region, money, status) for region, money, status in rows],
+    )
+    listed = con.execute(f"select region, money_at_risk from ({ALERTS_SQL})").fetchall()
+    by_region = {r: sorted(int(m) for reg, m in listed if reg == r) for r in ("A", "B", "")}
+    assert ALERT_LIST_PER_REGION == 200
+    assert by_region["A"] == list(range(51, 251))
+    assert by_region["B"] == [5, 6, 7] and by_region[""] == [8, 9]
+    assert [int(m) for _, m in listed][:3] == [250, 249, 248]  # ordered by money at risk

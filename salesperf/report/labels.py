@@ -37,6 +37,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "同一订单中一起购买的产品线组合（所选年度）；提升度 > 1 表示一起购买多于随机",
         "Product lines bought in the same order (the selected year); lift > 1: together more often than chance",
     ),
+    "note_alert_list": (
+        "每个区域风险金额最大的 200 条未关闭预警；完整清单见 fct_risk_alerts",
+        "The 200 open alerts with the most money at risk in each region; the whole list is fct_risk_alerts",
+    ),
     "note_alert_digest": (
         "每位经理名下未关闭的预警（新增或持续），按风险金额排序，最多 10 条（alerts.digest.max_per_manager）；"
         "不随期间筛选，按经理所在区域筛选",
