@@ -1,15 +1,25 @@
-"""The dbt models as Dagster assets; `dbt build` runs models and their tests (tests become asset checks)."""
+"""The dbt models as Dagster assets; `dbt build` runs models and their tests (tests become asset checks).
 
+Each build is full or incremental (ingestion/changes.py decides, dbt_project/macros/incremental.sql does it);
+the line-level models' materializations say which, why, and which months were rebuilt.
+"""
+
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_project import PIPELINE_BUILD_ARGS, salesperf_dbt_project
+from ingestion.changes import BuildPlan, plan_build, record_build
+from orchestration.dbt_project import FULL_REBUILD_TAG, PIPELINE_BUILD_ARGS, dbt_code_hash, salesperf_dbt_project
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.settings import scoped_environ
+
+# The models built incrementally by order month (config materialized=line_materialization()).
+INCREMENTAL_MODELS = ("int_order_lines_enriched", "fct_sales")
 
 
 class SalesperfDbtTranslator(DagsterDbtTranslator):
@@ -29,10 +39,33 @@ class SalesperfDbtTranslator(DagsterDbtTranslator):
     pool=BUILD_DB_POOL,
 )
 def salesperf_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, settings: SalesperfSettings
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> Iterator[Any]:
     cfg = settings.resolve()
+    force_full = context.run.tags.get(FULL_REBUILD_TAG, "").lower() in ("1", "true", "yes")
     # dbt runs as a subprocess that inherits this environment: profiles.yml reads the build database
     # path, and the as_of_date() macro reads the as-of date, from it.
     with writer_lock(cfg.build_dir), scoped_environ(cfg.dbt_env()):
-        yield from dbt.cli(PIPELINE_BUILD_ARGS, context=context).stream()
+        with build_db.get_connection() as con:
+            plan = plan_build(con, as_of=cfg.as_of, code_hash=dbt_code_hash(), force_full=force_full)
+        context.log.info(f"dbt build: {plan.mode} ({plan.reason})")
+        args = [*PIPELINE_BUILD_ARGS, *(["--full-refresh"] if plan.full else ["--vars", json.dumps(plan.dbt_vars())])]
+        invocation = dbt.cli(args, context=context)
+        extra = _plan_metadata(plan)
+        for event in invocation.stream():
+            if isinstance(event, Output) and event.output_name.rsplit("__", 1)[-1] in INCREMENTAL_MODELS:
+                event = event.with_metadata({**event.metadata, **extra})
+            yield event
+        if invocation.is_successful():
+            with build_db.get_connection() as con:
+                record_build(con, plan)
+
+
+def _plan_metadata(plan: BuildPlan) -> dict[str, Any]:
+    """What the incremental models' materializations show in the UI: full or incremental, why, what was new."""
+    return {
+        "build_mode": plan.mode,
+        "build_reason": plan.reason,
+        "new_rows_since_last_build": MetadataValue.json(plan.new_rows),
+        "since_file_seq": plan.since_file_seq,
+    }

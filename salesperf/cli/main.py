@@ -46,11 +46,12 @@ def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> No
     )
 
 
-def _run(settings: Settings) -> None:
+def _run(settings: Settings, *, full: bool = False) -> None:
     from salesperf.cli.runner import run_everything
 
-    console.print(f"running every asset (as of {settings.as_of}) into {settings.build_db}")
-    outcome = run_everything(settings, console)
+    what = "rebuilding everything" if full else "running every asset (incremental where nothing else changed)"
+    console.print(f"{what} (as of {settings.as_of}) into {settings.build_db}")
+    outcome = run_everything(settings, console, full=full)
     if not outcome.success:
         raise UserError(f"{outcome.failure} (run {outcome.run_id}; full log: {outcome.log_path})")
     console.print(f"run {outcome.run_id} succeeded in {outcome.seconds:.1f} s (log: {outcome.log_path})")
@@ -90,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise UserError(
             f"landing folder {settings.landing_dir} does not exist; set SALESPERF_LANDING_DIR or run `salesperf demo`"
         )
-    _run(settings)
+    _run(settings, full=args.full)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
@@ -143,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo)
     run = sub.add_parser("run", help="materialize everything from the configured folders and publish")
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild everything from the raw tables (by default only what changed since the last run is rebuilt)",
+    )
     run.set_defaults(func=cmd_run)
     data = sub.add_parser("demo-data", help="write the demo company's exports into a folder")
     data.add_argument("--out", required=True, help="folder to write <entity>/ sub-folders into")

@@ -72,10 +72,11 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
         progress.update(task, description="done")
 
 
-def run_everything(settings: Settings, console: Console) -> RunOutcome:
+def run_everything(settings: Settings, console: Console, *, full: bool = False) -> RunOutcome:
+    """Run the whole job; `full` tags the run so that every step rebuilds everything (FULL_REBUILD_TAG)."""
     from dagster import DagsterInstance
 
-    from orchestration.dbt_project import prepare_manifest
+    from orchestration.dbt_project import FULL_REBUILD_TAG, prepare_manifest
 
     prepare_instance(settings)
     prepare_manifest()
@@ -100,7 +101,7 @@ def run_everything(settings: Settings, console: Console) -> RunOutcome:
                 instance=instance,
                 run_id=run_id,
                 raise_on_error=False,
-                tags={"salesperf/trigger": "cli"},
+                tags={"salesperf/trigger": "cli", **({FULL_REBUILD_TAG: "true"} if full else {})},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
     finally:
