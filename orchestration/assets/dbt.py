@@ -9,10 +9,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, MetadataValue, Output
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from ingestion.changes import BuildPlan, plan_build, record_build
+from orchestration.dbt_checks import OneCheckPerModelTranslator, stream_with_model_checks
 from orchestration.dbt_project import FULL_REBUILD_TAG, PIPELINE_BUILD_ARGS, dbt_code_hash, salesperf_dbt_project
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
@@ -22,8 +23,9 @@ from salesperf.settings import scoped_environ
 INCREMENTAL_MODELS = ("int_order_lines_enriched", "fct_sales")
 
 
-class SalesperfDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt models by layer (staging / intermediate / marts), the schema they build into."""
+class SalesperfDbtTranslator(OneCheckPerModelTranslator):
+    """Groups dbt models by layer (staging / intermediate / marts), the schema they build into; one `dbt_tests`
+    check per model (orchestration/dbt_checks.py)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or super().get_group_name(dbt_resource_props)
@@ -52,7 +54,7 @@ def salesperf_dbt_models(
         args = [*PIPELINE_BUILD_ARGS, *(["--full-refresh"] if plan.full else ["--vars", json.dumps(plan.dbt_vars())])]
         invocation = dbt.cli(args, context=context)
         extra = _plan_metadata(plan)
-        for event in invocation.stream():
+        for event in stream_with_model_checks(invocation, context):
             if isinstance(event, Output) and event.output_name.rsplit("__", 1)[-1] in INCREMENTAL_MODELS:
                 event = event.with_metadata({**event.metadata, **extra})
             yield event
