@@ -28,8 +28,12 @@ STATE_DDL = [
         built_at TIMESTAMP NOT NULL, mode VARCHAR NOT NULL, reason VARCHAR NOT NULL, as_of DATE NOT NULL,
         max_file_seq BIGINT NOT NULL, files_fingerprint UBIGINT NOT NULL, code_hash VARCHAR NOT NULL,
         new_rows JSON)""",
+    """CREATE TABLE IF NOT EXISTS state.validations (
+        entity VARCHAR NOT NULL, validated_at TIMESTAMP NOT NULL, mode VARCHAR NOT NULL, as_of DATE NOT NULL,
+        max_file_seq BIGINT NOT NULL, files_fingerprint UBIGINT NOT NULL, passed BOOLEAN NOT NULL)""",
 ]
 FULL, INCREMENTAL = "full", "incremental"
+NEW_ROWS, UNCHANGED = "new_rows", "unchanged"  # validation modes besides FULL
 
 
 @dataclass(frozen=True)
@@ -131,5 +135,93 @@ def record_build(con: duckdb.DuckDBPyConnection, plan: BuildPlan, built_at: dt.d
             "f": plan.files_fingerprint,
             "c": plan.code_hash,
             "n": json.dumps(plan.new_rows),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """How one entity's expectation suite runs: on every current row (full), on the current rows of the files
+    since its last validation (new_rows), or not at all (unchanged)."""
+
+    entity: str
+    mode: str  # full | new_rows | unchanged
+    reason: str
+    max_file_seq: int
+    files_fingerprint: int
+    since_file_seq: int | None = None
+
+
+def plan_validation(
+    con: duckdb.DuckDBPyConnection, entities: list[str], *, as_of: dt.date, force_full: bool
+) -> dict[str, ValidationPlan]:
+    """Every expectation is about single rows or keys (not null, allowed values, ranges, plausible dates, date
+    order, unique key, references), so rows that passed stay valid while they are current, as long as no row
+    they refer to disappears (a replaced or removed file: full) and the as-of date does not move back (the
+    plausible-date limit). An entity whose last validation passed is therefore validated again on its new
+    current rows only, or not at all when no file of it arrived; after any failure, fully (so a WARN keeps
+    being reported until the data changes)."""
+    ensure_state(con)
+    max_seq = int(scalar(con, "SELECT coalesce(max(file_seq), 0) FROM audit.ingested_files"))
+    now_fp = _files_fingerprint(con, max_seq)
+    plans: dict[str, ValidationPlan] = {}
+    for entity in entities:
+        common = {"entity": entity, "max_file_seq": max_seq, "files_fingerprint": now_fp}
+        last = con.execute(
+            "SELECT max_file_seq, files_fingerprint, as_of, passed FROM state.validations WHERE entity = $e "
+            "ORDER BY validated_at DESC LIMIT 1",
+            {"e": entity},
+        ).fetchone()
+        if force_full or last is None:
+            reason = "full validation requested" if force_full else "no earlier validation recorded"
+            plans[entity] = ValidationPlan(mode=FULL, reason=reason, **common)
+            continue
+        since, last_fp, last_as_of, passed = int(last[0]), int(last[1]), last[2], bool(last[3])
+        reason = (
+            "the last validation found failures"
+            if not passed
+            else "the as-of date moved back"
+            if as_of < last_as_of
+            else "a file validated before was replaced, removed or re-ingested"
+            if _files_fingerprint(con, since) != last_fp
+            else None
+        )
+        if reason:
+            plans[entity] = ValidationPlan(mode=FULL, reason=reason, **common)
+            continue
+        new = int(
+            scalar(
+                con,
+                "SELECT count(*) FROM audit.ingested_files WHERE entity = $e AND file_seq > $s",
+                {"e": entity, "s": since},
+            )
+        )
+        plans[entity] = (
+            ValidationPlan(
+                mode=NEW_ROWS, reason=f"{new} new file(s) since the last validation", since_file_seq=since, **common
+            )
+            if new
+            else ValidationPlan(
+                mode=UNCHANGED,
+                reason="no new file since the last validation, which passed",
+                since_file_seq=since,
+                **common,
+            )
+        )
+    return plans
+
+
+def record_validation(con: duckdb.DuckDBPyConnection, plan: ValidationPlan, *, as_of: dt.date, passed: bool) -> None:
+    ensure_state(con)
+    con.execute(
+        "INSERT INTO state.validations VALUES ($e, $t, $m, $a, $s, $f, $p)",
+        {
+            "e": plan.entity,
+            "t": dt.datetime.now(),
+            "m": plan.mode,
+            "a": as_of,
+            "s": plan.max_file_seq,
+            "f": plan.files_fingerprint,
+            "p": passed,
         },
     )

@@ -25,8 +25,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from ingestion.changes import UNCHANGED, ValidationPlan, plan_validation, record_validation
 from ingestion.entities import ENTITY_NAMES
 from ingestion.load import ensure_schemas
+from orchestration.dbt_project import FULL_REBUILD_TAG
 from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 
@@ -44,7 +46,7 @@ def check_key(entity: str) -> AssetCheckKey:
     return AssetCheckKey(AssetKey(["raw", entity]), CHECK_NAME)
 
 
-def check_result(validation: "EntityValidation") -> AssetCheckResult:
+def check_result(validation: "EntityValidation", plan: ValidationPlan | None = None) -> AssetCheckResult:
     """Passed when every expectation held; otherwise the severity of the worst failing expectation."""
     failed = validation.failed
     lines = ["| expectation | severity | columns | unexpected | % | sample |", "|---|---|---|---:|---:|---|"]
@@ -65,6 +67,8 @@ def check_result(validation: "EntityValidation") -> AssetCheckResult:
         "seconds": round(validation.seconds, 2),
         "results_table": "audit.validation_results",
     }
+    if plan is not None:
+        metadata |= {"validation_mode": plan.mode, "why": plan.reason}
     if failed:
         metadata["failing_expectations"] = MetadataValue.md("\n".join(lines))
     return AssetCheckResult(
@@ -95,21 +99,41 @@ def check_result(validation: "EntityValidation") -> AssetCheckResult:
 def raw_expectation_suites(
     context: AssetCheckExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> Iterator[AssetCheckResult]:
-    from ingestion.validation import validate_all
-
     cfg = settings.resolve()
     selected = context.selected_asset_check_keys
     entities = [e for e in ENTITY_NAMES if check_key(e) in selected]
+    force_full = context.run.tags.get(FULL_REBUILD_TAG, "").lower() in ("1", "true", "yes")
     with writer_lock(cfg.build_dir), build_db.get_connection() as con:
         ensure_schemas(con)  # references read other raw tables, which a partial run may not have created
-        results = validate_all(con, as_of=cfg.as_of, entities=entities, run_id=context.run.run_id)
+        plans = plan_validation(con, entities, as_of=cfg.as_of, force_full=force_full)
+        to_run = [e for e in entities if plans[e].mode != UNCHANGED]
+        results = {}
+        if to_run:  # great_expectations is imported only when something is validated (~4 CPU-s)
+            from ingestion.validation import validate_all
+
+            since = {e: plans[e].since_file_seq for e in to_run if plans[e].since_file_seq is not None}
+            results = validate_all(
+                con, as_of=cfg.as_of, entities=to_run, run_id=context.run.run_id, since_file_seq=since
+            )
+        for entity in to_run:
+            record_validation(con, plans[entity], as_of=cfg.as_of, passed=not results[entity].failed)
     for entity in entities:
+        plan = plans[entity]
+        if plan.mode == UNCHANGED:
+            context.log.info(f"{entity}: unchanged since its last validation, which passed")
+            yield AssetCheckResult(
+                asset_key=AssetKey(["raw", entity]),
+                check_name=CHECK_NAME,
+                passed=True,
+                metadata={"validation_mode": plan.mode, "why": plan.reason, "rows_validated": 0},
+            )
+            continue
         validation = results[entity]
         context.log.info(
             f"{entity}: {len(validation.results)} expectations, {len(validation.failed)} failed "
-            f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s"
+            f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s ({plan.mode}: {plan.reason})"
         )
-        yield check_result(validation)
+        yield check_result(validation, plan)
 
 
 expectation_checks = [raw_expectation_suites]
