@@ -36,7 +36,8 @@ def test_vendored_echarts_is_the_recorded_file():
     assert sorted(p.name for p in VENDOR_DIR.iterdir()) == ["LICENSE", "NOTICE", "README.md", "echarts.min.js"]
 
 
-# A hand-written published file: only dim_rep and fct_attainment. Team T1 has two reps in 华东 and one in 华北: its region is 华东 (the majority).
+# A hand-written published file: only dim_rep and fct_attainment. Team T1 has two reps in 华东 and one in 华北:
+# its region is 华东 (the majority).
 REPS = [
     ("R1", "王伟", "华东", "T1"),
     ("R2", "李娜", "华东", "T1"),
