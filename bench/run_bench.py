@@ -157,6 +157,9 @@ def main() -> None:
     parser.add_argument(
         "--before", default=os.environ.get("BENCH_BEFORE"), help="a commit to measure first (e.g. the branch point)"
     )
+    parser.add_argument(
+        "--after", default=os.environ.get("BENCH_AFTER"), help="measure this commit instead of the working tree"
+    )
     parser.add_argument("--day-lines", type=int, default=7_000)
     args = parser.parse_args()
     work = Path(args.dir)
@@ -189,7 +192,7 @@ def main() -> None:
     diff: tuple | None = None
     runs: list[RunMeasure] = []
     variants = [("before", _before_checkout(work, args.before))] if args.before else []
-    variants.append(("after", None))
+    variants.append(("after", _before_checkout(work, args.after) if args.after else None))
     for name, code in variants:
         run_dir = work / f"run-{name}"
         shutil.rmtree(run_dir, ignore_errors=True)
