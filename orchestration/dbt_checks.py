@@ -7,6 +7,7 @@ tests are read together anyway: the check passes when every test of the model pa
 failing test's (ERROR for a failing error test, which also stops dbt from building anything downstream, WARN for
 a warn test); its metadata lists every test with its status and failing-row count, the failing ones first.
 
+The staging views' tests do not run in the pipeline (PIPELINE_BUILD_ARGS), so they declare no check.
 Tests dagster-dbt cannot attach to one model (singular tests reading several models, without `meta.dagster.ref`)
 keep its default handling (an observation on each model they read).
 """
@@ -30,6 +31,8 @@ from dagster_dbt import DagsterDbtTranslator
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.dbt_project import UNTESTED_IN_PIPELINE
+
 DBT_TESTS_CHECK = "dbt_tests"
 
 
@@ -40,7 +43,7 @@ class OneCheckPerModelTranslator(DagsterDbtTranslator):
         self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
     ) -> AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None:
+        if spec is None or spec.asset_key.path[0] == UNTESTED_IN_PIPELINE:
             return None
         return AssetCheckSpec(
             DBT_TESTS_CHECK,
