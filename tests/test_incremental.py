@@ -182,3 +182,32 @@ def test_forecast_cache_refits_only_changed_series(tmp_path):
     assert (third.refit, third.reused, third.refit_by_level) == (1, 3, {"rep": 1})
     assert third.forecasts.equals(fresh.forecasts) and third.anomalies.equals(fresh.anomalies)
     assert fit_all(changed, cfg, max_workers=1, cache_path=cache, refit_all=True).refit == 4
+
+
+@pytest.mark.slow
+def test_dagster_metadata_says_what_was_recomputed_and_why(refreshed):
+    result = refreshed["result"]
+    materialized = {
+        e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    sales = materialized["marts/fct_sales"]
+    assert sales["build_mode"].value == INCREMENTAL and "2 new file(s)" in sales["build_reason"].value
+    assert sales["new_rows_since_last_build"].value == {"orders": 350}
+    # the new day's month, the corrected months (the as-of move stays inside November)
+    touched = sales["months_recomputed"].value
+    assert len(refreshed["next_day"].corrected_months) <= touched <= len(refreshed["next_day"].corrected_months) + 1
+    assert "2025-02" in sales["months"].value
+    forecast = materialized["marts/fct_sales_forecast"]
+    assert forecast["series_reused"].value > 0  # closed months unchanged for most series
+    assert forecast["series_refit"].value + forecast["series_reused"].value == forecast["series"].value
+    checks = {
+        e.asset_check_evaluation_data.asset_check_key.asset_key.to_user_string(): e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.asset_check_evaluation_data.asset_check_key.name == "expectation_suite"
+    }
+    orders = checks["raw/orders"].metadata
+    assert orders["validation_mode"].value == "new_rows" and orders["rows_validated"].value == 350
+    assert checks["raw/reps"].metadata["validation_mode"].value == "unchanged"

@@ -16,6 +16,12 @@
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 
+{# True when the pipeline asked for an incremental build (it passes the watermark); the models still build in
+   full when their table does not exist yet or on --full-refresh (is_incremental() is then false). #}
+{% macro is_incremental_build() -%}
+    {{ return(var('incremental_since_file_seq', none) is not none and not flags.FULL_REFRESH) }}
+{%- endmacro %}
+
 {% macro incremental_since() -%}
     {{ return(var('incremental_since_file_seq', -1) | int) }}
 {%- endmacro %}
@@ -51,9 +57,10 @@
     or exists (select 1 from {{ source('raw', 'products') }} where _file_seq > {{ since }})
 {%- endmacro %}
 
-{# Pre-hook of an incremental line-level model: drop the touched months before they are inserted again. #}
+{# Pre-hook of an incremental line-level model: drop the touched months (int_build_touched_months) before they
+   are inserted again. #}
 {% macro delete_touched_order_months() -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where order_month in ({{ touched_order_months() }})
+        delete from {{ this }} where order_month in (select order_month from {{ ref('int_build_touched_months') }})
     {%- endif -%}
 {%- endmacro %}

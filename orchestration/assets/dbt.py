@@ -19,8 +19,10 @@ from orchestration.locking import BUILD_DB_POOL, writer_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.settings import scoped_environ
 
-# The models built incrementally by order month (config materialized=line_materialization()).
+# The models built incrementally by order month (config materialized=line_materialization()), and the model
+# listing the months a build recomputes in them.
 INCREMENTAL_MODELS = ("int_order_lines_enriched", "fct_sales")
+TOUCHED_MONTHS = "intermediate.int_build_touched_months"
 
 
 class SalesperfDbtTranslator(OneCheckPerModelTranslator):
@@ -53,21 +55,29 @@ def salesperf_dbt_models(
         context.log.info(f"dbt build: {plan.mode} ({plan.reason})")
         args = [*PIPELINE_BUILD_ARGS, *(["--full-refresh"] if plan.full else ["--vars", json.dumps(plan.dbt_vars())])]
         invocation = dbt.cli(args, context=context)
-        extra = _plan_metadata(plan)
+        held: list[Output] = []  # the incremental models' outputs, yielded once the months can be read
         for event in stream_with_model_checks(invocation, context):
             if isinstance(event, Output) and event.output_name.rsplit("__", 1)[-1] in INCREMENTAL_MODELS:
-                event = event.with_metadata({**event.metadata, **extra})
-            yield event
-        if invocation.is_successful():
-            with build_db.get_connection() as con:
-                record_build(con, plan)
+                held.append(event)
+            else:
+                yield event
+        with build_db.get_connection() as con:  # dbt has exited: the database is ours again
+            months = [r[0] for r in con.execute(f"select order_month from {TOUCHED_MONTHS} order by 1").fetchall()]
+            record_build(con, plan)
+        extra = _plan_metadata(plan, months)
+        for event in held:
+            yield event.with_metadata({**event.metadata, **extra})
 
 
-def _plan_metadata(plan: BuildPlan) -> dict[str, Any]:
-    """What the incremental models' materializations show in the UI: full or incremental, why, what was new."""
+def _plan_metadata(plan: BuildPlan, months: list) -> dict[str, Any]:
+    """What the incremental models' materializations show in the UI: full or incremental, why, what was new,
+    which order months were recomputed."""
+    shown = ", ".join(m.strftime("%Y-%m") for m in months[:60]) + (" ..." if len(months) > 60 else "")
     return {
         "build_mode": plan.mode,
         "build_reason": plan.reason,
         "new_rows_since_last_build": MetadataValue.json(plan.new_rows),
+        "months_recomputed": len(months),
+        "months": MetadataValue.text(shown),
         "since_file_seq": plan.since_file_seq,
     }

@@ -8,6 +8,7 @@
 -- Incremental by order month (macros/incremental.sql): an incremental build deletes the touched months and
 -- inserts them again from this same SQL; the filter on order_id (a partition key of staging's de-duplication)
 -- lets DuckDB rank only those orders' rows.
+-- depends_on: {{ ref('int_build_touched_months') }}
 {{ config(
     materialized=line_materialization(),
     incremental_strategy='append',
@@ -23,7 +24,8 @@ orders as (
     {% if is_incremental() %}
     where order_id in (
         select order_id from {{ source('raw', 'orders') }}
-        where cast({{ dbt.date_trunc('month', 'order_date') }} as date) in ({{ touched_order_months() }})
+        where cast({{ dbt.date_trunc('month', 'order_date') }} as date)
+            in (select order_month from {{ ref('int_build_touched_months') }})
     )
     {% endif %}
 
@@ -88,5 +90,5 @@ enriched as (
 
 select * from enriched
 {% if is_incremental() %}
-where order_month in ({{ touched_order_months() }})
+where order_month in (select order_month from {{ ref('int_build_touched_months') }})
 {% endif %}

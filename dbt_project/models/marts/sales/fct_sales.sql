@@ -6,6 +6,7 @@
 
 -- Incremental by order month like int_order_lines_enriched (macros/incremental.sql): the touched months
 -- include those of orders with new returns.
+-- depends_on: {{ ref('int_build_touched_months') }}
 {{ config(
     materialized=line_materialization(),
     incremental_strategy='append',
@@ -19,7 +20,7 @@ lines as (
 
     select * from {{ ref('int_order_lines_enriched') }}
     {% if is_incremental() %}
-    where order_month in ({{ touched_order_months() }})
+    where order_month in (select order_month from {{ ref('int_build_touched_months') }})
     {% endif %}
 
 ),
