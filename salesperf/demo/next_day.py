@@ -53,8 +53,11 @@ def write_next_day(
     try:
         con.execute(f"SELECT setseed({1 / (seed + 1)})")
         con.execute(
-            f"CREATE TABLE lines AS SELECT {COLUMNS} FROM read_csv([{', '.join(_quote(p) for p in existing)}], "
-            "header = true, all_varchar = true, union_by_name = true) WHERE status = 'completed'"
+            # the current version of each line (an earlier corrections file may hold a later one)
+            f"CREATE TABLE lines AS SELECT * FROM (SELECT {COLUMNS} FROM read_csv("
+            f"[{', '.join(_quote(p) for p in existing)}], header = true, all_varchar = true, union_by_name = true) "
+            "QUALIFY row_number() OVER (PARTITION BY order_id, line_no ORDER BY updated_at DESC NULLS LAST) = 1) "
+            "WHERE status = 'completed'"
         )
         con.execute(
             f"""
