@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetObservation, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
@@ -55,29 +55,35 @@ def salesperf_dbt_models(
         context.log.info(f"dbt build: {plan.mode} ({plan.reason})")
         args = [*PIPELINE_BUILD_ARGS, *(["--full-refresh"] if plan.full else ["--vars", json.dumps(plan.dbt_vars())])]
         invocation = dbt.cli(args, context=context)
-        held: list[Output] = []  # the incremental models' outputs, yielded once the months can be read
+        extra = _plan_metadata(plan)
+        models = []
         for event in stream_with_model_checks(invocation, context):
             if isinstance(event, Output) and event.output_name.rsplit("__", 1)[-1] in INCREMENTAL_MODELS:
-                held.append(event)
-            else:
-                yield event
+                models.append(context.asset_key_for_output(event.output_name))
+                event = event.with_metadata({**event.metadata, **extra})
+            yield event
         with build_db.get_connection() as con:  # dbt has exited: the database is ours again
             months = [r[0] for r in con.execute(f"select order_month from {TOUCHED_MONTHS} order by 1").fetchall()]
             record_build(con, plan)
-        extra = _plan_metadata(plan, months)
-        for event in held:
-            yield event.with_metadata({**event.metadata, **extra})
+        # Which months were recomputed is known only now (outputs must be yielded in dependency order, while dbt
+        # holds the database): an observation on each incremental model, shown beside its materialization.
+        shown = ", ".join(m.strftime("%Y-%m") for m in months[:60]) + (" ..." if len(months) > 60 else "")
+        for key in models:
+            yield AssetObservation(
+                asset_key=key,
+                metadata={
+                    "build_mode": plan.mode,
+                    "months_recomputed": len(months),
+                    "months": MetadataValue.text(shown),
+                },
+            )
 
 
-def _plan_metadata(plan: BuildPlan, months: list) -> dict[str, Any]:
-    """What the incremental models' materializations show in the UI: full or incremental, why, what was new,
-    which order months were recomputed."""
-    shown = ", ".join(m.strftime("%Y-%m") for m in months[:60]) + (" ..." if len(months) > 60 else "")
+def _plan_metadata(plan: BuildPlan) -> dict[str, Any]:
+    """What the incremental models' materializations show in the UI: full or incremental, why, what was new."""
     return {
         "build_mode": plan.mode,
         "build_reason": plan.reason,
         "new_rows_since_last_build": MetadataValue.json(plan.new_rows),
-        "months_recomputed": len(months),
-        "months": MetadataValue.text(shown),
         "since_file_seq": plan.since_file_seq,
     }
