@@ -38,7 +38,7 @@ NEW_ROWS, UNCHANGED = "new_rows", "unchanged"  # validation modes besides FULL
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """How this build runs and why; `dbt_vars` go to `dbt build --vars`."""
+    """How this build runs and why; `dbt_env` goes into dbt's environment (dbt_project/macros/incremental.sql)."""
 
     mode: str  # full | incremental
     reason: str  # one sentence, shown in Dagster's metadata
@@ -55,12 +55,14 @@ class BuildPlan:
     def full(self) -> bool:
         return self.mode == FULL
 
-    def dbt_vars(self) -> dict[str, object]:
+    def dbt_env(self) -> dict[str, str]:
+        """The watermark for an incremental build; empty values for a full one (an inherited value must not
+        make a full build incremental)."""
         if self.full:
-            return {}
+            return {"SALESPERF_INCREMENTAL_SINCE_FILE_SEQ": "", "SALESPERF_INCREMENTAL_PREVIOUS_AS_OF": ""}
         return {
-            "incremental_since_file_seq": self.since_file_seq,
-            "incremental_previous_as_of": str(self.previous_as_of or self.as_of),
+            "SALESPERF_INCREMENTAL_SINCE_FILE_SEQ": str(self.since_file_seq),
+            "SALESPERF_INCREMENTAL_PREVIOUS_AS_OF": str(self.previous_as_of or self.as_of),
         }
 
 

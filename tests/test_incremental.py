@@ -165,9 +165,9 @@ def test_build_plan_is_incremental_only_on_appended_files(tmp_path):
     ingest_all(con, landing, entities=["reps"])
     appended = plan_build(con, as_of=as_of + dt.timedelta(days=1), code_hash="c1", force_full=False)
     assert appended.mode == INCREMENTAL and appended.new_rows == {"reps": 2}
-    assert appended.dbt_vars() == {
-        "incremental_since_file_seq": first.max_file_seq,
-        "incremental_previous_as_of": "2025-03-31",
+    assert appended.dbt_env() == {
+        "SALESPERF_INCREMENTAL_SINCE_FILE_SEQ": str(first.max_file_seq),
+        "SALESPERF_INCREMENTAL_PREVIOUS_AS_OF": "2025-03-31",
     }
     # the file the last build used, replaced in place: its old rows are gone, so only a full build is safe
     (landing / "reps" / "reps.csv").write_text("rep_id,region\nR1,North\n", encoding="utf-8")

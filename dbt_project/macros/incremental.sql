@@ -2,9 +2,12 @@
   Incremental builds of the line-level models (issue 20; docs/DESIGN.md "Incremental refresh").
 
   The pipeline decides before each build whether it is full or incremental (ingestion/changes.py): a full build
-  runs `dbt build --full-refresh`; an incremental one passes the last build's watermark as vars:
-    incremental_since_file_seq   raw rows with a larger _file_seq arrived since the last build
-    incremental_previous_as_of   the as-of date the last build used
+  runs `dbt build --full-refresh`; an incremental one passes the last build's watermark in the environment:
+    SALESPERF_INCREMENTAL_SINCE_FILE_SEQ   raw rows with a larger _file_seq arrived since the last build
+    SALESPERF_INCREMENTAL_PREVIOUS_AS_OF   the as-of date the last build used
+  Environment variables, not --vars: dbt's saved parse (partial_parse.msgpack) is thrown away whenever --vars
+  change, while a changed environment variable re-parses only the files that read it (orchestration/assets/dbt.py
+  keeps the parse between builds; a full parse costs ~6 CPU-s more per dbt invocation).
   An incremental model deletes the months a change touches (pre-hook) and inserts them again from the same SQL
   as a full build, restricted to those months: the result is the full build's, row for row.
 
@@ -19,16 +22,16 @@
 {# True when the pipeline asked for an incremental build (it passes the watermark); the models still build in
    full when their table does not exist yet or on --full-refresh (is_incremental() is then false). #}
 {% macro is_incremental_build() -%}
-    {{ return(var('incremental_since_file_seq', none) is not none and not flags.FULL_REFRESH) }}
+    {{ return(env_var('SALESPERF_INCREMENTAL_SINCE_FILE_SEQ', '') | trim != '' and not flags.FULL_REFRESH) }}
 {%- endmacro %}
 
 {% macro incremental_since() -%}
-    {{ return(var('incremental_since_file_seq', -1) | int) }}
+    {{ return(env_var('SALESPERF_INCREMENTAL_SINCE_FILE_SEQ', '-1') | trim | int) }}
 {%- endmacro %}
 
 {% macro incremental_previous_as_of() -%}
-    {%- set raw = var('incremental_previous_as_of', none) -%}
-    {%- if raw is none -%}{{ as_of_date() }}{%- else -%}cast('{{ raw }}' as date){%- endif -%}
+    {%- set raw = env_var('SALESPERF_INCREMENTAL_PREVIOUS_AS_OF', '') | trim -%}
+    {%- if raw == '' -%}{{ as_of_date() }}{%- else -%}cast('{{ raw }}' as date){%- endif -%}
 {%- endmacro %}
 
 {#
