@@ -241,3 +241,23 @@ def test_dagster_metadata_says_what_was_recomputed_and_why(refreshed):
     orders = checks["raw/orders"].metadata
     assert orders["validation_mode"].value == "new_rows" and orders["rows_validated"].value == 350
     assert checks["raw/reps"].metadata["validation_mode"].value == "unchanged"
+
+
+def test_incremental_validation_counts_every_current_row():
+    """An incremental validation reports the entity's current rows (the data-quality assessment reads that count
+    for its shrink threshold), found from the new files' keys only. Hand-worked, orders keyed (order_id, line_no),
+    newest updated_at wins:
+      file 1: A/1 (day 1), A/2 (day 1), B/1 (day 1)                        -> 3 current rows
+      file 2: A/2 corrected (day 2), C/1 new (day 2), B/1 stale (day 0)    -> A/2 replaced, C/1 added, B/1 older
+    current rows after file 2: A/1, A/2 (file 2), B/1 (file 1), C/1 = 4 = 3 + 1."""
+    from ingestion.validation.scratch import current_rows_change
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.orders (order_id varchar, line_no integer, updated_at date, _file_seq bigint)")
+    con.execute("""insert into raw.orders values
+        ('A', 1, '2025-01-01', 1), ('A', 2, '2025-01-01', 1), ('B', 1, '2025-01-01', 1),
+        ('A', 2, '2025-01-02', 2), ('C', 1, '2025-01-02', 2), ('B', 1, '2024-12-31', 2)""")
+    assert current_rows_change(con, "orders", 1) == 1
+    assert current_rows_change(con, "orders", 0) == 4  # everything is new: every current row
+    assert current_rows_change(con, "orders", 2) == 0
