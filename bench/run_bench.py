@@ -1,8 +1,15 @@
-"""`make bench`: the 10M-line benchmark. Times each pipeline stage with its peak RSS, times the
-hand-written single-script reference on the same files, checks both give the same rep × month
-attainment, and prints the ratio. Results also go to .bench/results.json.
+"""`make bench`: the 10M-line benchmark of what users run (issue 20 item 1).
 
-Goal (issue 2): pipeline within 3× the reference, every stage's peak RSS under 6 GB.
+1. `salesperf run` end to end on a fresh warehouse (every asset: ingestion, validation, calendar, config, dbt,
+   training effect, forecasts and alerts, publish, commission exports, report), with a stage table (seconds,
+   peak RSS) that adds up to the total (bench/pipeline_bench.py); with `--before <commit>` first the same run of
+   that commit's code (a worktree under .bench/, same data, same session: the before/after of a change);
+2. one more day: a new orders file (~7,000 lines) and a corrections file touching 50 older lines (one in an older
+   year) landed on the built warehouse, the as-of date one day later, refreshed with `salesperf run`
+   (incremental), and with `--before` the same refresh by the old code;
+3. the hand-written single-script DuckDB reference on the same files, cross-checked against the published
+   rep x month attainment.
+Results also go to .bench/results.json. `BENCH_SCALE` (default 10,000,000) sets the size.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+
+from bench.pipeline_bench import RunMeasure, measure_run
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -72,24 +81,47 @@ def dbt_layer_seconds(target: Path) -> dict[str, float]:
     return layers
 
 
-def process_model_names(target: Path) -> list[str]:
-    """The process models (models/*/process, issue 17) in the order dbt built them."""
+def process_model_seconds(target: Path) -> dict[str, float]:
+    """dbt's own timing of each process model (models/*/process), its data tests added to it."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
     manifest = json.loads((target / "manifest.json").read_text())
     process = {
         uid: node["name"]
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and "/process/" in node["original_file_path"]
     }
-    built = [r["unique_id"] for r in json.loads((target / "run_results.json").read_text())["results"]]
-    return [process[uid] for uid in built if uid in process]
+    seconds: dict[str, float] = {}
+    for result in results:
+        uid = result["unique_id"]
+        node = manifest["nodes"].get(uid, {})
+        owner = process.get(uid) or next(
+            (
+                process[p]
+                for p in node.get("depends_on", {}).get("nodes", [])
+                if p in process and uid.startswith("test.")
+            ),
+            None,
+        )
+        if owner:
+            seconds[owner] = seconds.get(owner, 0.0) + float(result.get("execution_time") or 0.0)
+    return seconds
+
+
+def process_model_names() -> list[str]:
+    """The process models (models/*/process, issue 17), in the manifest's order."""
+    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "/process/" in node["original_file_path"]
+    )
 
 
 def measure_process_models(names: list[str], work: Path, env: dict[str, str]) -> list[Measured]:
     """Each process model rebuilt alone (`dbt build --select <model>`: the model and its data tests) in a dbt
-    process of its own, after the pipeline's build, so wait4 gives that model's peak RSS: the one `dbt build` of
-    the pipeline only has one peak for all its models. The figure includes dbt's own Python (see the baseline
-    line: dbt parsing and running nothing); the seconds include dbt's start-up, so dbt's own timing of the model in
-    the pipeline's build is the time to quote. The incremental stage snapshots add nothing on a re-run."""
+    process of its own, after the pipeline's run, so wait4 gives that model's peak RSS: the pipeline's one `dbt
+    build` only has one peak for all its models. The figure includes dbt's own Python (see the baseline line: dbt
+    parsing and running nothing); the seconds include dbt's start-up."""
     target = work / "dbt_target_models"  # one target folder: dbt's partial parse is reused from the 2nd model on
     shutil.rmtree(target, ignore_errors=True)
     dbt = [
@@ -131,140 +163,34 @@ def affinity_bound(warehouse: Path) -> dict[str, int]:
     return {"rows": rows, "largest_group_rows": largest or 0, "distinct_products_paired": product_items}
 
 
-def process_model_seconds(target: Path) -> dict[str, float]:
-    """dbt's own timing of each process model (models/*/process), its data tests added to it."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    manifest = json.loads((target / "manifest.json").read_text())
-    process = {
-        uid: node["name"]
-        for uid, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and "/process/" in node["original_file_path"]
-    }
-    seconds: dict[str, float] = {}
-    for result in results:
-        uid = result["unique_id"]
-        node = manifest["nodes"].get(uid, {})
-        owner = process.get(uid) or next(
-            (
-                process[p]
-                for p in node.get("depends_on", {}).get("nodes", [])
-                if p in process and uid.startswith("test.")
-            ),
-            None,
+def _before_checkout(work: Path, ref: str) -> Path:
+    """A worktree of `ref` under .bench/ with its dbt manifest (the same interpreter runs it: pipeline_bench)."""
+    sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    tree = work / f"before-{sha[:10]}"
+    if not (tree / ".git").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), sha], cwd=ROOT, check=True, capture_output=True
         )
-        if owner:
-            seconds[owner] = seconds.get(owner, 0.0) + float(result.get("execution_time") or 0.0)
-    return seconds
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10_000_000)))
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--as-of", default=os.environ.get("BENCH_AS_OF", "2026-11-15"))
-    parser.add_argument("--dir", default=str(ROOT / ".bench"))
-    parser.add_argument(
-        "--no-process-models",
-        dest="process_models",
-        action="store_false",
-        help="skip rebuilding each process model alone for its peak RSS",
-    )
-    args = parser.parse_args()
-    work = Path(args.dir)
-    landing = work / f"landing-{args.scale}-{args.seed}-{args.as_of}"
-    build_db = work / "warehouse" / ".build" / "build.duckdb"
-    warehouse = work / "warehouse" / "salesperf.duckdb"
-    dbt_target = work / "dbt_target"
-    env = {"SALESPERF_BUILD_DB": str(build_db), "SALESPERF_AS_OF": args.as_of}
-    stage_args = [
-        "--build-db",
-        str(build_db),
-        "--landing",
-        str(landing),
-        "--warehouse",
-        str(warehouse),
-        "--as-of",
-        args.as_of,
-    ]
-    print(f"salesperf benchmark: {args.scale:,} order lines, seed {args.seed}, as of {args.as_of}", flush=True)
-
-    results: list[Measured] = []
-    if not (landing / ".complete").exists():
-        shutil.rmtree(landing, ignore_errors=True)
-        results.append(
-            measure(
-                "generate demo data",
-                [
-                    str(BIN / "salesperf"),
-                    "demo-data",
-                    "--out",
-                    str(landing),
-                    "--scale",
-                    str(args.scale),
-                    "--seed",
-                    str(args.seed),
-                    "--as-of",
-                    args.as_of,
-                ],
-            )
+    if not (tree / "dbt_project" / "target" / "manifest.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.dbt_project"],
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            check=True,
+            capture_output=True,
         )
-        (landing / ".complete").touch()
-    else:
-        print(f"  reusing generated data in {landing}")
-    size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+    return tree
 
-    shutil.rmtree(work / "warehouse", ignore_errors=True)
-    shutil.rmtree(dbt_target, ignore_errors=True)
-    build_db.parent.mkdir(parents=True, exist_ok=True)
-    py = [sys.executable, "-m", "bench.stage"]
-    pipeline = [
-        measure("ingest (all entities)", [*py, "ingest", *stage_args]),
-        # The pipeline's great-expectations suites (Dagster asset checks on raw.<entity>), issue 3 item 8.
-        measure(
-            "GE suites (all entities)",
-            [
-                sys.executable,
-                "-m",
-                "bench.validation_bench",
-                "--child",
-                "--build-db",
-                str(build_db),
-                "--as-of",
-                args.as_of,
-            ],
-        ),
-        measure("calendar", [*py, "calendar", *stage_args]),
-        measure("config", [*py, "config", *stage_args]),
-        measure("dbt build (models+tests)", [*py, "dbt", *stage_args, "--dbt-target", str(dbt_target)], env),
-        # Issue 17: the training effect (statsmodels fits on the panel dbt built), as its asset runs it.
-        measure("training effect", [*py, "training", *stage_args]),
-        measure("publish", [*py, "publish", *stage_args]),
-        # The manager report (issue 19) from the published file. The bench has no forecasting stage: the
-        # forecast columns are empty and the risk-alert parts are left out (the output says how many).
-        measure("report", [*py, "report", *stage_args]),
-    ]
-    layers = dbt_layer_seconds(dbt_target)
-    commission_seconds = sum(
-        float(n.get("execution_time") or 0.0)
-        for n in json.loads((dbt_target / "run_results.json").read_text())["results"]
-        if "commission" in n["unique_id"]
-    )
-    process = process_model_seconds(dbt_target)
-    process_runs = measure_process_models(process_model_names(dbt_target), work, env) if args.process_models else []
-    affinity = affinity_bound(warehouse)
-    rerun = measure("re-run ingest (no changes)", [*py, "ingest", *stage_args])
-    reference_db = work / "reference.duckdb"
-    reference_db.unlink(missing_ok=True)
-    reference = measure(
-        "reference script", [sys.executable, "-m", "bench.reference", str(landing), args.as_of, str(reference_db)]
-    )
 
-    # Issue 3 item 8: ingestion of the orders CSVs against a plain read_csv of the same files (own children).
-    from bench.ingest_vs_read_csv import compare
+def _linked_copy(source: Path, target: Path) -> Path:
+    """The landing folder with hard links (no copy of the data): the refresh scenario adds files to it only."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=os.link)
+    return target
 
-    print("orders: ingestion vs plain read_csv", flush=True)
-    versus = compare(landing, work)
 
+def _cross_check(warehouse: Path, reference_db: Path) -> tuple:
     con = duckdb.connect()
     con.execute(f"attach '{warehouse}' as pub (read_only); attach '{reference_db}' as ref (read_only)")
     diff = con.execute("""
@@ -281,63 +207,134 @@ def main() -> None:
           on p.rep_id = r.rep_id and p.month = r.month
     """).fetchone()
     con.close()
+    return diff
 
-    total = sum(m.seconds for m in pipeline)
-    peak = max(m.peak_rss_mb for m in pipeline)
-    ratio = total / reference.seconds
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10_000_000)))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--as-of", default=os.environ.get("BENCH_AS_OF", "2026-11-15"))
+    parser.add_argument("--dir", default=str(ROOT / ".bench"))
+    parser.add_argument(
+        "--before", default=os.environ.get("BENCH_BEFORE"), help="a commit to measure first (e.g. the branch point)"
+    )
+    parser.add_argument(
+        "--after", default=os.environ.get("BENCH_AFTER"), help="measure this commit instead of the working tree"
+    )
+    parser.add_argument("--day-lines", type=int, default=7_000)
+    parser.add_argument(
+        "--no-process-models",
+        dest="process_models",
+        action="store_false",
+        help="skip rebuilding each process model alone for its peak RSS",
+    )
+    args = parser.parse_args()
+    work = Path(args.dir)
+    landing = work / f"landing-{args.scale}-{args.seed}-{args.as_of}"
+    print(f"salesperf benchmark: {args.scale:,} order lines, seed {args.seed}, as of {args.as_of}", flush=True)
+
+    generated: list[Measured] = []
+    if not (landing / ".complete").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        generated.append(
+            measure(
+                "generate demo data",
+                [str(BIN / "salesperf"), "demo-data", "--out", str(landing), "--scale", str(args.scale)]
+                + ["--seed", str(args.seed), "--as-of", args.as_of],
+            )
+        )
+        (landing / ".complete").touch()
+    else:
+        print(f"  reusing generated data in {landing}")
+    size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+    day = (dt.date.fromisoformat(args.as_of) + dt.timedelta(days=1)).isoformat()
+
+    from salesperf.demo.next_day import write_next_day
+
+    reference_db = work / "reference.duckdb"
+    reference_db.unlink(missing_ok=True)
+    reference = measure(
+        "reference script", [sys.executable, "-m", "bench.reference", str(landing), args.as_of, str(reference_db)]
+    )
+    diff: tuple | None = None
+    runs: list[RunMeasure] = []
+    variants = [("before", _before_checkout(work, args.before))] if args.before else []
+    variants.append(("after", _before_checkout(work, args.after) if args.after else None))
+    for name, code in variants:
+        run_dir = work / f"run-{name}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_landing = _linked_copy(landing, run_dir / "landing")
+        runs.append(measure_run(f"{name}: full build", run_landing, run_dir, args.as_of, code=code))
+        print(runs[-1].table(), flush=True)
+        if name == "after":
+            diff = _cross_check(run_dir / "warehouse" / "salesperf.duckdb", reference_db)
+        next_day = write_next_day(
+            run_landing,
+            dt.date.fromisoformat(day),
+            lines=args.day_lines,
+            corrections=50,
+            touch_months=(dt.date(dt.date.fromisoformat(args.as_of).year - 1, 3, 1),),
+        )
+        runs.append(measure_run(f"{name}: one more day", run_landing, run_dir, day, code=code))
+        print(
+            f"  landed {next_day.new_lines:,} new lines and {next_day.corrected_lines} corrections "
+            f"({len(next_day.corrected_months)} months)",
+            flush=True,
+        )
+        print(runs[-1].table(), flush=True)
+
+    after_dir = work / "run-after"
+    affinity = affinity_bound(after_dir / "warehouse" / "salesperf.duckdb")
+    process_env = {
+        "SALESPERF_BUILD_DB": str(after_dir / "warehouse" / ".build" / "salesperf" / "build.duckdb"),
+        "SALESPERF_AS_OF": day,
+    }
+    process_runs = measure_process_models(process_model_names(), work, process_env) if args.process_models else []
+
+    full_after = next(r for r in runs if r.label == "after: full build")
+    refresh_after = next(r for r in runs if r.label == "after: one more day")
     print()
     print(f"input: {size_mb:,.0f} MB of exports in {landing}")
-    print("dbt time by layer (dbt's own timings): " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(layers.items())))
-    print(f"commission models and their tests (dbt's own timings): {commission_seconds:.1f} s")
+    for r in runs:
+        print(f"{r.label:<26} {r.wall:8.1f} s wall  {r.cpu:8.1f} CPU-s  peak RSS {r.peak_rss_mb:8,.0f} MB")
+    print(f"reference script            {reference.seconds:8.1f} s wall  peak RSS {reference.peak_rss_mb:8,.0f} MB")
     print(
-        f"process models (issue 17, dbt's own timings, tests included): {sum(process.values()):.1f} s: "
-        + ", ".join(f"{name} {sec:.1f}" for name, sec in sorted(process.items(), key=lambda kv: -kv[1]))
+        f"full build / reference: {full_after.wall / reference.seconds:.2f}x; refresh / full build: "
+        f"{refresh_after.wall / full_after.wall:.1%} wall, {refresh_after.cpu / full_after.cpu:.1%} CPU "
+        "[goal <= 10 %, <= 15 s]"
     )
+    if diff:
+        print(
+            f"cross-check rep x month attainment (full build vs reference): {diff[0]:,} rows, {diff[1]} unmatched, "
+            f"max |actual diff| {diff[2]}, max |target diff| {diff[3]}"
+        )
     print(
-        f"fct_product_affinity: {affinity['rows']:,} rows, at most {affinity['largest_group_rows']:,} in a year x "
-        f"scope x item level, {affinity['distinct_products_paired']:,} distinct products paired [bound: 19,900 product "
-        "pairs a year with top_products 200]"
+        f"product affinity (issue 17): {affinity['rows']:,} rows, largest year x scope x level "
+        f"{affinity['largest_group_rows']:,}, {affinity['distinct_products_paired']:,} products paired"
     )
-    print(
-        f"pipeline total {total:.1f} s (peak RSS {peak:,.0f} MB) vs reference {reference.seconds:.1f} s "
-        f"(peak RSS {reference.peak_rss_mb:,.0f} MB): ratio {ratio:.2f}x  [goal <= 3x, < 6,000 MB]"
-    )
-    ingest_s = next(m.seconds for m in pipeline if m.stage.startswith("ingest"))
-    ge_s = next(m.seconds for m in pipeline if m.stage.startswith("GE"))
-    print(
-        f"orders ingestion {versus['ratio']:.2f}x a plain read_csv [goal <= 2x]; GE suites {ge_s:.1f} s = "
-        f"{ge_s / ingest_s:.2f}x the ingestion of all entities [goal <= 1x]"
-    )
-    print(
-        f"cross-check rep x month attainment: {diff[0]:,} rows, {diff[1]} unmatched, "
-        f"max |actual diff| {diff[2]}, max |target diff| {diff[3]}"
-    )
+    before = {r.label.split(": ")[1]: r for r in runs if r.label.startswith("before")}
+    if before:
+        b = before["full build"]
+        print(
+            f"full build before/after: {b.wall / full_after.wall:.2f}x wall, {b.cpu / full_after.cpu:.2f}x CPU "
+            "[goal >= 2x]"
+        )
     (work / "results.json").write_text(
         json.dumps(
             {
                 "when": dt.datetime.now().isoformat(timespec="seconds"),
                 "scale": args.scale,
                 "input_mb": size_mb,
-                "stages": [asdict(m) for m in results + pipeline + [rerun, reference]],
-                "dbt_layers": layers,
-                "commission_dbt_seconds": commission_seconds,
-                "process_dbt_seconds": process,
-                "process_model_runs": [asdict(m) for m in process_runs],
+                "runs": [asdict(r) for r in runs],
+                "generate": [asdict(m) for m in generated],
+                "reference": asdict(reference),
+                "cross_check": diff,
+                "process_models": [asdict(m) for m in process_runs],
                 "product_affinity": affinity,
-                "ingest_vs_read_csv": versus,
-                "report": json.loads(pipeline[-1].output or "{}"),
-                "pipeline_seconds": total,
-                "pipeline_peak_rss_mb": peak,
-                "reference_seconds": reference.seconds,
-                "ratio": ratio,
-                "cross_check": {
-                    "rows": diff[0],
-                    "unmatched": diff[1],
-                    "max_actual_diff": float(diff[2] or 0),
-                    "max_target_diff": float(diff[3] or 0),
-                },
             },
             indent=2,
+            default=str,
         )
     )
 

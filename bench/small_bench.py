@@ -13,6 +13,7 @@ one wall time mostly measures the other jobs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -81,18 +82,8 @@ def _dbt_nodes(build_dir: Path) -> dict[str, float]:
     return kinds
 
 
-def run_small(scale: int, as_of: str, work: Path) -> dict[str, object]:
-    landing = work / f"landing-{scale}-{as_of}"
-    _generate(landing, scale, as_of)
-    run_dir = work / f"run-{scale}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    env = {
-        **os.environ,
-        "SALESPERF_LANDING_DIR": str(landing),
-        "SALESPERF_WAREHOUSE": str(run_dir / "warehouse" / "salesperf.duckdb"),
-        "DAGSTER_HOME": str(run_dir / "dagster_home"),
-        "SALESPERF_AS_OF": as_of,
-    }
+def _salesperf_run(env: dict[str, str], run_dir: Path, scale: int) -> dict[str, object]:
+    """`salesperf run` in a child process: wall, CPU of the child and its children, each step, dbt's nodes."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(BIN / "salesperf"), "run"], env=env, capture_output=True, text=True, cwd=ROOT)
@@ -101,18 +92,41 @@ def run_small(scale: int, as_of: str, work: Path) -> dict[str, object]:
     if done.returncode != 0:
         sys.exit(f"small bench: salesperf run failed at scale {scale}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    rows = sum(1 for p in landing.rglob("*.csv") for _ in p.open(encoding="utf-8", errors="replace")) - sum(
-        1 for _ in landing.rglob("*.csv")
-    )
     return {
-        "scale": scale,
-        "csv_rows": rows,
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
         "load_average": os.getloadavg(),
         "steps": _steps(run_dir / "dagster_home"),
         "dbt": _dbt_nodes(run_dir),
     }
+
+
+def run_small(scale: int, as_of: str, work: Path) -> dict[str, object]:
+    """A first run on a fresh warehouse, then the daily refresh: one more day of orders (1 % of the lines, at
+    least 20, and 5 corrections of older lines) landed, the as-of date one day later (issue 20's scenario)."""
+    from salesperf.demo.next_day import write_next_day
+
+    source = work / f"landing-{scale}-{as_of}"
+    _generate(source, scale, as_of)
+    run_dir = work / f"run-{scale}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    landing = run_dir / "landing"
+    shutil.copytree(source, landing, copy_function=os.link)  # the refresh adds files to this copy only
+    env = {
+        **os.environ,
+        "SALESPERF_LANDING_DIR": str(landing),
+        "SALESPERF_WAREHOUSE": str(run_dir / "warehouse" / "salesperf.duckdb"),
+        "DAGSTER_HOME": str(run_dir / "dagster_home"),
+        "SALESPERF_AS_OF": as_of,
+    }
+    rows = sum(1 for p in landing.rglob("*.csv") for _ in p.open(encoding="utf-8", errors="replace")) - sum(
+        1 for _ in landing.rglob("*.csv")
+    )
+    first = _salesperf_run(env, run_dir, scale)
+    day = dt.date.fromisoformat(as_of) + dt.timedelta(days=1)
+    write_next_day(landing, day, lines=max(20, scale // 100), corrections=5)
+    refresh = _salesperf_run({**env, "SALESPERF_AS_OF": day.isoformat()}, run_dir, scale)
+    return {"scale": scale, "csv_rows": rows, **first, "refresh": refresh}
 
 
 def main() -> None:
@@ -136,6 +150,14 @@ def main() -> None:
         for step, seconds in sorted(steps.items(), key=lambda kv: -float(kv[1]))[:10]:
             print(f"    {step:<32} {float(seconds):8.1f}")
         print(f"    dbt node timings: {json.dumps({k: round(v, 1) for k, v in dict(r['dbt']).items()})}")
+        refresh = r["refresh"]
+        assert isinstance(refresh, dict)
+        print(
+            f"  one more day (refresh): {refresh['wall_seconds']} s wall, {refresh['cpu_seconds']} CPU-s "
+            f"(load {refresh['load_average'][0]:.1f})"
+        )
+        for step, seconds in sorted(dict(refresh["steps"]).items(), key=lambda kv: -float(kv[1]))[:10]:
+            print(f"    {step:<32} {float(seconds):8.1f}")
     (work / "results.json").write_text(json.dumps(results, indent=2))
 
 

@@ -60,13 +60,25 @@ def _call(packed: tuple[Callable[..., Any], Any, dict]) -> Any:
     return fn(item, **kwargs)
 
 
+# Below this many items the work runs in-process: a spawned worker imports numpy, scipy and statsmodels again
+# (~2-3 CPU-seconds each), more than a small company's hundred-odd series cost to fit (issue 13 item 6).
+IN_PROCESS_BELOW = 150
+
+
 def parallel_map(
-    fn: Callable[..., R], items: Iterable[T], *, max_workers: int | None = None, chunksize: int = 8, **kwargs: Any
+    fn: Callable[..., R],
+    items: Iterable[T],
+    *,
+    max_workers: int | None = None,
+    chunksize: int = 8,
+    in_process_below: int = IN_PROCESS_BELOW,
+    **kwargs: Any,
 ) -> list[R]:
-    """`[fn(item, **kwargs) for item in items]` over processes (in order); in-process when one worker."""
+    """`[fn(item, **kwargs) for item in items]` over processes (in order); in-process when one worker or fewer
+    than `in_process_below` items."""
     items = list(items)
     workers = min(max_workers or os.cpu_count() or 1, max(1, len(items)))
-    if workers <= 1 or len(items) <= 2:
+    if workers <= 1 or len(items) < max(in_process_below, 3):
         import scipy.linalg  # noqa: F401 - loaded before the limit, so that the limit reaches its BLAS
         import scipy.optimize  # noqa: F401
         from threadpoolctl import threadpool_limits

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from forecasting.anomalies import Anomaly, find_anomalies
 from forecasting.base import ModelFailure
+from forecasting.cache import load_cache, save_cache, series_key
 from forecasting.parallel import parallel_map
 from forecasting.selection import SeriesResult, forecast_series
 from forecasting.series import Series
@@ -27,6 +29,9 @@ class FitOutput:
     fallbacks: int  # series publishing seasonal naive because the other models failed or were rejected
     failures_by_model: dict[str, int]
     models_chosen: dict[str, int]
+    refit: int = 0  # series fitted in this run
+    reused: int = 0  # series whose fit came from the cache (unchanged history and settings)
+    refit_by_level: dict[str, int] | None = None
 
 
 def fit_one(
@@ -59,12 +64,31 @@ def fit_one(
 
 
 def fit_all(
-    series: list[Series], cfg: ForecastingConfig, max_workers: int | None = None, anomalies: bool = True
+    series: list[Series],
+    cfg: ForecastingConfig,
+    max_workers: int | None = None,
+    anomalies: bool = True,
+    *,
+    cache_path: Path | None = None,
+    refit_all: bool = False,
 ) -> FitOutput:
-    """Forecast (and, unless `anomalies` is False, scan for anomalies) every series in worker processes."""
+    """Forecast (and, unless `anomalies` is False, scan for anomalies) every series in worker processes. With
+    `cache_path`, a series whose history and settings are unchanged since the run that wrote the cache reuses
+    that fit (forecasting/cache.py); `refit_all` fits every series anyway (and rewrites the cache)."""
     started = time.perf_counter()
     workers = max_workers or cfg.forecast.max_workers
-    outcomes = parallel_map(fit_one, series, max_workers=workers, cfg=cfg, anomalies=anomalies)
+    settings_json = cfg.forecast.model_dump_json() + cfg.anomalies.model_dump_json()
+    keys = [series_key(s, settings_json, anomalies) for s in series]
+    cached = {} if refit_all else load_cache(cache_path)
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    fitted = parallel_map(fit_one, [series[i] for i in todo], max_workers=workers, cfg=cfg, anomalies=anomalies)
+    fresh = dict(zip((keys[i] for i in todo), fitted, strict=True))
+    outcomes = [fresh[k] if k in fresh else cached[k] for k in keys]
+    if cache_path is not None:
+        save_cache(cache_path, dict(zip(keys, outcomes, strict=True)))
+    refit_by_level: dict[str, int] = {}
+    for i in todo:
+        refit_by_level[series[i].level] = refit_by_level.get(series[i].level, 0) + 1
     seconds = time.perf_counter() - started
     forecast_rows, backtest_rows, anomaly_rows = [], [], []
     failures: dict[str, int] = {}
@@ -201,5 +225,17 @@ def fit_all(
     )
     anomalies = anomalies.astype({"actual": float, "expected": float, "score": float})
     return FitOutput(
-        forecasts, backtest, anomalies, len(series), seconds, warnings_total, warned_series, fallbacks, failures, chosen
+        forecasts,
+        backtest,
+        anomalies,
+        len(series),
+        seconds,
+        warnings_total,
+        warned_series,
+        fallbacks,
+        failures,
+        chosen,
+        refit=len(todo),
+        reused=len(series) - len(todo),
+        refit_by_level=refit_by_level,
     )

@@ -253,6 +253,8 @@ def test_error_measures():
 
 def test_parallel_map_matches_the_serial_result():
     series = [synthetic_series(30, seed=s)[0] for s in range(3)]
+    assert parallel_map(np.sum, series, max_workers=2, in_process_below=0) == [np.sum(s) for s in series]
+    # a handful of series is fitted in-process (no worker start-up), with the same result
     assert parallel_map(np.sum, series, max_workers=2) == [np.sum(s) for s in series]
 
 

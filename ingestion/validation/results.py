@@ -73,6 +73,7 @@ class EntityValidation:
     results: list[RuleResult]
     seconds: float = 0.0
     written: bool = False  # False when the stored outcome was already identical
+    rows_validated: int | None = None  # rows the suite ran on (fewer than element_count after new rows only)
 
     @property
     def failed(self) -> list[RuleResult]:

@@ -67,11 +67,68 @@ def superseded_rowids(con: duckdb.DuckDBPyConnection, entity: str) -> list[int] 
     return sorted(rowids) if len(rowids) <= SUPERSEDED_LIST_MAX else None
 
 
-def create_scratch(con: duckdb.DuckDBPyConnection, entity: str, table: str) -> None:
+def new_current_rows_sql(entity: str, since_file_seq: int) -> str:
+    """SELECT the current rows of raw.<entity> that came in files after `since_file_seq` (an incremental
+    validation, ingestion/changes.py): only the keys those files hold are ranked, among all their versions."""
+    spec = ENTITIES[entity]
+    q = quote_ident
+    table, order = (
+        f"raw.{q(entity)}",
+        f"_file_seq, _source_row{', ' + ', '.join(q(c) for c in spec.key) if entity == 'targets' else ''}",
+    )
+    if not spec.key:
+        return f"SELECT * FROM {table} WHERE _file_seq > {int(since_file_seq)} ORDER BY {order}"
+    keys = ", ".join(q(c) for c in spec.key)
+    # rows of the new files, and the earlier versions of their keys (a NULL key part matches nothing, so the
+    # new rows are taken on their own as well)
+    return f"""
+        WITH versions AS (
+            SELECT * FROM {table} WHERE _file_seq > {int(since_file_seq)}
+            UNION ALL
+            SELECT r.* FROM {table} r
+            SEMI JOIN (SELECT DISTINCT {keys} FROM {table} WHERE _file_seq > {int(since_file_seq)}) n USING ({keys})
+            WHERE r._file_seq <= {int(since_file_seq)}
+        )
+        SELECT * FROM versions
+        QUALIFY rank() OVER (PARTITION BY {keys} ORDER BY {_latest_first(entity)}) = 1
+            AND _file_seq > {int(since_file_seq)}
+        ORDER BY {order}"""
+
+
+def current_rows_change(con: duckdb.DuckDBPyConnection, entity: str, since_file_seq: int) -> int:
+    """How many current rows raw.<entity> gained with the files after `since_file_seq`: their new current rows,
+    less the earlier current rows they superseded. Only the keys those files hold are ranked, so an incremental
+    validation can report the entity's current row count (last count + this) without counting every row (the
+    data-quality assessment reads that count: ingestion/quality.py, the shrink and money-share thresholds)."""
+    spec = ENTITIES[entity]
+    table, since = f"raw.{quote_ident(entity)}", int(since_file_seq)
+    if not spec.key:
+        return int(con.execute(f"SELECT count(*) FROM {table} WHERE _file_seq > {since}").fetchall()[0][0])
+    keys = ", ".join(quote_ident(c) for c in spec.key)
+    rank = f"rank() OVER (PARTITION BY {keys} ORDER BY {_latest_first(entity)}) = 1"
+    return int(
+        con.execute(
+            f"""
+            WITH touched AS (
+                SELECT r.* FROM {table} r
+                SEMI JOIN (SELECT DISTINCT {keys} FROM {table} WHERE _file_seq > {since}) n USING ({keys})
+            )
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM touched QUALIFY {rank}))
+                 - (SELECT count(*) FROM (SELECT 1 FROM touched WHERE _file_seq <= {since} QUALIFY {rank}))"""
+        ).fetchall()[0][0]
+    )
+
+
+def create_scratch(con: duckdb.DuckDBPyConnection, entity: str, table: str, since_file_seq: int | None = None) -> None:
     """The scratch table of raw.<entity>'s current rows, in raw's own order, which is file and row order
     (files are appended in ingestion order, each file's rows in row order). With few superseded rows that
     order comes from scanning raw with insertion order preserved (a plain copy: ~2.5 s for 10M order lines;
-    filtering by a rowid list keeps the order, an anti-join would not); else from current_rows_sql's sort."""
+    filtering by a rowid list keeps the order, an anti-join would not); else from current_rows_sql's sort.
+    With `since_file_seq`, only the current rows of later files (new_current_rows_sql)."""
+    if since_file_seq is not None:
+        with InsertionOrder(con):
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {new_current_rows_sql(entity, since_file_seq)}")
+        return
     superseded = superseded_rowids(con, entity)
     with InsertionOrder(con):
         if superseded is None:

@@ -33,8 +33,10 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from ingestion import quality
+from ingestion.changes import UNCHANGED, ValidationPlan, plan_validation, record_validation
 from ingestion.entities import ENTITY_NAMES
 from ingestion.load import ensure_schemas
+from orchestration.dbt_project import FULL_REBUILD_TAG
 from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 from salesperf.config.files import load_config
@@ -55,7 +57,11 @@ def check_key(entity: str) -> AssetCheckKey:
     return AssetCheckKey(AssetKey(["raw", entity]), CHECK_NAME)
 
 
-def check_result(validation: "EntityValidation", findings: list[quality.Finding] | None = None) -> AssetCheckResult:
+def check_result(
+    validation: "EntityValidation",
+    findings: list[quality.Finding] | None = None,
+    plan: ValidationPlan | None = None,
+) -> AssetCheckResult:
     """Passed when every expectation held and nothing blocks; ERROR severity only when a finding of the entity
     blocks the run (a systemic failure), else WARN."""
     failed = validation.failed
@@ -75,10 +81,14 @@ def check_result(validation: "EntityValidation", findings: list[quality.Finding]
         "expectations": len(validation.results),
         "failed_error": sum(r.rule.severity == ERROR for r in failed),
         "failed_warn": sum(r.rule.severity != ERROR for r in failed),
-        "rows_validated": max((r.element_count or 0 for r in validation.results), default=0),
+        "rows_validated": validation.rows_validated
+        if validation.rows_validated is not None
+        else max((r.element_count or 0 for r in validation.results), default=0),
         "seconds": round(validation.seconds, 2),
         "results_table": "audit.validation_results",
     }
+    if plan is not None:
+        metadata |= {"validation_mode": plan.mode, "why": plan.reason}
     if failed:
         metadata["failing_expectations"] = MetadataValue.md("\n".join(lines))
     if findings:
@@ -124,28 +134,52 @@ def check_result(validation: "EntityValidation", findings: list[quality.Finding]
 def raw_expectation_suites(
     context: AssetCheckExecutionContext, settings: SalesperfSettings, build_db: DuckDBResource
 ) -> Iterator[AssetCheckResult]:
-    from ingestion.validation import validate_all
-
     cfg = settings.resolve()
     selected = context.selected_asset_check_keys
     entities = [e for e in ENTITY_NAMES if check_key(e) in selected]
     config = load_config(cfg.config_dir / "pipeline.yml", PipelineConfig) or PipelineConfig()
     accept = context.run.tags.get(ACCEPT_TAG, "").lower() == "true"
+    force_full = context.run.tags.get(FULL_REBUILD_TAG, "").lower() in ("1", "true", "yes")
     with (
         step_lock(context, cfg.build_dir),
         build_db.get_connection() as con,
     ):
         ensure_schemas(con)  # references read other raw tables, which a partial run may not have created
-        results = validate_all(con, as_of=cfg.as_of, entities=entities, run_id=context.run.run_id)
+        plans = plan_validation(con, entities, as_of=cfg.as_of, force_full=force_full)
+        to_run = [e for e in entities if plans[e].mode != UNCHANGED]
+        results = {}
+        if to_run:  # great_expectations is imported only when something is validated (~4 CPU-s)
+            from ingestion.validation import validate_all
+
+            since = {e: plans[e].since_file_seq for e in to_run if plans[e].since_file_seq is not None}
+            results = validate_all(
+                con, as_of=cfg.as_of, entities=to_run, run_id=context.run.run_id, since_file_seq=since
+            )
+        for entity in to_run:
+            record_validation(con, plans[entity], as_of=cfg.as_of, passed=not results[entity].failed)
         assessment = quality.assess(con, config.data_quality, accept=accept)
         quality.store(con, assessment, run_id=context.run.run_id, checked_at=dt.datetime.now())
     for entity in entities:
+        plan = plans[entity]
+        if plan.mode == UNCHANGED:
+            context.log.info(f"{entity}: unchanged since its last validation, which passed")
+            # the expectations still hold; a systemic finding of this run (ingestion.quality) still blocks
+            blocking = [f for f in assessment.findings if f.entity == entity and f.severity == quality.BLOCK]
+            yield AssetCheckResult(
+                asset_key=AssetKey(["raw", entity]),
+                check_name=CHECK_NAME,
+                passed=not blocking,
+                severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+                metadata={"validation_mode": plan.mode, "why": plan.reason, "rows_validated": 0},
+                description="; ".join(f.message for f in blocking) or None,
+            )
+            continue
         validation = results[entity]
         context.log.info(
             f"{entity}: {len(validation.results)} expectations, {len(validation.failed)} failed "
-            f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s"
+            f"(worst: {validation.severity or 'none'}) in {validation.seconds:.2f} s ({plan.mode}: {plan.reason})"
         )
-        yield check_result(validation, [f for f in assessment.findings if f.entity == entity])
+        yield check_result(validation, [f for f in assessment.findings if f.entity == entity], plan)
     for finding in assessment.findings:
         if finding.severity in (quality.BLOCK, quality.ACCEPTED):
             context.log.error(f"{finding.message}; e.g. {finding.where()}")

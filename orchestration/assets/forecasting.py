@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 from dagster_duckdb import DuckDBResource
 
+from orchestration.dbt_project import FULL_REBUILD_TAG
 from orchestration.locking import BUILD_DB_POOL, step_lock
 from orchestration.resources import SalesperfSettings
 
@@ -66,7 +67,13 @@ def forecasting_tables(
     with step_lock(context, cfg.build_dir):
         with build_db.get_connection() as con:
             series = load_series(con, cfg.as_of, config.forecast.levels)
-        out = fit_all(series, config)  # no connection open while fitting
+        # no connection open while fitting; unchanged series reuse their fit (forecasting/cache.py)
+        out = fit_all(
+            series,
+            config,
+            cache_path=cfg.build_dir / "forecast_cache.pkl",
+            refit_all=context.run.tags.get(FULL_REBUILD_TAG, "").lower() in ("1", "true", "yes"),
+        )
         with build_db.get_connection() as con:
             counts = write_outputs(
                 con,
@@ -81,7 +88,7 @@ def forecasting_tables(
         + [f"| {r.level} | {r.model} | {r.mase} | {r.smape} |" for r in summary.itertuples()]
     )
     context.log.info(
-        f"forecast {out.series} series in {out.seconds:.1f} s; "
+        f"forecast {out.series} series in {out.seconds:.1f} s ({out.refit} refitted, {out.reused} unchanged); "
         f"{out.convergence_warnings} convergence warnings; tables {counts}"
     )
     yield MaterializeResult(
@@ -89,6 +96,11 @@ def forecasting_tables(
         metadata={
             "rows": counts["fct_sales_forecast"],
             "series": out.series,
+            "series_refit": out.refit,
+            "series_reused": out.reused,
+            "series_refit_by_level": MetadataValue.json(out.refit_by_level or {}),
+            "why_refit": "a series is refitted when its closed months, the settings or the forecasting code changed "
+            "since the last run (or on salesperf run --full)",
             "fit_seconds": round(out.seconds, 2),
             "series_per_second": round(out.series / out.seconds, 2) if out.seconds else None,
             "convergence_warnings": out.convergence_warnings,

@@ -52,11 +52,12 @@ def _generate(out_dir: Path, scale: int | None, seed: int, as_of: dt.date) -> No
     )
 
 
-def _run(settings: Settings, *, accept_data_quality: bool = False) -> None:
+def _run(settings: Settings, *, accept_data_quality: bool = False, full: bool = False) -> None:
     from salesperf.cli.runner import run_everything
 
-    console.print(f"running every asset (as of {settings.as_of}) into {settings.build_db}")
-    outcome = run_everything(settings, console, accept_data_quality=accept_data_quality)
+    what = "rebuilding everything" if full else "running every asset (incremental where nothing else changed)"
+    console.print(f"{what} (as of {settings.as_of}) into {settings.build_db}")
+    outcome = run_everything(settings, console, accept_data_quality=accept_data_quality, full=full)
     if outcome.canceled:
         raise Interrupted(f"{outcome.failure} (run {outcome.run_id}; full log: {outcome.log_path})")
     if not outcome.success:
@@ -98,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise UserError(
             f"landing folder {settings.landing_dir} does not exist; set SALESPERF_LANDING_DIR or run `salesperf demo`"
         )
-    _run(settings, accept_data_quality=args.accept_data_quality)
+    _run(settings, accept_data_quality=args.accept_data_quality, full=args.full)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
@@ -190,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--accept-data-quality",
         action="store_true",
         help="publish even if a data-quality threshold is crossed (recorded as accepted; docs/data_quality.md)",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild everything from the raw tables (by default only what changed since the last run is rebuilt)",
     )
     run.set_defaults(func=cmd_run)
     data = sub.add_parser("demo-data", help="write the demo company's exports into a folder")

@@ -79,19 +79,27 @@ def _watch_progress(instance, run_id: str, total: int, stop: threading.Event, co
         transient=False,
     ) as progress:
         task = progress.add_task("starting", total=total)
-        while not stop.wait(0.5):
-            records = instance.all_logs(
-                run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_START}
-            )
-            done = 0
-            current = None
-            for record in records:
-                event = record.dagster_event
-                if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-                    done += 1
-                elif event.step_key and event.step_key not in seen_steps:
-                    seen_steps.add(event.step_key)
-                    current = event.step_key
+        cursor, done, current = None, 0, None
+        # Only the records written since the last poll (a cursor): re-reading the whole log twice a second cost
+        # 20-40 ms of CPU per poll, 2-5 CPU-s per minute of run, in the process that runs the job (issue 13 item 6).
+        while not stop.wait(1.0):
+            while True:
+                page = instance.get_records_for_run(
+                    run_id,
+                    cursor=cursor,
+                    of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_START},
+                    limit=500,
+                )
+                cursor = page.cursor
+                for record in page.records:
+                    event = record.event_log_entry.dagster_event
+                    if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                        done += 1
+                    elif event.step_key and event.step_key not in seen_steps:
+                        seen_steps.add(event.step_key)
+                        current = event.step_key
+                if not page.has_more:
+                    break
             progress.update(
                 task, completed=min(done, total), description=(current or progress.tasks[0].description)[:40]
             )
@@ -189,9 +197,12 @@ def _record_cancellation(instance, run_id: str, stopped: list[str]) -> bool:
     return run.status == DagsterRunStatus.CANCELED
 
 
-def run_everything(settings: Settings, console: Console, *, accept_data_quality: bool = False) -> RunOutcome:
+def run_everything(
+    settings: Settings, console: Console, *, accept_data_quality: bool = False, full: bool = False
+) -> RunOutcome:
+    """Run the whole job; `full` tags the run so that every step rebuilds everything (FULL_REBUILD_TAG)."""
     from orchestration import run_guard
-    from orchestration.dbt_project import prepare_manifest
+    from orchestration.dbt_project import FULL_REBUILD_TAG, prepare_manifest
 
     prepare_instance(settings)
     prepare_manifest()
@@ -210,6 +221,8 @@ def run_everything(settings: Settings, console: Console, *, accept_data_quality:
     tags = {"salesperf/trigger": "cli", **run_guard.process_tags()}
     if accept_data_quality:
         tags["salesperf/accept_data_quality"] = "true"
+    if full:
+        tags[FULL_REBUILD_TAG] = "true"
     stopped: list[str] = []
     stop = threading.Event()
     watcher = threading.Thread(target=_watch_progress, args=(instance, run_id, total, stop, terminal), daemon=True)

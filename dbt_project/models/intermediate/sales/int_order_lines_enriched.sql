@@ -5,11 +5,29 @@
 -- DuckDB 2.0 from multiplying in the narrower DECIMAL(18,10), which overflows above 10^8; and nothing is cast
 -- back down to 64 bits, which costs ~1 s per million rows (a 128-bit division per value).
 
+-- Incremental by order month (macros/incremental.sql): an incremental build deletes the touched months and
+-- inserts them again from this same SQL; the filter on order_id (a partition key of staging's de-duplication)
+-- lets DuckDB rank only those orders' rows.
+-- depends_on: {{ ref('int_build_touched_months') }}
+{{ config(
+    materialized=line_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_order_months() }}",
+) }}
+
 with
 
 orders as (
 
     select * from {{ ref('stg_raw__orders') }}
+    {% if is_incremental() %}
+    where order_id in (
+        select order_id from {{ source('raw', 'orders') }}
+        where cast({{ dbt.date_trunc('month', 'order_date') }} as date)
+            in (select order_month from {{ ref('int_build_touched_months') }})
+    )
+    {% endif %}
 
 ),
 
@@ -83,3 +101,6 @@ enriched as (
 )
 
 select * from enriched
+{% if is_incremental() %}
+where order_month in (select order_month from {{ ref('int_build_touched_months') }})
+{% endif %}

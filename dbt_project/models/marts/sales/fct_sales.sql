@@ -5,11 +5,24 @@
 -- returned_amount: all returns recorded against the line (see int_returns_allocated for how returns
 -- without a line number are spread over the order's lines, pro rata to net_amount).
 
+-- Incremental by order month like int_order_lines_enriched (macros/incremental.sql): the touched months
+-- include those of orders with new returns.
+-- depends_on: {{ ref('int_build_touched_months') }}
+{{ config(
+    materialized=line_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_touched_order_months() }}",
+) }}
+
 with
 
 lines as (
 
     select * from {{ ref('int_order_lines_enriched') }}
+    {% if is_incremental() %}
+    where order_month in (select order_month from {{ ref('int_build_touched_months') }})
+    {% endif %}
 
 ),
 
