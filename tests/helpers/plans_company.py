@@ -1,0 +1,98 @@
+"""A hand-written company for the plan mechanics of issue 18 (docs/commissions.md "Plans as companies write
+them"), every result worked out by hand in tests/test_commission_plans.py.
+
+One rep (or a few) per mechanic, each on a plan of its own, so that the cases do not mix. as_of = 2026-01-15:
+the whole of 2025 has ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from tests.helpers.raw import write_raw_company
+
+AS_OF = "2026-01-15"
+
+PLANS_YML = """
+currency: CNY
+plans:
+  # item 6: split types
+  - id: split_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.1}]
+assignments:
+  - {rep_id: S1, plan: split_plan, from: 2025-01-01}
+  - {rep_id: S2, plan: split_plan, from: 2025-01-01}
+  - {rep_id: S3, plan: split_plan, from: 2025-01-01}
+"""
+
+
+def _rep(rep_id: str, hire_date: str = "2020-01-01", termination_date: str | None = None) -> dict:
+    return dict(
+        rep_id=rep_id,
+        rep_name=f"Rep {rep_id}",
+        region="East",
+        team="E1",
+        role="rep",
+        hire_date=hire_date,
+        termination_date=termination_date,
+        manager_id=None,
+    )
+
+
+def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, status="completed", cancelled_date=None):
+    return dict(
+        order_id=order_id,
+        line_no=line_no,
+        order_date=order_date,
+        customer_id="K1",
+        rep_id=rep_id,
+        product_id=product_id,
+        quantity=1,
+        unit_price=amount,
+        discount_amount=0,
+        currency="CNY",
+        status=status,
+        cancelled_date=cancelled_date,
+    )
+
+
+REPS = [_rep("S1"), _rep("S2"), _rep("S3")]
+PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
+CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
+
+ORDERS = [
+    # item 6: split types
+    _line("P1", "2025-01-10", "S1", 10000),  # revenue S1 50% + S2 50%, overlay S2 20%
+    _line("P2", "2025-02-10", "S1", 20000),  # overlay S3 10% only: S1 keeps 100%
+    _line("P3", "2025-03-10", "S1", 1000),  # revenue S2 60% + S3 60% = 120% (warned)
+]
+CREDIT_SPLITS = [
+    dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
+    dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
+    dict(order_id="P1", rep_id="S2", split_pct=0.2, split_type="overlay"),
+    dict(order_id="P2", rep_id="S3", split_pct=0.1, split_type="overlay"),
+    dict(order_id="P3", rep_id="S2", split_pct=0.6, split_type="revenue"),
+    dict(order_id="P3", rep_id="S3", split_pct=0.6, split_type="revenue"),
+]
+RETURNS: list[dict] = []
+PAYMENTS: list[dict] = []
+TARGETS: list[dict] = []
+
+
+def build_raw_database(path: Path, config_dir: Path) -> None:
+    files = {
+        "reps/reps.csv": REPS,
+        "customers/customers.csv": CUSTOMERS,
+        "products/products.csv": PRODUCTS,
+        "orders/orders.csv": ORDERS,
+        "returns/returns.csv": RETURNS,
+        "credit_splits/splits.csv": CREDIT_SPLITS,
+        "payments/payments.csv": PAYMENTS,
+        "targets/targets.csv": TARGETS,
+    }
+    write_raw_company(path, config_dir, files, (dt.date(2024, 1, 1), dt.date(2026, 12, 31)))

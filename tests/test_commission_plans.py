@@ -1,0 +1,90 @@
+"""Plan mechanics of issue 18 on the hand-written company of tests/helpers/plans_company.py (dbt build of the
+commission models). Every expected figure is worked out by hand in the comment next to it; the vendor examples
+the rules were proved on are cited where they are used.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.helpers import dbt
+from tests.helpers.commission_company import COMMISSION_SELECTION, statement
+from tests.helpers.plans_company import AS_OF, PLANS_YML, build_raw_database
+
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    work = tmp_path_factory.mktemp("plans_company")
+    (work / "config").mkdir()
+    (work / "config" / "commission_plans.yml").write_text(PLANS_YML, encoding="utf-8")
+    db = work / "build.duckdb"
+    build_raw_database(db, work / "config")
+    output = dbt.run_dbt(
+        db, work, select=f"{COMMISSION_SELECTION} test_type:unit,path:models/intermediate/commissions", as_of=AS_OF
+    )
+    return {"db": db, "work": work, "output": output}
+
+
+@pytest.fixture(scope="module")
+def db(built):
+    con = duckdb.connect(str(built["db"]), read_only=True)
+    yield con
+    con.close()
+
+
+def lines(db, rep: str, period_start: str, line_type: str | None = None) -> list[tuple]:
+    return db.execute(
+        "select line_type, order_id, amount, explanation from marts.fct_commission_lines where rep_id = ? "
+        "and period_start = ? and (? is null or line_type = ?) order by line_type, source_id, order_id",
+        [rep, period_start, line_type, line_type],
+    ).fetchall()
+
+
+def test_build_has_no_error(built):
+    summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", built["output"])
+    assert summary and summary.group(3) == "0" and summary.group(4) == "0", built["output"][-4000:]
+
+
+# --- item 6: split types ---------------------------------------------------------------------------------
+
+
+def test_split_rows_of_one_rep_add_up_and_overlays_come_on_top(db):
+    # Q1 2025, split_plan pays 10% of net sales from 0:
+    #   P1 10,000: revenue S1 50% + S2 50% (blank type = revenue), overlay S2 20% -> S1 5,000; S2 5,000 + 2,000
+    #   P2 20,000: overlay S3 10% only, no revenue split -> S1 keeps 100% = 20,000; S3 2,000 on top
+    #   P3  1,000: revenue S2 60% + S3 60% (120%, warned) -> S2 600, S3 600
+    # S1 5,000 + 20,000 = 25,000 -> 2,500; S2 7,000 + 600 = 7,600 -> 760; S3 2,000 + 600 = 2,600 -> 260.
+    # (Before issue 18 S2's overlay row replaced its revenue row: S2 would have had 2,000 + 600.)
+    got = {r: statement(db, r, "split_plan", "2025-01-01") for r in ("S1", "S2", "S3")}
+    assert {r: (s["measure_amount"], s["payable"]) for r, s in got.items()} == {
+        "S1": (D("25000.00"), D("2500.00")),
+        "S2": (D("7600.00"), D("760.00")),
+        "S3": (D("2600.00"), D("260.00")),
+    }
+    credited = db.execute(
+        "select rep_id, credit_source, split_pct, revenue_split_pct, overlay_split_pct "
+        "from intermediate.int_sales_credited where order_id = 'P1' order by rep_id"
+    ).fetchall()
+    assert credited == [
+        ("S1", "split", D("0.5"), D("0.5"), D("0")),
+        ("S2", "split", D("0.7"), D("0.5"), D("0.2")),
+    ]
+    # P2: the line's rep keeps 100% revenue credit next to the overlay
+    p2 = db.execute(
+        "select rep_id, credit_source, revenue_split_pct, overlay_split_pct from intermediate.int_sales_credited "
+        "where order_id = 'P2' order by rep_id"
+    ).fetchall()
+    assert p2 == [("S1", "line_rep", D("1"), D("0")), ("S3", "split", D("0"), D("0.1"))]
+
+
+def test_revenue_splits_not_totalling_100_percent_are_warned(built):
+    # P3's revenue splits total 1.2: the warn test lists that one order (P1 totals 0.5 + 0.5 = 1; P2 has none)
+    assert re.search(r"WARN 1 revenue_splits_total_one_stg_raw__credit_splits\S*", built["output"]), built["output"][
+        -3000:
+    ]
