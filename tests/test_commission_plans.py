@@ -88,3 +88,45 @@ def test_revenue_splits_not_totalling_100_percent_are_warned(built):
     assert re.search(r"WARN 1 revenue_splits_total_one_stg_raw__credit_splits\S*", built["output"]), built["output"][
         -3000:
     ]
+
+
+# --- item 3: target incentive x multipliers ------------------------------------------------------------------
+# Published example: revopsmasters.com, "Accelerators and decelerators" (sales-compensation category): a $500K
+# quota with $100K of variable pay, 1.0x to 100%, 1.5x from 100% to 130%, 2.0x above; "a rep who closes $650K
+# ... (130% attainment) would earn: base variable $100,000 + accelerator 30% x $100,000 x 1.5 = $45,000, total
+# $145,000"; and the decelerator "0-50% at 0.5x: a rep at 40% attainment on a $100K variable target earns
+# $20,000 (40% x $100K x 0.5)". Translated to CNY one for one.
+
+
+def test_target_incentive_times_multiplier_reproduces_the_published_accelerator(db):
+    # T1, ote_accel, 2025: target 500,000 (a year target spread to months, all employed), measure 650,000.
+    # on-target rate = 100,000 / 500,000 = 20%. Bands: 0-500,000 at 1.0 x 20% = 100,000;
+    # 500,000-650,000 at 1.5 x 20% = 30% x 150,000 = 45,000; 130%+ reached with 0 -> 0. Total 145,000.
+    s = statement(db, "T1", "ote_accel", "2025-01-01")
+    assert (s["target_amount"], s["target_incentive"], s["measure_amount"]) == (
+        D("500000.00"),
+        D("100000.00"),
+        D("650000.00"),
+    )
+    assert (s["tier_commission"], s["payable"]) == (D("145000.00"), D("145000.00"))
+    tiers = {e: a for _, _, a, e in lines(db, "T1", "2025-01-01", "tier")}
+    assert tiers["2025 tier 100%–130% at 1.5x (¥100,000.00 / ¥500,000.00 = 30%) on ¥150,000.00"] == D("45000.00")
+
+
+def test_decelerator_below_half_of_target(db):
+    # T2, ote_decel: 200,000 of 500,000 = 40%: 0.5 x 20% x 200,000 = 20,000 (the published 40% x 100K x 0.5).
+    s = statement(db, "T2", "ote_decel", "2025-01-01")
+    assert (s["attainment_pct"], s["tier_commission"]) == (pytest.approx(0.4), D("20000.00"))
+
+
+def test_target_incentive_is_prorated_like_the_target(db):
+    # T3 hired 2025-07-01 (no ramp): year target 600,000 = 50,000 a month, January-June not employed (factor 0):
+    # target 6 x 50,000 = 300,000; target incentive 100,000 x 300,000 / 600,000 = 50,000; on-target rate
+    # 100,000 / 600,000 = 1/6 (the same as a full-year rep's). Measure 330,000 (110%):
+    # 300,000 / 6 = 50,000 + 30,000 x 1.5 / 6 = 7,500 -> 57,500.
+    s = statement(db, "T3", "ote_accel", "2025-01-01")
+    assert (s["target_amount"], s["target_incentive"], s["tier_commission"]) == (
+        D("300000.00"),
+        D("50000.00"),
+        D("57500.00"),
+    )

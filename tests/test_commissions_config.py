@@ -69,6 +69,20 @@ def test_absent_file_means_no_commissions(tmp_path):
         (("period: quarter", "period: week"), r"plans\[0\]\.period: "),
         (("measure: net_sales", "measure: revenue"), r"plans\[0\]\.measure: "),
         (("tier_method: marginal", "tier_method: marginal\n    clawback_days: -3"), r"plans\[0\]\.clawback_days: "),
+        # issue 18: line numbers, multipliers and target_incentive
+        (("rate: 0.03}", "rate: 1.5}"), r"plans\[0\]\.tiers\[1\]\.rate: must be between 0 and 1 \(line 10\)"),
+        (
+            ("rate: 0.03}", "multiplier: 1.5}"),
+            r"plans\[0\]\.tiers\[1\]\.multiplier: needs the plan's `target_incentive`.*\(line 10\)",
+        ),
+        (
+            ("rate: 0.03}", "rate: 0.03, multiplier: 1}"),
+            r"plans\[0\]\.tiers\[1\]: give exactly one of `rate` and `multiplier`",
+        ),
+        (
+            ("tier_method: marginal", "tier_method: marginal\n    target_incentive: 1000"),
+            r"plans\[0\]\.tiers\[0\]\.rate: a plan with `target_incentive` gives each tier a `multiplier`",
+        ),
     ],
 )
 def test_invalid_plans_name_the_key_path(tmp_path, change, message):

@@ -99,8 +99,14 @@ def test_parts_without_their_marts_are_left_out_with_a_note(small_warehouse, tmp
     assert set(result.blocks) == company | {"region_att", "team_att", "rep_att", "mix", "pl_att"}
     omitted = "\n".join(result.omitted)
     assert "fct_sales_forecast" not in omitted
-    for mart in ("fct_risk_alerts", "fct_leaderboard", "fct_sales_comparison", "fct_commission_statements",
-                 "fct_collections", "fct_funnel"):
+    for mart in (
+        "fct_risk_alerts",
+        "fct_leaderboard",
+        "fct_sales_comparison",
+        "fct_commission_statements",
+        "fct_collections",
+        "fct_funnel",
+    ):
         assert any(f"marts.{mart}" in line and "not published yet" in line for line in result.omitted), mart
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="omitted"' in html and "fct_product_affinity" in html

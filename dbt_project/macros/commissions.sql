@@ -22,6 +22,11 @@
     (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
 {%- endmacro %}
 
+{# A plain number without trailing zeros (1.5, 0.5, 2): tier multipliers. #}
+{% macro number_text(value) -%}
+    format('{:g}', round(cast({{ value }} as decimal(38, 6)), 4)::double)
+{%- endmacro %}
+
 {#
   The ledger of closed commission periods: written only by `salesperf close-period`
   (orchestration/commissions/close.py), read through models/staging/ledger. dbt never replaces

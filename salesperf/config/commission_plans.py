@@ -28,17 +28,21 @@ class Tier(BaseModel):
     model_config = _STRICT
     from_: Decimal = Field(alias="from", ge=0)
     to: Decimal | None = None
-    rate: Decimal
+    rate: Decimal | None = None
+    # issue 18 item 3: the rate derived as target_incentive / target x multiplier (1.5 = an accelerator)
+    multiplier: Decimal | None = Field(default=None, ge=0, le=100)
 
     @field_validator("rate")
     @classmethod
-    def _rate(cls, value: Decimal) -> Decimal:
+    def _rate(cls, value: Decimal | None) -> Decimal | None:
         return _fraction(value)
 
     @model_validator(mode="after")
     def _bounds(self) -> Tier:
         if self.to is not None and self.to <= self.from_:
             raise ValueError(f"`to` ({self.to}) must be greater than `from` ({self.from_})")
+        if (self.rate is None) == (self.multiplier is None):
+            raise ValueError("give exactly one of `rate` and `multiplier`")
         return self
 
 
@@ -69,6 +73,8 @@ class Plan(BaseModel):
     manager_override_rate: Decimal | None = None
     spifs: list[Spif] = Field(default_factory=list)
     ramp: list[Decimal] = Field(default_factory=list)
+    # issue 18 item 3: on-target variable pay of a full plan period; tiers then give multipliers
+    target_incentive: Decimal | None = Field(default=None, gt=0)
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -103,6 +109,24 @@ class Plan(BaseModel):
         if tiers[-1].to is not None:
             raise ValueError("the last tier must have no `to` (it is open-ended)")
         return tiers
+
+    @model_validator(mode="after")
+    def _incentive(self) -> Plan:
+        multipliers = [i for i, t in enumerate(self.tiers) if t.multiplier is not None]
+        if self.target_incentive is None and multipliers:
+            raise ValueError(
+                f"tiers[{multipliers[0]}].multiplier: needs the plan's `target_incentive` "
+                "(the rate is target_incentive / target x multiplier)"
+            )
+        if self.target_incentive is not None:
+            rates = [i for i, t in enumerate(self.tiers) if t.rate is not None]
+            if rates:
+                raise ValueError(
+                    f"tiers[{rates[0]}].rate: a plan with `target_incentive` gives each tier a `multiplier`, not a rate"
+                )
+            if self.tier_basis != "attainment":
+                raise ValueError("target_incentive: needs tier_basis: attainment (the rate divides by the target)")
+        return self
 
 
 class Assignment(BaseModel):
@@ -167,11 +191,12 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                 p.clawback_days,
                 p.manager_override_rate,
                 config.currency,
+                p.target_incentive,
             )
             for p in config.plans
         ],
         "commission_tiers": [
-            (p.id, n, t.from_, t.to, t.rate) for p in config.plans for n, t in enumerate(p.tiers, start=1)
+            (p.id, n, t.from_, t.to, t.rate, t.multiplier) for p in config.plans for n, t in enumerate(p.tiers, start=1)
         ],
         "commission_spifs": [
             (p.id, n, s.product_line, s.per_unit, s.from_, s.to)
@@ -191,9 +216,9 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
     tables={
         "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
         "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
-        "manager_override_rate DECIMAL(9,6), currency VARCHAR",
+        "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2)",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
-        "rate DECIMAL(9,6)",
+        "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
         "valid_from DATE, valid_to DATE",
         "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",

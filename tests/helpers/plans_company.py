@@ -24,7 +24,31 @@ plans:
     tier_basis: amount
     tier_method: marginal
     tiers: [{from: 0, rate: 0.1}]
+  # item 3: target incentive x multipliers (revopsmasters.com, "Accelerators and decelerators")
+  - id: ote_accel
+    period: year
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 100000
+    tiers:
+      - {from: 0.0, to: 1.0, multiplier: 1.0}
+      - {from: 1.0, to: 1.3, multiplier: 1.5}
+      - {from: 1.3, multiplier: 2.0}
+  - id: ote_decel
+    period: year
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 100000
+    tiers:
+      - {from: 0.0, to: 0.5, multiplier: 0.5}
+      - {from: 0.5, to: 1.0, multiplier: 1.0}
+      - {from: 1.0, multiplier: 1.5}
 assignments:
+  - {rep_id: T1, plan: ote_accel, from: 2025-01-01}
+  - {rep_id: T2, plan: ote_decel, from: 2025-01-01}
+  - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
   - {rep_id: S1, plan: split_plan, from: 2025-01-01}
   - {rep_id: S2, plan: split_plan, from: 2025-01-01}
   - {rep_id: S3, plan: split_plan, from: 2025-01-01}
@@ -61,7 +85,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
     )
 
 
-REPS = [_rep("S1"), _rep("S2"), _rep("S3")]
+REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -70,6 +94,12 @@ ORDERS = [
     _line("P1", "2025-01-10", "S1", 10000),  # revenue S1 50% + S2 50%, overlay S2 20%
     _line("P2", "2025-02-10", "S1", 20000),  # overlay S3 10% only: S1 keeps 100%
     _line("P3", "2025-03-10", "S1", 1000),  # revenue S2 60% + S3 60% = 120% (warned)
+]
+ORDERS += [
+    # item 3: target incentive x multipliers
+    _line("T1-1", "2025-03-01", "T1", 650000),  # 130% of 500,000
+    _line("T2-1", "2025-03-01", "T2", 200000),  # 40% of 500,000
+    _line("T3-1", "2025-09-01", "T3", 330000),  # 110% of the H2 target 300,000
 ]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
@@ -81,7 +111,11 @@ CREDIT_SPLITS = [
 ]
 RETURNS: list[dict] = []
 PAYMENTS: list[dict] = []
-TARGETS: list[dict] = []
+TARGETS: list[dict] = [
+    dict(period="2025", level="rep", key="T1", target_amount=500000),
+    dict(period="2025", level="rep", key="T2", target_amount=500000),
+    dict(period="2025", level="rep", key="T3", target_amount=600000),  # 50,000 a month; hired 2025-07-01
+]
 
 
 def build_raw_database(path: Path, config_dir: Path) -> None:

@@ -6,6 +6,7 @@
 -- month this plan covers), rounded half-up to the cent once. NULL when no month of the period has a target.
 -- Hired 2025-02-10, ramp [0.25, 0.5, 0.75], targets Feb 40,000 and Mar 40,000 (no January):
 -- 0 x January + 0.25 x 40,000 + 0.5 x 40,000 = 30,000.
+-- period_target_incentive = target_incentive x target / full target (issue 18 item 3).
 
 with
 
@@ -79,7 +80,20 @@ final as (
              else 'no target for ' || {{ period_label('assigned.period_type', 'assigned.period_start') }}
         end as target_explanation,
         {{ period_status('assigned.period_start', period_end('assigned.period_type', 'assigned.period_start')) }}
-            as period_status
+            as period_status,
+        -- issue 18 item 3: on-target variable pay, prorated like the target (full target = the months'
+        -- targets without factors), so the on-target rate target_incentive / full target is the same for a
+        -- whole, prorated or ramped period; NULL without target_incentive or without a positive target
+        plans.target_incentive,
+        case when plans.target_incentive is not null and months.months_with_target > 0
+                  and months.full_target_amount > 0
+             then cast(plans.target_incentive as double) / cast(months.full_target_amount as double)
+        end as on_target_rate,
+        case when plans.target_incentive is not null and months.months_with_target > 0
+                  and months.full_target_amount > 0
+             then {{ exact_amount(money_times('plans.target_incentive', cents('months.target_contribution'))
+                                  ~ ' / months.full_target_amount') }}
+        end as period_target_incentive
 
     from assigned
     inner join plans on plans.plan_id = assigned.plan_id

@@ -96,6 +96,8 @@ final as (
                   || '; recomputed today: ' || coalesce(measures.target_explanation, 'no plan period')
              else measures.target_explanation
         end as target_explanation,
+        -- issue 18 item 3: on-target variable pay of the period (prorated like the target); today's config
+        {{ cents('measures.period_target_incentive') }} as target_incentive,
         cast(coalesce(line_sums.tier_commission, 0) as decimal(18, 2)) as tier_commission,
         cast(coalesce(line_sums.spif, 0) as decimal(18, 2)) as spif,
         cast(coalesce(line_sums.cap_reduction, 0) as decimal(18, 2)) as cap_reduction,

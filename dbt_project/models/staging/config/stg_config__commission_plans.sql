@@ -17,7 +17,8 @@ renamed as (
         cast(cap as decimal(18, 2)) as cap,
         cast(clawback_days as integer) as clawback_days,
         cast(manager_override_rate as decimal(9, 6)) as manager_override_rate,
-        currency
+        currency,
+        cast(target_incentive as decimal(18, 2)) as target_incentive
 
     from source
 
