@@ -11,6 +11,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from salesperf.serving.commission_export import read_tables
+from salesperf.serving.periods import parse_period
 from tests.helpers import dbt
 from tests.helpers.commission_company import COMMISSION_SELECTION, statement
 from tests.helpers.plans_company import AS_OF, PLANS_YML, build_raw_database
@@ -129,4 +131,26 @@ def test_target_incentive_is_prorated_like_the_target(db):
         D("300000.00"),
         D("50000.00"),
         D("57500.00"),
+    )
+
+
+# --- item 8: effective rate ------------------------------------------------------------------------------
+
+
+def test_statements_show_the_blended_effective_rate_and_the_export_carries_it(built, db, tmp_path):
+    # T1: (145,000 + 0 - 0) / 650,000 = 0.2230769...; S1: 2,500 / 25,000 = 0.1; T2: 20,000 / 200,000 = 0.1
+    rates = dict(
+        db.execute(
+            "select rep_id, effective_rate from marts.fct_commission_statements "
+            "where rep_id in ('T1', 'S1', 'T2') and period_start = '2025-01-01'"
+        ).fetchall()
+    )
+    assert rates == {"T1": pytest.approx(145000 / 650000), "S1": pytest.approx(0.1), "T2": pytest.approx(0.1)}
+    names, rows = read_tables(built["db"], parse_period("2025"))["summary"]
+    summary = {(r["rep_id"], r["plan_id"]): r for r in (dict(zip(names, row, strict=True)) for row in rows)}
+    t1 = summary[("T1", "ote_accel")]
+    assert (t1["effective_rate"], t1["attainment_pct"], t1["target_incentive"]) == (
+        pytest.approx(0.223077),
+        pytest.approx(1.3),
+        D("100000.00"),
     )

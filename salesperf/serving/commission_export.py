@@ -30,7 +30,8 @@ CENT = Decimal("0.01")
 SUMMARY_SQL = """
     select s.rep_id, r.rep_name, s.plan_id, s.period_label, s.period_start, s.period_end, s.statement_status,
            s.measure, s.measure_amount, s.target_amount, s.target_explanation,
-           round(s.attainment_pct, 4) as attainment_pct, s.target_incentive,
+           round(s.attainment_pct, 4) as attainment_pct, round(s.effective_rate, 6) as effective_rate,
+           s.target_incentive,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
            s.payable, s.line_count, s.note
     from marts.fct_commission_statements s

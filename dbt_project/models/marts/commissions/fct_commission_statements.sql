@@ -4,7 +4,8 @@
 -- equals the sum of the lines to the cent. Closed statements (frozen by `salesperf close-period`) keep
 -- their frozen measure and target and are `final`; all others are `provisional`.
 -- A statement exists for every period a plan is assigned (up to the as-of date) and for every period
--- that only holds lines (a clawback, override, adjustment or restatement).
+-- that only holds lines (a clawback, override, adjustment or restatement). effective_rate = (tier_commission +
+-- spif - cap_reduction) / measure_amount (issue 18 item 8).
 
 with
 
@@ -75,7 +76,7 @@ keys as (
 
 ),
 
-final as (
+stated as (
 
     select
         keys.rep_id,
@@ -119,6 +120,19 @@ final as (
     left join closed using (rep_id, plan_id, period_start)
     left join plans on plans.plan_id = keys.plan_id
     left join hire_notes on hire_notes.rep_id = keys.rep_id
+
+),
+
+final as (
+
+    -- issue 18 item 8: the blended effective rate of the period's own commission (tier + SPIF - cap) on its
+    -- measure, from the statement's cents; NULL when the measure is not positive
+    select
+        stated.*,
+        case when measure_amount > 0
+             then cast(tier_commission + spif - cap_reduction as double) / cast(measure_amount as double)
+        end as effective_rate
+    from stated
 
 )
 
