@@ -154,3 +154,82 @@ def test_statements_show_the_blended_effective_rate_and_the_export_carries_it(bu
         pytest.approx(1.3),
         D("100000.00"),
     )
+
+
+# --- item 1: an annual quota paid monthly to date ------------------------------------------------------------
+# The mechanic as the vendors document it: Salesforce Spiff's amount_from() ("a commission plan that pays
+# year-to-date totals and subtracts previous earnings"), Sales Cookie's "monthly plan with YTD attainment,
+# approach 1 - with deductions" (evaluate all transactions YTD, deduct what was already paid). The figures are
+# ours: year target 1,200,000 (100,000 a month); marginal 0-50% at 2%, 50-100% at 4%, 100%+ at 6%; sales
+# 300,000 in January, 400,000 in February, 700,000 in April.
+
+
+def _payable_by_month(db, rep: str, plan: str) -> dict[str, Decimal]:
+    return dict(
+        db.execute(
+            "select period_label, payable from marts.fct_commission_statements where rep_id = ? and plan_id = ? "
+            "and period_start < '2026-01-01' order by period_start",
+            [rep, plan],
+        ).fetchall()
+    )
+
+
+def test_monthly_pay_on_year_to_date_attainment(db):
+    # January: to date 300,000 -> 300,000 x 2% = 6,000.
+    # February: to date 700,000 -> 600,000 x 2% + 100,000 x 4% = 12,000 + 4,000 = 16,000, less 6,000 = 10,000.
+    # March: nothing sold: 16,000 less 16,000 = 0. April: to date 1,400,000 -> 12,000 + 600,000 x 4% +
+    # 200,000 x 6% = 12,000 + 24,000 + 12,000 = 48,000, less 16,000 = 32,000. May-December: 0.
+    # The year pays 48,000: the annual tiers on 1,400,000.
+    paid = _payable_by_month(db, "Y1", "ytd_monthly")
+    assert len(paid) == 12
+    assert {m: a for m, a in paid.items() if a} == {
+        "2025-01": D("6000.00"),
+        "2025-02": D("10000.00"),
+        "2025-04": D("32000.00"),
+    }
+    assert sum(paid.values()) == D("48000.00")
+    april = {e: a for _, _, a, e in lines(db, "Y1", "2025-04-01", "tier")}
+    assert april == {
+        "2025 to date (2025-04) tier 0%–50% at 2% on ¥600,000.00": D("12000.00"),
+        "2025 to date (2025-04) tier 50%–100% at 4% on ¥600,000.00": D("24000.00"),
+        "2025 to date (2025-04) tier 100%+ at 6% on ¥200,000.00": D("12000.00"),
+        "less 2025 tier commission to date paid before 2025-04": D("-16000.00"),
+    }
+    s = statement(db, "Y1", "ytd_monthly", "2025-04-01")
+    assert (s["period_type"], s["measure_amount"], s["target_amount"]) == ("month", D("700000.00"), D("100000.00"))
+
+
+def test_true_up_at_period_end_pays_advances_then_settles(db):
+    # Y2, advance_rate 3%: January 9,000, February 12,000, April 21,000 (no advance in a month without sales);
+    # December settles: 48,000 to date less 42,000 of advances = 6,000. The year pays 48,000 again.
+    paid = _payable_by_month(db, "Y2", "ytd_trueup")
+    assert {m: a for m, a in paid.items() if a} == {
+        "2025-01": D("9000.00"),
+        "2025-02": D("12000.00"),
+        "2025-04": D("21000.00"),
+        "2025-12": D("6000.00"),
+    }
+    assert [e for _, _, _, e in lines(db, "Y2", "2025-01-01", "tier")] == [
+        "advance 2025-01: 3% on ¥300,000.00 (settled at the end of 2025)"
+    ]
+    # Y4 leaves the plan on 2025-06-30: settled in June on a target of January-June (6 x 100,000 = 600,000):
+    # 300,000 x 2% + 300,000 x 4% + 400,000 x 6% = 6,000 + 12,000 + 24,000 = 42,000 less advances 9,000 +
+    # 21,000 = 30,000 -> June pays 12,000.
+    y4 = _payable_by_month(db, "Y4", "ytd_trueup")
+    assert {m: a for m, a in y4.items() if a} == {
+        "2025-01": D("9000.00"),
+        "2025-04": D("21000.00"),
+        "2025-06": D("12000.00"),
+    }
+
+
+def test_the_cap_applies_to_the_commission_to_date(db):
+    # Y3 = Y1 with an annual cap of 40,000: January 6,000 and February 10,000 as Y1; April's 32,000 takes the
+    # year to 48,000, 8,000 over the cap -> April pays 24,000 (a cap line of -8,000). The year pays 40,000.
+    paid = _payable_by_month(db, "Y3", "ytd_capped")
+    assert {m: a for m, a in paid.items() if a} == {
+        "2025-01": D("6000.00"),
+        "2025-02": D("10000.00"),
+        "2025-04": D("24000.00"),
+    }
+    assert [a for _, _, a, _ in lines(db, "Y3", "2025-04-01", "cap")] == [D("-8000.00")]

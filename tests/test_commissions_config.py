@@ -80,6 +80,14 @@ def test_absent_file_means_no_commissions(tmp_path):
             r"plans\[0\]\.tiers\[1\]: give exactly one of `rate` and `multiplier`",
         ),
         (
+            ("period: quarter", "period: quarter\n    pay_period: quarter"),
+            r"plans\[0\]\.pay_period: must be shorter than the plan's period \(quarter\), found quarter \(line 5\)",
+        ),
+        (
+            ("period: quarter", "period: quarter\n    pay_period: month\n    true_up: period_end"),
+            r"plans\[0\]\.advance_rate: needed with true_up: period_end",
+        ),
+        (
             ("tier_method: marginal", "tier_method: marginal\n    target_incentive: 1000"),
             r"plans\[0\]\.tiers\[0\]\.rate: a plan with `target_incentive` gives each tier a `multiplier`",
         ),

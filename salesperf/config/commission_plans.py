@@ -75,6 +75,11 @@ class Plan(BaseModel):
     ramp: list[Decimal] = Field(default_factory=list)
     # issue 18 item 3: on-target variable pay of a full plan period; tiers then give multipliers
     target_incentive: Decimal | None = Field(default=None, gt=0)
+    # issue 18 item 1: tiers on the `period` to date, paid every `pay_period`; true_up: period_end pays
+    # advance_rate x the pay period's measure and settles at the end of the period
+    pay_period: Literal["month", "quarter"] | None = None
+    true_up: Literal["pay_period", "period_end"] = "pay_period"
+    advance_rate: Decimal | None = None
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -109,6 +114,24 @@ class Plan(BaseModel):
         if tiers[-1].to is not None:
             raise ValueError("the last tier must have no `to` (it is open-ended)")
         return tiers
+
+    @model_validator(mode="after")
+    def _pay_period(self) -> Plan:
+        order = ["month", "quarter", "year"]
+        if self.pay_period is not None and order.index(self.pay_period) >= order.index(self.period):
+            raise ValueError(
+                f"pay_period: must be shorter than the plan's period ({self.period}), found {self.pay_period}"
+            )
+        if self.true_up == "period_end":
+            if self.pay_period is None:
+                raise ValueError("true_up: period_end needs a `pay_period` shorter than the period")
+            if self.advance_rate is None:
+                raise ValueError("advance_rate: needed with true_up: period_end (the rate paid before the settlement)")
+        elif self.advance_rate is not None:
+            raise ValueError("advance_rate: only used with true_up: period_end")
+        if self.advance_rate is not None and not (0 <= self.advance_rate <= 1):
+            raise ValueError("advance_rate: must be between 0 and 1")
+        return self
 
     @model_validator(mode="after")
     def _incentive(self) -> Plan:
@@ -192,6 +215,9 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                 p.manager_override_rate,
                 config.currency,
                 p.target_incentive,
+                p.pay_period,
+                p.true_up,
+                p.advance_rate,
             )
             for p in config.plans
         ],
@@ -216,7 +242,8 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
     tables={
         "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
         "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
-        "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2)",
+        "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2), "
+        "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6)",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
         "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "

@@ -45,7 +45,45 @@ plans:
       - {from: 0.0, to: 0.5, multiplier: 0.5}
       - {from: 0.5, to: 1.0, multiplier: 1.0}
       - {from: 1.0, multiplier: 1.5}
+  # item 1: an annual quota paid monthly to date (Spiff's amount_from / Sales Cookie's "YTD with deductions")
+  - id: ytd_monthly
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
+  - id: ytd_capped
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
+    cap: 40000
+  - id: ytd_trueup
+    period: year
+    pay_period: month
+    true_up: period_end
+    advance_rate: 0.03
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
 assignments:
+  - {rep_id: Y1, plan: ytd_monthly, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y2, plan: ytd_trueup, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y3, plan: ytd_capped, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y4, plan: ytd_trueup, from: 2025-01-01, to: 2025-06-30}
   - {rep_id: T1, plan: ote_accel, from: 2025-01-01}
   - {rep_id: T2, plan: ote_decel, from: 2025-01-01}
   - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
@@ -86,6 +124,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -101,6 +140,12 @@ ORDERS += [
     _line("T2-1", "2025-03-01", "T2", 200000),  # 40% of 500,000
     _line("T3-1", "2025-09-01", "T3", 330000),  # 110% of the H2 target 300,000
 ]
+ORDERS += [
+    # item 1: paid to date; Y1, Y2, Y3 sell 300,000 in January, 400,000 in February, 700,000 in April
+    _line(f"{rep}-{n}", day, rep, amount)
+    for rep in ("Y1", "Y2", "Y3")
+    for n, (day, amount) in enumerate([("2025-01-20", 300000), ("2025-02-20", 400000), ("2025-04-20", 700000)])
+] + [_line("Y4-0", "2025-01-20", "Y4", 300000), _line("Y4-1", "2025-04-20", "Y4", 700000)]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
     dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
@@ -115,7 +160,7 @@ TARGETS: list[dict] = [
     dict(period="2025", level="rep", key="T1", target_amount=500000),
     dict(period="2025", level="rep", key="T2", target_amount=500000),
     dict(period="2025", level="rep", key="T3", target_amount=600000),  # 50,000 a month; hired 2025-07-01
-]
+] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4")]
 
 
 def build_raw_database(path: Path, config_dir: Path) -> None:

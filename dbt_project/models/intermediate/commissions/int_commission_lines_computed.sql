@@ -16,7 +16,7 @@ tiers as (
         cast(null as varchar) as order_id, cast(null as integer) as line_no,
         'tier:' || tier_no as source_id, cast(null as varchar) as source_rep_id,
         amount, explanation
-    from {{ ref('int_commission_tier_lines') }}
+    from {{ ref('int_commission_tier_lines_paid') }}  -- issue 18: plans paid to date included
 
 ),
 

@@ -85,6 +85,10 @@ final as (
         -- targets without factors), so the on-target rate target_incentive / full target is the same for a
         -- whole, prorated or ramped period; NULL without target_incentive or without a positive target
         plans.target_incentive,
+        -- issue 18 item 1: plans paid to date every pay period accumulate over their tier period
+        plans.pays_to_date,
+        plans.tier_period_type,
+        cast(date_trunc(plans.tier_period_type, assigned.period_start) as date) as tier_period_start,
         case when plans.target_incentive is not null and months.months_with_target > 0
                   and months.full_target_amount > 0
              then cast(plans.target_incentive as double) / cast(months.full_target_amount as double)
