@@ -233,3 +233,74 @@ def test_the_cap_applies_to_the_commission_to_date(db):
         "2025-04": D("24000.00"),
     }
     assert [a for _, _, a, _ in lines(db, "Y3", "2025-04-01", "cap")] == [D("-8000.00")]
+
+
+# --- item 4: draws, guaranteed minimums, clawbacks of a guaranteed amount --------------------------------
+# Published example: Oracle Incentive Compensation (Oracle Sales Cloud docs), "Example of Incentive
+# Compensation Draw and Recovery": a draw of 1,000 per period that stops at the end of the sixth period,
+# recovery of 100% of the earnings above the minimum from the fourth period; earnings 500, 700, 400 give draw
+# adjustments 500, 300, 600, 1,000 paid each period and ending balances 500, 800, 1,400.
+
+
+def test_recoverable_draw_reproduces_the_published_draw_and_recovery(db):
+    # Periods 1-3 exactly as Oracle's table: paid 1,000 each, draws 500 / 300 / 600, balance 500 / 800 / 1,400.
+    # Ours after it: April earns 1,500: 500 above the minimum recovered (balance 900), paid 1,000; May earns
+    # 900: draws 100 (balance 1,000), paid 1,000; June earns 3,000: 2,000 above the minimum, but only the
+    # 1,000 still due is recovered (balance 0), paid 2,000; July (draw ended) earns 800, paid 800.
+    rows = db.execute(
+        "select period_label, tier_commission, draw, draw_recovery, draw_balance, payable "
+        "from marts.fct_commission_statements where rep_id = 'D1' and period_start <= '2025-07-01' "
+        "order by period_start"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("2025-01", D("500.00"), D("500.00"), D("0.00"), D("500.00"), D("1000.00")),
+        ("2025-02", D("700.00"), D("300.00"), D("0.00"), D("800.00"), D("1000.00")),
+        ("2025-03", D("400.00"), D("600.00"), D("0.00"), D("1400.00"), D("1000.00")),
+        ("2025-04", D("1500.00"), D("0.00"), D("500.00"), D("900.00"), D("1000.00")),
+        ("2025-05", D("900.00"), D("100.00"), D("0.00"), D("1000.00"), D("1000.00")),
+        ("2025-06", D("3000.00"), D("0.00"), D("1000.00"), D("0.00"), D("2000.00")),
+        ("2025-07", D("800.00"), D("0.00"), D("0.00"), None, D("800.00")),
+    ]
+    [(_, _, _, recovery)] = lines(db, "D1", "2025-06-01", "draw_recovery")
+    assert recovery == (
+        "2025-06 recovery of draws: ¥1,000.00 of earnings ¥3,000.00 above the minimum ¥1,000.00, "
+        "balance due ¥1,000.00 -> ¥0.00"
+    )
+
+
+def test_a_guaranteed_minimum_is_not_recovered_and_its_clawback_follows_the_calculated_rate(db):
+    # D2, guarantee 10,000 a quarter (not recoverable), 5% of net sales, clawback 120 days.
+    # Q1: 120,000 x 5% = 6,000 earned -> guarantee 4,000 -> paid 10,000.
+    # Q2: 300,000 x 5% = 15,000 earned (no guarantee needed, nothing recovered); RD2 returns 60,000 of the Q1
+    # order 64 days after it: the clawback follows the calculated rate, -(60,000 / 120,000) x 6,000 = -3,000
+    # (not half of the 10,000 paid), and a guarantee never absorbs a clawback -> 15,000 - 3,000 = 12,000.
+    q1, q2 = statement(db, "D2", "guarantee_plan", "2025-01-01"), statement(db, "D2", "guarantee_plan", "2025-04-01")
+    assert (q1["tier_commission"], q1["draw"], q1["draw_balance"], q1["payable"]) == (
+        D("6000.00"),
+        D("4000.00"),
+        D("0.00"),
+        D("10000.00"),
+    )
+    assert (q2["tier_commission"], q2["clawback"], q2["draw"], q2["draw_recovery"], q2["payable"]) == (
+        D("15000.00"),
+        D("-3000.00"),
+        D("0.00"),
+        D("0.00"),
+        D("12000.00"),
+    )
+    [(_, _, _, explanation)] = lines(db, "D2", "2025-01-01", "draw")
+    assert explanation == "2025-Q1 guaranteed minimum: ¥10,000.00 less earned ¥6,000.00 = ¥4,000.00"
+
+
+def test_every_statement_is_the_sum_of_its_lines(db):
+    # the property of the engine, over every mechanic of this company (draws, to-date pay, splits, multipliers)
+    assert (
+        db.execute("""
+        select count(*) from marts.fct_commission_statements s
+        left join (select rep_id, plan_id, period_start, sum(amount) as total from marts.fct_commission_lines
+                   group by all) l using (rep_id, plan_id, period_start)
+        where s.payable <> coalesce(l.total, 0)
+           or s.payable <> s.tier_commission + s.spif - s.cap_reduction + s.override + s.clawback + s.adjustments
+                           + s.restatement + s.draw - s.draw_recovery""").fetchone()[0]
+        == 0
+    )

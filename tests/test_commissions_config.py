@@ -88,6 +88,19 @@ def test_absent_file_means_no_commissions(tmp_path):
             r"plans\[0\]\.advance_rate: needed with true_up: period_end",
         ),
         (
+            (
+                "tier_method: marginal",
+                "tier_method: marginal\n    draw: {amount: 1000, recoverable: false, from: 2025-01-01,"
+                " recover_from: 2025-04-01}",
+            ),
+            r"plans\[0\]\.draw\.recover_from: a non-recoverable draw \(a guaranteed minimum\) is never "
+            r"recovered \(line 8\)",
+        ),
+        (
+            ("tier_method: marginal", "tier_method: marginal\n    draw: {amount: 0, from: 2025-01-01}"),
+            r"plans\[0\]\.draw\.amount: ",
+        ),
+        (
             ("tier_method: marginal", "tier_method: marginal\n    target_incentive: 1000"),
             r"plans\[0\]\.tiers\[0\]\.rate: a plan with `target_incentive` gives each tier a `multiplier`",
         ),

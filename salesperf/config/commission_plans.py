@@ -60,6 +60,27 @@ class Spif(BaseModel):
         return self
 
 
+class Draw(BaseModel):
+    """Issue 18 item 4: a minimum paid per statement period while the draw is in effect."""
+
+    model_config = _STRICT
+    amount: Decimal = Field(gt=0)
+    recoverable: bool = True  # false: a guaranteed minimum, never recovered
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    recover_from: dt.date | None = None  # recoverable: recovery starts in the period holding it (default `from`)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Draw:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"`to` ({self.to}) is before `from` ({self.from_})")
+        if self.recover_from is not None and not self.recoverable:
+            raise ValueError("recover_from: a non-recoverable draw (a guaranteed minimum) is never recovered")
+        if self.recover_from is not None and self.recover_from < self.from_:
+            raise ValueError(f"recover_from: ({self.recover_from}) is before `from` ({self.from_})")
+        return self
+
+
 class Plan(BaseModel):
     model_config = _STRICT
     id: str = Field(min_length=1)
@@ -80,6 +101,7 @@ class Plan(BaseModel):
     pay_period: Literal["month", "quarter"] | None = None
     true_up: Literal["pay_period", "period_end"] = "pay_period"
     advance_rate: Decimal | None = None
+    draw: Draw | None = None  # issue 18 item 4
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -218,6 +240,11 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                 p.pay_period,
                 p.true_up,
                 p.advance_rate,
+                *(
+                    (p.draw.amount, p.draw.recoverable, p.draw.from_, p.draw.to, p.draw.recover_from)
+                    if p.draw
+                    else (None,) * 5
+                ),
             )
             for p in config.plans
         ],
@@ -243,7 +270,8 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
         "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
         "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
         "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2), "
-        "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6)",
+        "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6), draw_amount DECIMAL(18,2), "
+        "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
         "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "

@@ -33,6 +33,7 @@ SUMMARY_SQL = """
            round(s.attainment_pct, 4) as attainment_pct, round(s.effective_rate, 6) as effective_rate,
            s.target_incentive,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
+           s.draw, s.draw_recovery, s.draw_balance,
            s.payable, s.line_count, s.note
     from marts.fct_commission_statements s
     left join marts.dim_rep r on r.rep_id = s.rep_id
@@ -55,6 +56,9 @@ AMOUNT_COLUMNS = {
     "clawback",
     "adjustments",
     "restatement",
+    "draw",
+    "draw_recovery",
+    "draw_balance",
     "payable",
     "amount",
 }

@@ -79,7 +79,25 @@ plans:
       - {from: 0.0, to: 0.5, rate: 0.02}
       - {from: 0.5, to: 1.0, rate: 0.04}
       - {from: 1.0, rate: 0.06}
+  # item 4: draws (Oracle Incentive Compensation, "Example of Incentive Compensation Draw and Recovery")
+  - id: draw_plan
+    period: month
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.1}]
+    draw: {amount: 1000, recoverable: true, from: 2025-01-01, to: 2025-06-30, recover_from: 2025-04-01}
+  - id: guarantee_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.05}]
+    clawback_days: 120
+    draw: {amount: 10000, recoverable: false, from: 2025-01-01, to: 2025-06-30}
 assignments:
+  - {rep_id: D1, plan: draw_plan, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: D2, plan: guarantee_plan, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y1, plan: ytd_monthly, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y2, plan: ytd_trueup, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y3, plan: ytd_capped, from: 2025-01-01, to: 2025-12-31}
@@ -124,7 +142,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
-REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "D1", "D2")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -146,6 +164,15 @@ ORDERS += [
     for rep in ("Y1", "Y2", "Y3")
     for n, (day, amount) in enumerate([("2025-01-20", 300000), ("2025-02-20", 400000), ("2025-04-20", 700000)])
 ] + [_line("Y4-0", "2025-01-20", "Y4", 300000), _line("Y4-1", "2025-04-20", "Y4", 700000)]
+ORDERS += [
+    # item 4: D1 earns 10% of 5,000 / 7,000 / 4,000 (Oracle's earnings 500, 700, 400), then 15,000 / 9,000 /
+    # 30,000 / 8,000 of our own
+    _line(f"D1-{month:02d}", f"2025-{month:02d}-15", "D1", amount)
+    for month, amount in enumerate([5000, 7000, 4000, 15000, 9000, 30000, 8000], start=1)
+] + [
+    _line("D2-1", "2025-02-15", "D2", 120000),  # 5%: 6,000 < the 10,000 guaranteed
+    _line("D2-2", "2025-05-10", "D2", 300000),  # 5%: 15,000
+]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
     dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
@@ -154,7 +181,10 @@ CREDIT_SPLITS = [
     dict(order_id="P3", rep_id="S2", split_pct=0.6, split_type="revenue"),
     dict(order_id="P3", rep_id="S3", split_pct=0.6, split_type="revenue"),
 ]
-RETURNS: list[dict] = []
+RETURNS: list[dict] = [
+    # item 4: half of D2's guaranteed Q1 order comes back 64 days later
+    dict(return_id="RD2", order_id="D2-1", line_no=1, return_date="2025-04-20", amount=60000),
+]
 PAYMENTS: list[dict] = []
 TARGETS: list[dict] = [
     dict(period="2025", level="rep", key="T1", target_amount=500000),

@@ -1,6 +1,7 @@
 -- Commission statements (CONTRACT.md section 4), grain: rep x plan x plan period.
 -- Every amount is the sum of the statement's lines in fct_commission_lines by line_type, so
 -- payable = tier_commission + spif - cap_reduction + override + clawback + adjustments + restatement
+--   + draw - draw_recovery (issue 18)
 -- equals the sum of the lines to the cent. Closed statements (frozen by `salesperf close-period`) keep
 -- their frozen measure and target and are `final`; all others are `provisional`.
 -- A statement exists for every period a plan is assigned (up to the as-of date) and for every period
@@ -26,6 +27,8 @@ line_sums as (
         sum(amount) filter (where line_type = 'clawback') as clawback,
         sum(amount) filter (where line_type = 'adjustment') as adjustments,
         sum(amount) filter (where line_type = 'restatement') as restatement,
+        sum(amount) filter (where line_type = 'draw') as draw,
+        -sum(amount) filter (where line_type = 'draw_recovery') as draw_recovery,
         sum(amount) as payable,
         count(*) as line_count
     from lines
@@ -106,6 +109,10 @@ stated as (
         cast(coalesce(line_sums.clawback, 0) as decimal(18, 2)) as clawback,
         cast(coalesce(line_sums.adjustments, 0) as decimal(18, 2)) as adjustments,
         cast(coalesce(line_sums.restatement, 0) as decimal(18, 2)) as restatement,
+        -- issue 18 item 4: draws paid, draws recovered, and the balance still due from the rep (today's)
+        cast(coalesce(line_sums.draw, 0) as decimal(18, 2)) as draw,
+        cast(coalesce(line_sums.draw_recovery, 0) as decimal(18, 2)) as draw_recovery,
+        {{ cents('draws.balance_after') }} as draw_balance,
         cast(coalesce(line_sums.payable, 0) as decimal(18, 2)) as payable,
         coalesce(line_sums.line_count, 0) as line_count,
         case when closed.rep_id is not null then 'final' else 'provisional' end as statement_status,
@@ -120,6 +127,8 @@ stated as (
     left join closed using (rep_id, plan_id, period_start)
     left join plans on plans.plan_id = keys.plan_id
     left join hire_notes on hire_notes.rep_id = keys.rep_id
+    left join {{ ref('int_commission_draws') }} as draws
+        on draws.rep_id = keys.rep_id and draws.plan_id = keys.plan_id and draws.period_start = keys.period_start
 
 ),
 

@@ -24,7 +24,12 @@ renamed as (
         currency,
         cast(target_incentive as decimal(18, 2)) as target_incentive,
         coalesce(true_up, 'pay_period') as true_up,
-        cast(advance_rate as decimal(9, 6)) as advance_rate
+        cast(advance_rate as decimal(9, 6)) as advance_rate,
+        cast(draw_amount as decimal(18, 2)) as draw_amount,
+        draw_recoverable,
+        draw_from,
+        draw_to,
+        draw_recover_from
 
     from source
 
