@@ -304,3 +304,81 @@ def test_every_statement_is_the_sum_of_its_lines(db):
                            + s.restatement + s.draw - s.draw_recovery""").fetchone()[0]
         == 0
     )
+
+
+# --- item 5: per-deal lines and per-transaction tiers --------------------------------------------------------
+# Oracle Incentive Compensation's step rate table ("Examples of Calculating Earnings Using Step Rates"):
+# 0-1,000 at 1%, 1,000-3,000 at 2%, 3,000-8,000 at 3%, 8,000+ at 5% (its last tier ends at 20,000), and its
+# rule that a transaction exactly on a bound takes the higher tier ("Equal Tier Values"). Deals: 2,500 on
+# 2025-01-10, 4,000 on 2025-02-10, 3,500 on 2025-03-10 (10,000 in Q1).
+
+
+def _deals(db, rep: str) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            "select order_id, allocation, amount from marts.fct_commission_deal_lines where rep_id = ? "
+            "order by order_date",
+            [rep],
+        ).fetchall()
+    ]
+
+
+def test_deal_lines_in_sequence_fill_the_bands_in_order(db):
+    # Period: 1,000 x 1% + 2,000 x 2% + 5,000 x 3% + 2,000 x 5% = 10 + 40 + 150 + 100 = 300.
+    # E1 [0, 2,500]: 10 + 1,500 x 2% = 40; E2 [2,500, 6,500]: 500 x 2% + 3,500 x 3% = 10 + 105 = 115;
+    # E3 [6,500, 10,000]: 1,500 x 3% + 2,000 x 5% = 45 + 100 = 145. 40 + 115 + 145 = 300.
+    assert statement(db, "ES", "deal_sequence", "2025-01-01")["tier_commission"] == D("300.00")
+    assert _deals(db, "ES") == [
+        ("E1-ES", "sequence", D("40.00")),
+        ("E2-ES", "sequence", D("115.00")),
+        ("E3-ES", "sequence", D("145.00")),
+    ]
+
+
+def test_deal_lines_pro_rata_at_the_blended_rate(db):
+    # 300 on 10,000 = 3% blended: 2,500 -> 75, 4,000 -> 120, 3,500 -> 105.
+    assert _deals(db, "EP") == [
+        ("E1-EP", "pro_rata", D("75.00")),
+        ("E2-EP", "pro_rata", D("120.00")),
+        ("E3-EP", "pro_rata", D("105.00")),
+    ]
+
+
+def test_tier_scope_transaction_prices_every_deal_from_the_first_tier(db):
+    # E1 2,500: 10 + 1,500 x 2% = 40; E2 4,000: 10 + 40 + 1,000 x 3% = 80; E3 3,500: 10 + 40 + 500 x 3% = 65.
+    # The statement pays 185 (not the period's 300): one tier line per deal.
+    s = statement(db, "ET", "deal_transaction", "2025-01-01")
+    assert (s["tier_commission"], s["payable"]) == (D("185.00"), D("185.00"))
+    tier_lines = lines(db, "ET", "2025-01-01", "tier")
+    assert [(o, a) for _, o, a, _ in tier_lines] == [
+        ("E1-ET", D("40.00")),
+        ("E2-ET", D("80.00")),
+        ("E3-ET", D("65.00")),
+    ]
+    assert (
+        tier_lines[1][3]
+        == "2025-Q1 deal E2-ET/1 of ¥4,000.00 priced alone: ¥1,000.00 at 1% + ¥2,000.00 at 2% + ¥1,000.00 at 3%"
+    )
+    assert _deals(db, "ET") == [
+        ("E1-ET", "transaction", D("40.00")),
+        ("E2-ET", "transaction", D("80.00")),
+        ("E3-ET", "transaction", D("65.00")),
+    ]
+
+
+def test_deal_lines_add_up_to_the_statement_to_the_cent(db):
+    # ER: three deals of 1,000 at 3.3333%: tier 3,000 x 0.033333 = 99.999 -> the statement pays 100.00; the deals
+    # get 33.333 each, floored 33.33 x 3 = 99.99, the cent left to the first (equal remainders, by order):
+    # 33.34 + 33.33 + 33.33 = 100.00.
+    assert statement(db, "ER", "deal_thirds", "2025-01-01")["payable"] == D("100.00")
+    assert [a for _, _, a in _deals(db, "ER")] == [D("33.34"), D("33.33"), D("33.33")]
+    # property, every statement with deal lines: they add up to tier + spif - cap exactly
+    assert (
+        db.execute("""
+        select count(*) from marts.fct_commission_statements s
+        inner join (select rep_id, plan_id, period_start, sum(amount) as total from marts.fct_commission_deal_lines
+                    group by all) d using (rep_id, plan_id, period_start)
+        where d.total <> s.tier_commission + s.spif - s.cap_reduction""").fetchone()[0]
+        == 0
+    )

@@ -102,6 +102,9 @@ class Plan(BaseModel):
     true_up: Literal["pay_period", "period_end"] = "pay_period"
     advance_rate: Decimal | None = None
     draw: Draw | None = None  # issue 18 item 4
+    # issue 18 item 5: how a period's tier commission is shared among its deals, and per-transaction pricing
+    deal_allocation: Literal["pro_rata", "sequence"] = "pro_rata"
+    tier_scope: Literal["period", "transaction"] = "period"
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -151,6 +154,8 @@ class Plan(BaseModel):
                 raise ValueError("advance_rate: needed with true_up: period_end (the rate paid before the settlement)")
         elif self.advance_rate is not None:
             raise ValueError("advance_rate: only used with true_up: period_end")
+        if self.tier_scope == "transaction" and self.pay_period is not None:
+            raise ValueError("tier_scope: transaction prices each deal alone: it cannot also pay to date (pay_period)")
         if self.advance_rate is not None and not (0 <= self.advance_rate <= 1):
             raise ValueError("advance_rate: must be between 0 and 1")
         return self
@@ -245,6 +250,8 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                     if p.draw
                     else (None,) * 5
                 ),
+                p.deal_allocation,
+                p.tier_scope,
             )
             for p in config.plans
         ],
@@ -271,7 +278,8 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
         "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
         "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2), "
         "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6), draw_amount DECIMAL(18,2), "
-        "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE",
+        "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE, deal_allocation VARCHAR, "
+        "tier_scope VARCHAR",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
         "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "

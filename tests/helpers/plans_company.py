@@ -95,7 +95,51 @@ plans:
     tiers: [{from: 0, rate: 0.05}]
     clawback_days: 120
     draw: {amount: 10000, recoverable: false, from: 2025-01-01, to: 2025-06-30}
+  # item 5: per-deal lines; Oracle Incentive Compensation's step rate table (0-1,000 1%, 1,000-3,000 2%,
+  # 3,000-8,000 3%, 8,000+ 5%)
+  - id: deal_sequence
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+    deal_allocation: sequence
+  - id: deal_pro_rata
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+  - id: deal_transaction
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+    tier_scope: transaction
+  - id: deal_thirds
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.033333}]
 assignments:
+  - {rep_id: ES, plan: deal_sequence, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: EP, plan: deal_pro_rata, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: ET, plan: deal_transaction, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: ER, plan: deal_thirds, from: 2025-01-01, to: 2025-03-31}
   - {rep_id: D1, plan: draw_plan, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: D2, plan: guarantee_plan, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y1, plan: ytd_monthly, from: 2025-01-01, to: 2025-12-31}
@@ -142,7 +186,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
-REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "D1", "D2")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "D1", "D2", "ES", "EP", "ET", "ER")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -173,6 +217,12 @@ ORDERS += [
     _line("D2-1", "2025-02-15", "D2", 120000),  # 5%: 6,000 < the 10,000 guaranteed
     _line("D2-2", "2025-05-10", "D2", 300000),  # 5%: 15,000
 ]
+ORDERS += [
+    # item 5: the same three deals for ES, EP and ET; three equal deals for ER
+    _line(f"E{n}-{rep}", day, rep, amount)
+    for rep in ("ES", "EP", "ET")
+    for n, (day, amount) in enumerate([("2025-01-10", 2500), ("2025-02-10", 4000), ("2025-03-10", 3500)], start=1)
+] + [_line(f"E{n}-ER", f"2025-0{n}-10", "ER", 1000) for n in (1, 2, 3)]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
     dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue

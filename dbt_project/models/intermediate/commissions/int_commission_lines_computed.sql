@@ -13,7 +13,7 @@ tiers as (
 
     select
         rep_id, plan_id, period_type, period_start, 'tier' as line_type,
-        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        order_id, line_no,  -- a deal's tier line of a tier_scope transaction plan (issue 18); NULL otherwise
         'tier:' || tier_no as source_id, cast(null as varchar) as source_rep_id,
         amount, explanation
     from {{ ref('int_commission_tier_lines_paid') }}  -- issue 18: plans paid to date included

@@ -29,7 +29,9 @@ renamed as (
         draw_recoverable,
         draw_from,
         draw_to,
-        draw_recover_from
+        draw_recover_from,
+        coalesce(deal_allocation, 'pro_rata') as deal_allocation,
+        coalesce(tier_scope, 'period') as tier_scope
 
     from source
 
