@@ -6,6 +6,7 @@ the rules were proved on are cited where they are used.
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
 
 import duckdb
@@ -382,3 +383,35 @@ def test_deal_lines_add_up_to_the_statement_to_the_cent(db):
         where d.total <> s.tier_commission + s.spif - s.cap_reduction""").fetchone()[0]
         == 0
     )
+
+
+# --- item 9: simulate compares plans that use the new mechanics ------------------------------------------
+
+
+def test_simulate_a_steeper_accelerator_and_a_larger_draw(built, tmp_path):
+    # The alternative file: ote_accel's 100%-130% multiplier 1.5 -> 2.0, draw_plan's draw 1,000 -> 1,200.
+    # T1: 100,000 + 150,000 x 2.0 x 20% = 160,000 (+15,000). T3: 50,000 + 30,000 x 2.0 / 6 = 60,000 (+2,500).
+    # D1 with 1,200: draws 700 / 500 / 800 (balance 2,000); April recovers 300 (1,700), May draws 300 (2,000),
+    # June recovers 1,800 (200), July (draw ended) recovers the last 200 of its 800: paid 6 x 1,200 + 600 =
+    # 7,800, as under the 1,000 draw (5 x 1,000 + 2,000 + 800): a draw recovered in full costs nothing in 2025.
+    from salesperf.cli.commissions import COMMISSION_MODELS
+    from salesperf.serving.simulation import compare, load_plans, payouts
+
+    alternative = tmp_path / "alternative.yml"
+    alternative.write_text(
+        PLANS_YML.replace("{from: 1.0, to: 1.3, multiplier: 1.5}", "{from: 1.0, to: 1.3, multiplier: 2.0}").replace(
+            "draw: {amount: 1000,", "draw: {amount: 1200,"
+        ),
+        encoding="utf-8",
+    )
+    copy = tmp_path / "simulate.duckdb"
+    shutil.copyfile(built["db"], copy)
+    load_plans(copy, alternative, tmp_path)
+    dbt.run_dbt(copy, tmp_path, "run", select_models=COMMISSION_MODELS, as_of=AS_OF)
+    report = compare(payouts(built["db"], "2025"), payouts(copy, "2025"), "2025")
+    by_rep = {r.rep_id: r for r in report.reps}
+    assert (by_rep["T1"].current, by_rep["T1"].simulated) == (D("145000.00"), D("160000.00"))
+    assert by_rep["T3"].difference == D("2500.00")
+    assert (by_rep["D1"].current, by_rep["D1"].difference) == (D("7800.00"), D("0.00"))
+    assert report.total_simulated - report.total_current == D("17500.00")
+    assert report.paid_less == []

@@ -39,6 +39,9 @@ def test_the_repository_demo_plans_and_the_test_plans_are_valid(tmp_path):
         "hunter_collected": "retroactive",
         "margin_2025": "marginal",
         "manager_2025": "marginal",
+        # issue 18 item 9: the demo file exercises the new mechanics too
+        "ae_ytd_2025": "marginal",
+        "ae_advance_2025": "marginal",
     }
     # field_2025: three tiers; 0.0-0.5 at 0 is the threshold
     assert con.execute(

@@ -118,6 +118,24 @@ def test_demo_plan_exercises_every_mechanic(pub):
         ).fetchone()[0]
         == 1
     )
+    # issue 18: the new mechanics of the demo file. Draws (R0008's recoverable draw, R0010's guaranteed
+    # minimum), tiers to date (R0015, R0020's advances), multipliers, per-transaction tiers, deal lines in
+    # sequence, overlay credit splits.
+    explanations = [e for (e,) in pub.execute("select explanation from marts.fct_commission_lines").fetchall()]
+    for fragment in (" to date (2025-", "x (¥120,000.00 / ", "advance 2025-", " priced alone: ", "guaranteed minimum"):
+        assert any(fragment in e for e in explanations), fragment
+    assert present.get("draw", 0) > 0
+    allocations = {
+        a for (a,) in pub.execute("select distinct allocation from marts.fct_commission_deal_lines").fetchall()
+    }
+    assert {"sequence", "transaction"} <= allocations
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_statements where plan_id = 'ae_ytd_2025' "
+            "and period_type = 'month' and target_incentive > 0"
+        ).fetchone()[0]
+        > 0
+    )
     # open periods are provisional
     assert (
         pub.execute(
