@@ -91,17 +91,8 @@ final as (
         end as amount,
         period_label || ' '
             || case when tier_method = 'retroactive' then 'retroactive ' else '' end
-            || 'tier '
-            || case when tier_basis = 'attainment'
-                    then {{ pct_text('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ pct_text('tier_to') }} end
-                    else {{ yuan('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ yuan('tier_to') }} end
-               end
-            || ' at ' || case when multiplier is null then {{ pct_text('rate') }}
-                              else {{ number_text('multiplier') }} || 'x (' || {{ yuan('target_incentive') }}
-                                   || ' / ' || {{ yuan('full_target_amount') }} || ' = ' || {{ pct_text('rate') }} || ')'
-                         end
+            || 'tier ' || {{ tier_band_text('tier_basis', 'tier_from', 'tier_to') }}
+            || ' at ' || {{ tier_rate_text('multiplier', 'rate', 'target_incentive', 'full_target_amount') }}
             || ' on '
             || {{ yuan_exact("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
             || case when tier_method = 'retroactive' then ' (whole measure: highest tier reached)' else '' end

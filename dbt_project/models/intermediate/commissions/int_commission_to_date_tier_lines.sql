@@ -176,14 +176,9 @@ band_lines as (
         amount,
         tier_period_label || ' to date (' || period_label || ') '
             || case when tier_method = 'retroactive' then 'retroactive ' else '' end
-            || 'tier '
-            || case when tier_basis = 'attainment'
-                    then {{ pct_text('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ pct_text('tier_to') }} end
-                    else {{ yuan('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ yuan('tier_to') }} end
-               end
-            || ' at ' || {{ pct_text('rate') }} || ' on ' || {{ yuan_exact('base_amount') }}
+            || 'tier ' || {{ tier_band_text('tier_basis', 'tier_from', 'tier_to') }}
+            || ' at ' || {{ tier_rate_text('multiplier', 'rate', 'plan_target_incentive', 'tier_full_target_amount') }}
+            || ' on ' || {{ yuan_exact('base_amount') }}
             as explanation
     from band_amounts
     where true_up = 'pay_period' or is_settlement
