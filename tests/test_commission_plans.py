@@ -224,6 +224,21 @@ def test_true_up_at_period_end_pays_advances_then_settles(db):
     }
 
 
+def test_a_target_incentive_paid_to_date(db):
+    # Y5: target incentive 120,000 on a year target of 1,200,000 -> rate 10% at multiplier 1; January sells
+    # 300,000: 30,000. January's statement states its own target (100,000) and its share of the incentive:
+    # 120,000 x 100,000 / 1,200,000 = 10,000.
+    s = statement(db, "Y5", "ytd_ote", "2025-01-01")
+    assert (s["target_amount"], s["target_incentive"], s["payable"]) == (
+        D("100000.00"),
+        D("10000.00"),
+        D("30000.00"),
+    )
+    assert [e for _, _, _, e in lines(db, "Y5", "2025-01-01", "tier")] == [
+        "2025 to date (2025-01) tier 0%+ at 1x (¥120,000.00 / ¥1,200,000.00 = 10%) on ¥300,000.00"
+    ]
+
+
 def test_the_cap_applies_to_the_commission_to_date(db):
     # Y3 = Y1 with an annual cap of 40,000: January 6,000 and February 10,000 as Y1; April's 32,000 takes the
     # year to 48,000, 8,000 over the cap -> April pays 24,000 (a cap line of -8,000). The year pays 40,000.

@@ -67,6 +67,14 @@ plans:
       - {from: 0.5, to: 1.0, rate: 0.04}
       - {from: 1.0, rate: 0.06}
     cap: 40000
+  - id: ytd_ote
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 120000
+    tiers: [{from: 0.0, multiplier: 1.0}]
   - id: ytd_trueup
     period: year
     pay_period: month
@@ -146,6 +154,7 @@ assignments:
   - {rep_id: Y2, plan: ytd_trueup, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y3, plan: ytd_capped, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y4, plan: ytd_trueup, from: 2025-01-01, to: 2025-06-30}
+  - {rep_id: Y5, plan: ytd_ote, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: T1, plan: ote_accel, from: 2025-01-01}
   - {rep_id: T2, plan: ote_decel, from: 2025-01-01}
   - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
@@ -186,7 +195,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
-REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "D1", "D2", "ES", "EP", "ET", "ER")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -207,7 +216,11 @@ ORDERS += [
     _line(f"{rep}-{n}", day, rep, amount)
     for rep in ("Y1", "Y2", "Y3")
     for n, (day, amount) in enumerate([("2025-01-20", 300000), ("2025-02-20", 400000), ("2025-04-20", 700000)])
-] + [_line("Y4-0", "2025-01-20", "Y4", 300000), _line("Y4-1", "2025-04-20", "Y4", 700000)]
+] + [
+    _line("Y4-0", "2025-01-20", "Y4", 300000),
+    _line("Y4-1", "2025-04-20", "Y4", 700000),
+    _line("Y5-0", "2025-01-20", "Y5", 300000),
+]
 ORDERS += [
     # item 4: D1 earns 10% of 5,000 / 7,000 / 4,000 (Oracle's earnings 500, 700, 400), then 15,000 / 9,000 /
     # 30,000 / 8,000 of our own
@@ -240,7 +253,7 @@ TARGETS: list[dict] = [
     dict(period="2025", level="rep", key="T1", target_amount=500000),
     dict(period="2025", level="rep", key="T2", target_amount=500000),
     dict(period="2025", level="rep", key="T3", target_amount=600000),  # 50,000 a month; hired 2025-07-01
-] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4")]
+] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4", "Y5")]
 
 
 def build_raw_database(path: Path, config_dir: Path) -> None:

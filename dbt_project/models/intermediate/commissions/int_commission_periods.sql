@@ -54,6 +54,20 @@ months as (
 
 ),
 
+tier_full_targets as (
+
+    -- plans paid to date (issue 18): the whole tier period's month targets before factors, so that a pay
+    -- period's target incentive is its share of the tier period's
+    select
+        pm.rep_id, pm.plan_id, cast(date_trunc(plans.tier_period_type, pm.month_start) as date) as tier_period_start,
+        sum(pm.month_target_amount) as tier_full_target_amount
+    from {{ ref('int_commission_period_months') }} as pm
+    inner join plans on plans.plan_id = pm.plan_id
+    where plans.pays_to_date
+    group by all
+
+),
+
 final as (
 
     select
@@ -90,13 +104,14 @@ final as (
         plans.tier_period_type,
         cast(date_trunc(plans.tier_period_type, assigned.period_start) as date) as tier_period_start,
         case when plans.target_incentive is not null and months.months_with_target > 0
-                  and months.full_target_amount > 0
-             then cast(plans.target_incentive as double) / cast(months.full_target_amount as double)
+                  and coalesce(tier_full.tier_full_target_amount, months.full_target_amount) > 0
+             then cast(plans.target_incentive as double)
+                  / cast(coalesce(tier_full.tier_full_target_amount, months.full_target_amount) as double)
         end as on_target_rate,
         case when plans.target_incentive is not null and months.months_with_target > 0
-                  and months.full_target_amount > 0
+                  and coalesce(tier_full.tier_full_target_amount, months.full_target_amount) > 0
              then {{ exact_amount(money_times('plans.target_incentive', cents('months.target_contribution'))
-                                  ~ ' / months.full_target_amount') }}
+                                  ~ ' / coalesce(tier_full.tier_full_target_amount, months.full_target_amount)') }}
         end as period_target_incentive
 
     from assigned
@@ -105,6 +120,10 @@ final as (
         on months.rep_id = assigned.rep_id
         and months.plan_id = assigned.plan_id
         and months.period_start = assigned.period_start
+    left join tier_full_targets as tier_full
+        on tier_full.rep_id = assigned.rep_id
+        and tier_full.plan_id = assigned.plan_id
+        and tier_full.tier_period_start = cast(date_trunc(plans.tier_period_type, assigned.period_start) as date)
 
 )
 
