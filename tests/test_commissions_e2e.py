@@ -104,20 +104,6 @@ def test_demo_plan_exercises_every_mechanic(pub):
             "select explanation from marts.fct_commission_lines where line_type = 'spif'"
         ).fetchall()
     } == {"新品"}
-    # R0008 changes plan on 2025-05-16: its field_2025 Q2 2025 target is prorated to 45 of 91 days
-    [(prorated,)] = pub.execute("""select target_amount from marts.fct_commission_statements
-        where rep_id = 'R0008' and plan_id = 'field_2025' and period_start = '2025-04-01'""").fetchall()
-    [(quarter_target,)] = pub.execute("""select target_amount from marts.fct_targets
-        where level = 'rep' and key = 'R0008' and period_type = 'quarter' and period_start = '2025-04-01'
-        order by source = 'manual' desc limit 1""").fetchall()
-    assert prorated == (quarter_target * Decimal(45) / Decimal(91)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    assert (
-        pub.execute(
-            "select count(*) from marts.fct_commission_statements where rep_id = 'R0008' "
-            "and plan_id = 'hunter_collected' and period_start = '2025-05-01'"
-        ).fetchone()[0]
-        == 1
-    )
     # issue 18: the new mechanics of the demo file. Draws (R0008's recoverable draw, R0010's guaranteed
     # minimum), tiers to date (R0015, R0020's advances), multipliers, per-transaction tiers, deal lines in
     # sequence, overlay credit splits.
@@ -135,6 +121,20 @@ def test_demo_plan_exercises_every_mechanic(pub):
             "and period_type = 'month' and target_incentive > 0"
         ).fetchone()[0]
         > 0
+    )
+    # R0008 changes plan on 2025-05-16: its field_2025 Q2 2025 target is prorated to 45 of 91 days
+    [(prorated,)] = pub.execute("""select target_amount from marts.fct_commission_statements
+        where rep_id = 'R0008' and plan_id = 'field_2025' and period_start = '2025-04-01'""").fetchall()
+    [(quarter_target,)] = pub.execute("""select target_amount from marts.fct_targets
+        where level = 'rep' and key = 'R0008' and period_type = 'quarter' and period_start = '2025-04-01'
+        order by source = 'manual' desc limit 1""").fetchall()
+    assert prorated == (quarter_target * Decimal(45) / Decimal(91)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_statements where rep_id = 'R0008' "
+            "and plan_id = 'hunter_collected' and period_start = '2025-05-01'"
+        ).fetchone()[0]
+        == 1
     )
     # open periods are provisional
     assert (
