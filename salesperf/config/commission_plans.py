@@ -28,17 +28,21 @@ class Tier(BaseModel):
     model_config = _STRICT
     from_: Decimal = Field(alias="from", ge=0)
     to: Decimal | None = None
-    rate: Decimal
+    rate: Decimal | None = None
+    # issue 18 item 3: the rate derived as target_incentive / target x multiplier (1.5 = an accelerator)
+    multiplier: Decimal | None = Field(default=None, ge=0, le=100)
 
     @field_validator("rate")
     @classmethod
-    def _rate(cls, value: Decimal) -> Decimal:
+    def _rate(cls, value: Decimal | None) -> Decimal | None:
         return _fraction(value)
 
     @model_validator(mode="after")
     def _bounds(self) -> Tier:
         if self.to is not None and self.to <= self.from_:
             raise ValueError(f"`to` ({self.to}) must be greater than `from` ({self.from_})")
+        if (self.rate is None) == (self.multiplier is None):
+            raise ValueError("give exactly one of `rate` and `multiplier`")
         return self
 
 
@@ -56,6 +60,27 @@ class Spif(BaseModel):
         return self
 
 
+class Draw(BaseModel):
+    """Issue 18 item 4: a minimum paid per statement period while the draw is in effect."""
+
+    model_config = _STRICT
+    amount: Decimal = Field(gt=0)
+    recoverable: bool = True  # false: a guaranteed minimum, never recovered
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    recover_from: dt.date | None = None  # recoverable: recovery starts in the period holding it (default `from`)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Draw:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"`to` ({self.to}) is before `from` ({self.from_})")
+        if self.recover_from is not None and not self.recoverable:
+            raise ValueError("recover_from: a non-recoverable draw (a guaranteed minimum) is never recovered")
+        if self.recover_from is not None and self.recover_from < self.from_:
+            raise ValueError(f"recover_from: ({self.recover_from}) is before `from` ({self.from_})")
+        return self
+
+
 class Plan(BaseModel):
     model_config = _STRICT
     id: str = Field(min_length=1)
@@ -69,6 +94,17 @@ class Plan(BaseModel):
     manager_override_rate: Decimal | None = None
     spifs: list[Spif] = Field(default_factory=list)
     ramp: list[Decimal] = Field(default_factory=list)
+    # issue 18 item 3: on-target variable pay of a full plan period; tiers then give multipliers
+    target_incentive: Decimal | None = Field(default=None, gt=0)
+    # issue 18 item 1: tiers on the `period` to date, paid every `pay_period`; true_up: period_end pays
+    # advance_rate x the pay period's measure and settles at the end of the period
+    pay_period: Literal["month", "quarter"] | None = None
+    true_up: Literal["pay_period", "period_end"] = "pay_period"
+    advance_rate: Decimal | None = None
+    draw: Draw | None = None  # issue 18 item 4
+    # issue 18 item 5: how a period's tier commission is shared among its deals, and per-transaction pricing
+    deal_allocation: Literal["pro_rata", "sequence"] = "pro_rata"
+    tier_scope: Literal["period", "transaction"] = "period"
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -103,6 +139,44 @@ class Plan(BaseModel):
         if tiers[-1].to is not None:
             raise ValueError("the last tier must have no `to` (it is open-ended)")
         return tiers
+
+    @model_validator(mode="after")
+    def _pay_period(self) -> Plan:
+        order = ["month", "quarter", "year"]
+        if self.pay_period is not None and order.index(self.pay_period) >= order.index(self.period):
+            raise ValueError(
+                f"pay_period: must be shorter than the plan's period ({self.period}), found {self.pay_period}"
+            )
+        if self.true_up == "period_end":
+            if self.pay_period is None:
+                raise ValueError("true_up: period_end needs a `pay_period` shorter than the period")
+            if self.advance_rate is None:
+                raise ValueError("advance_rate: needed with true_up: period_end (the rate paid before the settlement)")
+        elif self.advance_rate is not None:
+            raise ValueError("advance_rate: only used with true_up: period_end")
+        if self.tier_scope == "transaction" and self.pay_period is not None:
+            raise ValueError("tier_scope: transaction prices each deal alone: it cannot also pay to date (pay_period)")
+        if self.advance_rate is not None and not (0 <= self.advance_rate <= 1):
+            raise ValueError("advance_rate: must be between 0 and 1")
+        return self
+
+    @model_validator(mode="after")
+    def _incentive(self) -> Plan:
+        multipliers = [i for i, t in enumerate(self.tiers) if t.multiplier is not None]
+        if self.target_incentive is None and multipliers:
+            raise ValueError(
+                f"tiers[{multipliers[0]}].multiplier: needs the plan's `target_incentive` "
+                "(the rate is target_incentive / target x multiplier)"
+            )
+        if self.target_incentive is not None:
+            rates = [i for i, t in enumerate(self.tiers) if t.rate is not None]
+            if rates:
+                raise ValueError(
+                    f"tiers[{rates[0]}].rate: a plan with `target_incentive` gives each tier a `multiplier`, not a rate"
+                )
+            if self.tier_basis != "attainment":
+                raise ValueError("target_incentive: needs tier_basis: attainment (the rate divides by the target)")
+        return self
 
 
 class Assignment(BaseModel):
@@ -167,11 +241,22 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                 p.clawback_days,
                 p.manager_override_rate,
                 config.currency,
+                p.target_incentive,
+                p.pay_period,
+                p.true_up,
+                p.advance_rate,
+                *(
+                    (p.draw.amount, p.draw.recoverable, p.draw.from_, p.draw.to, p.draw.recover_from)
+                    if p.draw
+                    else (None,) * 5
+                ),
+                p.deal_allocation,
+                p.tier_scope,
             )
             for p in config.plans
         ],
         "commission_tiers": [
-            (p.id, n, t.from_, t.to, t.rate) for p in config.plans for n, t in enumerate(p.tiers, start=1)
+            (p.id, n, t.from_, t.to, t.rate, t.multiplier) for p in config.plans for n, t in enumerate(p.tiers, start=1)
         ],
         "commission_spifs": [
             (p.id, n, s.product_line, s.per_unit, s.from_, s.to)
@@ -191,9 +276,12 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
     tables={
         "commission_plans": "plan_id VARCHAR, period_type VARCHAR, measure VARCHAR, tier_basis VARCHAR, "
         "tier_method VARCHAR, cap DECIMAL(18,2), clawback_days INTEGER, "
-        "manager_override_rate DECIMAL(9,6), currency VARCHAR",
+        "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2), "
+        "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6), draw_amount DECIMAL(18,2), "
+        "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE, deal_allocation VARCHAR, "
+        "tier_scope VARCHAR",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
-        "rate DECIMAL(9,6)",
+        "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "
         "valid_from DATE, valid_to DATE",
         "commission_ramp": "plan_id VARCHAR, month_no INTEGER, factor DECIMAL(9,6)",

@@ -15,7 +15,7 @@ assignments as (
 
 plans as (
 
-    select plan_id, period_type from {{ ref('stg_config__commission_plans') }}
+    select plan_id, period_type, tier_period_type from {{ ref('stg_config__commission_plans') }}
 
 ),
 
@@ -85,6 +85,8 @@ final as (
         chosen.plan_id,
         plans.period_type,
         cast(date_trunc(plans.period_type, chosen.day) as date) as period_start,
+        -- the period tiers accumulate over (issue 18: the plan's period when it pays every pay_period)
+        cast(date_trunc(plans.tier_period_type, chosen.day) as date) as tier_period_start,
         chosen.assignment_no,
         chosen.assignment_level
 

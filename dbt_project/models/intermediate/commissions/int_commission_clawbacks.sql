@@ -81,7 +81,8 @@ earned as (
         matched.*,
         results.period_label as earned_period_label,
         cast((case when results.measure_amount > 0
-                   then cast(results.tier_commission as double) * matched.line_measure_amount / results.measure_amount
+                   then cast(coalesce(results.earned_tier_commission, results.tier_commission) as double)
+                        * matched.line_measure_amount / results.measure_amount
                    else 0 end
               + coalesce(line_spif.spif_amount, 0)) * results.earned_factor as decimal(38, 10))
             as line_earned_amount

@@ -21,7 +21,8 @@ with
 
 days as (
 
-    select rep_id, day, plan_id, period_type, period_start from {{ ref('int_commission_assignment_days') }}
+    select rep_id, day, plan_id, period_type, period_start, tier_period_start
+    from {{ ref('int_commission_assignment_days') }}
 
 ),
 
@@ -45,9 +46,10 @@ employment as (
 
 periods as (
 
+    -- every pay period of a tier period started by as_of: a plan paying to date needs the whole year's target
     select distinct rep_id, plan_id, period_type, period_start
     from days
-    where period_start <= {{ as_of_date() }}
+    where tier_period_start <= {{ as_of_date() }}
 
 ),
 

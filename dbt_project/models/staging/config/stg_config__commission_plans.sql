@@ -10,14 +10,28 @@ renamed as (
 
     select
         plan_id,
-        period_type,
+        -- issue 18 item 1: statements (and everything booked on them) follow the pay period; tiers the
+        -- plan's `period` to date (tier_period_type)
+        coalesce(pay_period_type, period_type) as period_type,
+        period_type as tier_period_type,
+        pay_period_type is not null as pays_to_date,
         measure,
         tier_basis,
         tier_method,
         cast(cap as decimal(18, 2)) as cap,
         cast(clawback_days as integer) as clawback_days,
         cast(manager_override_rate as decimal(9, 6)) as manager_override_rate,
-        currency
+        currency,
+        cast(target_incentive as decimal(18, 2)) as target_incentive,
+        coalesce(true_up, 'pay_period') as true_up,
+        cast(advance_rate as decimal(9, 6)) as advance_rate,
+        cast(draw_amount as decimal(18, 2)) as draw_amount,
+        draw_recoverable,
+        draw_from,
+        draw_to,
+        draw_recover_from,
+        coalesce(deal_allocation, 'pro_rata') as deal_allocation,
+        coalesce(tier_scope, 'period') as tier_scope
 
     from source
 

@@ -1,0 +1,270 @@
+"""A hand-written company for the plan mechanics of issue 18 (docs/commissions.md "Plans as companies write
+them"), every result worked out by hand in tests/test_commission_plans.py.
+
+One rep (or a few) per mechanic, each on a plan of its own, so that the cases do not mix. as_of = 2026-01-15:
+the whole of 2025 has ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from tests.helpers.raw import write_raw_company
+
+AS_OF = "2026-01-15"
+
+PLANS_YML = """
+currency: CNY
+plans:
+  # item 6: split types
+  - id: split_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.1}]
+  # item 3: target incentive x multipliers (revopsmasters.com, "Accelerators and decelerators")
+  - id: ote_accel
+    period: year
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 100000
+    tiers:
+      - {from: 0.0, to: 1.0, multiplier: 1.0}
+      - {from: 1.0, to: 1.3, multiplier: 1.5}
+      - {from: 1.3, multiplier: 2.0}
+  - id: ote_decel
+    period: year
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 100000
+    tiers:
+      - {from: 0.0, to: 0.5, multiplier: 0.5}
+      - {from: 0.5, to: 1.0, multiplier: 1.0}
+      - {from: 1.0, multiplier: 1.5}
+  # item 1: an annual quota paid monthly to date (Spiff's amount_from / Sales Cookie's "YTD with deductions")
+  - id: ytd_monthly
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
+  - id: ytd_capped
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
+    cap: 40000
+  - id: ytd_ote
+    period: year
+    pay_period: month
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    target_incentive: 120000
+    tiers: [{from: 0.0, multiplier: 1.0}]
+  - id: ytd_trueup
+    period: year
+    pay_period: month
+    true_up: period_end
+    advance_rate: 0.03
+    measure: net_sales
+    tier_basis: attainment
+    tier_method: marginal
+    tiers:
+      - {from: 0.0, to: 0.5, rate: 0.02}
+      - {from: 0.5, to: 1.0, rate: 0.04}
+      - {from: 1.0, rate: 0.06}
+  # item 4: draws (Oracle Incentive Compensation, "Example of Incentive Compensation Draw and Recovery")
+  - id: draw_plan
+    period: month
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.1}]
+    draw: {amount: 1000, recoverable: true, from: 2025-01-01, to: 2025-06-30, recover_from: 2025-04-01}
+  - id: guarantee_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.05}]
+    clawback_days: 120
+    draw: {amount: 10000, recoverable: false, from: 2025-01-01, to: 2025-06-30}
+  # item 5: per-deal lines; Oracle Incentive Compensation's step rate table (0-1,000 1%, 1,000-3,000 2%,
+  # 3,000-8,000 3%, 8,000+ 5%)
+  - id: deal_sequence
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+    deal_allocation: sequence
+  - id: deal_pro_rata
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+  - id: deal_transaction
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
+    tier_scope: transaction
+  - id: deal_thirds
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.033333}]
+assignments:
+  - {rep_id: ES, plan: deal_sequence, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: EP, plan: deal_pro_rata, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: ET, plan: deal_transaction, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: ER, plan: deal_thirds, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: D1, plan: draw_plan, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: D2, plan: guarantee_plan, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y1, plan: ytd_monthly, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y2, plan: ytd_trueup, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y3, plan: ytd_capped, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: Y4, plan: ytd_trueup, from: 2025-01-01, to: 2025-06-30}
+  - {rep_id: Y5, plan: ytd_ote, from: 2025-01-01, to: 2025-12-31}
+  - {rep_id: T1, plan: ote_accel, from: 2025-01-01}
+  - {rep_id: T2, plan: ote_decel, from: 2025-01-01}
+  - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
+  - {rep_id: S1, plan: split_plan, from: 2025-01-01}
+  - {rep_id: S2, plan: split_plan, from: 2025-01-01}
+  - {rep_id: S3, plan: split_plan, from: 2025-01-01}
+"""
+
+
+def _rep(rep_id: str, hire_date: str = "2020-01-01", termination_date: str | None = None) -> dict:
+    return dict(
+        rep_id=rep_id,
+        rep_name=f"Rep {rep_id}",
+        region="East",
+        team="E1",
+        role="rep",
+        hire_date=hire_date,
+        termination_date=termination_date,
+        manager_id=None,
+    )
+
+
+def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, status="completed", cancelled_date=None):
+    return dict(
+        order_id=order_id,
+        line_no=line_no,
+        order_date=order_date,
+        customer_id="K1",
+        rep_id=rep_id,
+        product_id=product_id,
+        quantity=1,
+        unit_price=amount,
+        discount_amount=0,
+        currency="CNY",
+        status=status,
+        cancelled_date=cancelled_date,
+    )
+
+
+REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER")]
+PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
+CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
+
+ORDERS = [
+    # item 6: split types
+    _line("P1", "2025-01-10", "S1", 10000),  # revenue S1 50% + S2 50%, overlay S2 20%
+    _line("P2", "2025-02-10", "S1", 20000),  # overlay S3 10% only: S1 keeps 100%
+    _line("P3", "2025-03-10", "S1", 1000),  # revenue S2 60% + S3 60% = 120% (warned)
+]
+ORDERS += [
+    # item 3: target incentive x multipliers
+    _line("T1-1", "2025-03-01", "T1", 650000),  # 130% of 500,000
+    _line("T2-1", "2025-03-01", "T2", 200000),  # 40% of 500,000
+    _line("T3-1", "2025-09-01", "T3", 330000),  # 110% of the H2 target 300,000
+]
+ORDERS += [
+    # item 1: paid to date; Y1, Y2, Y3 sell 300,000 in January, 400,000 in February, 700,000 in April
+    _line(f"{rep}-{n}", day, rep, amount)
+    for rep in ("Y1", "Y2", "Y3")
+    for n, (day, amount) in enumerate([("2025-01-20", 300000), ("2025-02-20", 400000), ("2025-04-20", 700000)])
+] + [
+    _line("Y4-0", "2025-01-20", "Y4", 300000),
+    _line("Y4-1", "2025-04-20", "Y4", 700000),
+    _line("Y5-0", "2025-01-20", "Y5", 300000),
+]
+ORDERS += [
+    # item 4: D1 earns 10% of 5,000 / 7,000 / 4,000 (Oracle's earnings 500, 700, 400), then 15,000 / 9,000 /
+    # 30,000 / 8,000 of our own
+    _line(f"D1-{month:02d}", f"2025-{month:02d}-15", "D1", amount)
+    for month, amount in enumerate([5000, 7000, 4000, 15000, 9000, 30000, 8000], start=1)
+] + [
+    _line("D2-1", "2025-02-15", "D2", 120000),  # 5%: 6,000 < the 10,000 guaranteed
+    _line("D2-2", "2025-05-10", "D2", 300000),  # 5%: 15,000
+]
+ORDERS += [
+    # item 5: the same three deals for ES, EP and ET; three equal deals for ER
+    _line(f"E{n}-{rep}", day, rep, amount)
+    for rep in ("ES", "EP", "ET")
+    for n, (day, amount) in enumerate([("2025-01-10", 2500), ("2025-02-10", 4000), ("2025-03-10", 3500)], start=1)
+] + [_line(f"E{n}-ER", f"2025-0{n}-10", "ER", 1000) for n in (1, 2, 3)]
+CREDIT_SPLITS = [
+    dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
+    dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
+    dict(order_id="P1", rep_id="S2", split_pct=0.2, split_type="overlay"),
+    dict(order_id="P2", rep_id="S3", split_pct=0.1, split_type="overlay"),
+    dict(order_id="P3", rep_id="S2", split_pct=0.6, split_type="revenue"),
+    dict(order_id="P3", rep_id="S3", split_pct=0.6, split_type="revenue"),
+]
+RETURNS: list[dict] = [
+    # item 4: half of D2's guaranteed Q1 order comes back 64 days later
+    dict(return_id="RD2", order_id="D2-1", line_no=1, return_date="2025-04-20", amount=60000),
+]
+PAYMENTS: list[dict] = []
+TARGETS: list[dict] = [
+    dict(period="2025", level="rep", key="T1", target_amount=500000),
+    dict(period="2025", level="rep", key="T2", target_amount=500000),
+    dict(period="2025", level="rep", key="T3", target_amount=600000),  # 50,000 a month; hired 2025-07-01
+] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4", "Y5")]
+
+
+def build_raw_database(path: Path, config_dir: Path) -> None:
+    files = {
+        "reps/reps.csv": REPS,
+        "customers/customers.csv": CUSTOMERS,
+        "products/products.csv": PRODUCTS,
+        "orders/orders.csv": ORDERS,
+        "returns/returns.csv": RETURNS,
+        "credit_splits/splits.csv": CREDIT_SPLITS,
+        "payments/payments.csv": PAYMENTS,
+        "targets/targets.csv": TARGETS,
+    }
+    write_raw_company(path, config_dir, files, (dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
