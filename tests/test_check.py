@@ -377,6 +377,18 @@ def test_clean_demo_landing_and_repository_config_exit_0_without_touching_the_wa
             8,
             "plans[0].draw.recover_from",
         ),
+        # an exit clawback cannot give back more than everything (item 7)
+        (
+            ("    tier_method: marginal\n", "    tier_method: marginal\n    exit_clawback: {days: 30, share: 1.5}\n"),
+            8,
+            "plans[0].exit_clawback.share",
+        ),
+        # a minimum per deal needs per-deal earnings: not on a plan paid to date (item 4)
+        (
+            ("    period: quarter\n", "    period: quarter\n    pay_period: month\n    deal_minimum: 50\n"),
+            6,
+            "plans[0].deal_minimum",
+        ),
     ],
 )
 def test_issue_18_plan_keys_are_checked_with_their_line(tmp_path, change, row, column):

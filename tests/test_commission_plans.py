@@ -317,7 +317,7 @@ def test_every_statement_is_the_sum_of_its_lines(db):
                    group by all) l using (rep_id, plan_id, period_start)
         where s.payable <> coalesce(l.total, 0)
            or s.payable <> s.tier_commission + s.spif - s.cap_reduction + s.override + s.clawback + s.adjustments
-                           + s.restatement + s.draw - s.draw_recovery""").fetchone()[0]
+                           + s.restatement + s.draw - s.draw_recovery + s.deal_minimum""").fetchone()[0]
         == 0
     )
 
@@ -398,6 +398,77 @@ def test_deal_lines_add_up_to_the_statement_to_the_cent(db):
         where d.total <> s.tier_commission + s.spif - s.cap_reduction""").fetchone()[0]
         == 0
     )
+
+
+# --- item 7: cancellations and exits -----------------------------------------------------------------------
+# cancel_plan: 10% of net sales a quarter, clawback_days 90, exit_clawback {days: 30, share: 0.5}.
+
+
+def test_a_cancellation_after_the_period_is_clawed_back_in_the_cancellations_period(db):
+    # C1, Q1: C1-1 10,000 (cancelled 2025-04-15, in Q2, 64 days after the order), C1-2 5,000 (cancelled
+    # 2025-03-20, in Q1 itself: never credited), C1-3 8,000 (cancelled 2025-05-10, 125 days after: past the
+    # 90-day limit, the rep keeps it). Q1 keeps what was sold then: 10,000 + 8,000 = 18,000 -> 1,800, paid and
+    # not restated. Q2: C1-4 20,000 -> 2,000; C1-1 claws back what it earned, 1,800 x 10,000 / 18,000 = 1,000
+    # -> payable 2,000 - 1,000 = 1,000. (Before issue 18 item 7, Q1 silently became 0 and Q2 paid 2,000.)
+    q1, q2 = statement(db, "C1", "cancel_plan", "2025-01-01"), statement(db, "C1", "cancel_plan", "2025-04-01")
+    assert (q1["measure_amount"], q1["tier_commission"], q1["clawback"], q1["payable"]) == (
+        D("18000.00"),
+        D("1800.00"),
+        D("0.00"),
+        D("1800.00"),
+    )
+    assert (q2["measure_amount"], q2["tier_commission"], q2["clawback"], q2["payable"]) == (
+        D("20000.00"),
+        D("2000.00"),
+        D("-1000.00"),
+        D("1000.00"),
+    )
+    [(_, order, amount, explanation)] = lines(db, "C1", "2025-04-01", "clawback")
+    assert (order, amount) == ("C1-1", D("-1000.00"))
+    assert explanation == (
+        "clawback of 2025-Q1 commission: cancellation on 2025-04-15 (64 days after the order, limit 90) of "
+        "¥10,000.00 of ¥10,000.00 credited on order C1-1 line 1, which earned ¥1,000.00"
+    )
+    # credit (attainment, scorecards) never counts a cancelled order: only the commission engine keeps C1-1 and
+    # C1-3 in the period they were sold in
+    credited = db.execute("select order_id from intermediate.int_sales_credited where rep_id = 'C1'").fetchall()
+    assert credited == [("C1-4",)]
+
+
+def test_an_early_exit_claws_back_a_share_of_the_last_days_commission(db):
+    # X1 leaves on 2025-05-31. Q2: X1-1 20,000 (2025-04-10, 51 days before: outside the 30 days), X1-2 6,000
+    # (21 days before), X1-3 4,000 (the day itself): 30,000 -> 3,000; the lines earned 2,000 / 600 / 400.
+    # RX1 returns 2,000 of X1-2 on 2025-07-05 (56 days after the order, limit 90): -(2,000 / 6,000) x 600 =
+    # -200 in Q3. The exit clawback takes half of what the window's lines earned net of that:
+    # 0.5 x (600 - 200) + 0.5 x 400 = 200 + 200 = 400, booked in Q2 (the period holding the termination date)
+    # -> Q2 pays 3,000 - 400 = 2,600, Q3 -200: X1 keeps 2,000 + 200 + 200 = 2,400 of 3,000 (no line gives
+    # back more than it earned: X1-2 600 - 200 - 200 = 200 kept).
+    q2, q3 = statement(db, "X1", "cancel_plan", "2025-04-01"), statement(db, "X1", "cancel_plan", "2025-07-01")
+    assert (q2["tier_commission"], q2["clawback"], q2["payable"]) == (D("3000.00"), D("-400.00"), D("2600.00"))
+    assert (q3["clawback"], q3["payable"]) == (D("-200.00"), D("-200.00"))
+    exits = lines(db, "X1", "2025-04-01", "clawback")
+    assert [(order, amount) for _, order, amount, _ in exits] == [("X1-2", D("-200.00")), ("X1-3", D("-200.00"))]
+    assert exits[0][3] == (
+        "exit clawback of 2025-Q2 commission: termination on 2025-05-31, order X1-2 line 1 dated 2025-05-10 "
+        "(21 days before, window 30 days) earned ¥400.00 after clawbacks x 50%"
+    )
+
+
+# --- item 4: a minimum commission per deal ----------------------------------------------------------------
+
+
+def test_a_minimum_per_deal_tops_up_small_deals_and_their_clawback_follows_the_calculated_rate(db):
+    # M1, deal_min_plan: 5% of net sales a quarter, deal_minimum 100, clawback 120 days. Q1 deals: M1-1 1,000,
+    # M1-2 4,000, M1-3 600 + 800 (one deal, two lines): 6,400 -> 320, pro rata 50 / 200 / 30 + 40 = 70.
+    # M1-1 is topped up 100 - 50 = 50, M1-3 100 - 70 = 30 (a deal is the order, not its line); M1-2 earned
+    # more than 100 -> Q1 pays 320 + 80 = 400. RM1 returns all of M1-1 95 days later: the clawback follows the
+    # calculated rate, -(1,000 / 1,000) x 50 = -50 (not the 100 paid; Xactly's rule for guaranteed amounts).
+    q1, q2 = statement(db, "M1", "deal_min_plan", "2025-01-01"), statement(db, "M1", "deal_min_plan", "2025-04-01")
+    assert (q1["tier_commission"], q1["deal_minimum"], q1["payable"]) == (D("320.00"), D("80.00"), D("400.00"))
+    assert (q2["clawback"], q2["payable"]) == (D("-50.00"), D("-50.00"))
+    minimums = lines(db, "M1", "2025-01-01", "deal_minimum")
+    assert [(order, amount) for _, order, amount, _ in minimums] == [("M1-1", D("50.00")), ("M1-3", D("30.00"))]
+    assert minimums[1][3] == "2025-Q1 deal minimum on order M1-3: ¥100.00 less earned ¥70.00 = ¥30.00"
 
 
 # --- item 9: simulate compares plans that use the new mechanics ------------------------------------------

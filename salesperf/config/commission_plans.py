@@ -81,6 +81,14 @@ class Draw(BaseModel):
         return self
 
 
+class ExitClawback(BaseModel):
+    """Issue 18 item 7: on leaving, a rep gives back `share` of what the orders of the last `days` days earned."""
+
+    model_config = _STRICT
+    days: int = Field(gt=0)
+    share: Decimal = Field(gt=0, le=1)
+
+
 class Plan(BaseModel):
     model_config = _STRICT
     id: str = Field(min_length=1)
@@ -105,6 +113,8 @@ class Plan(BaseModel):
     # issue 18 item 5: how a period's tier commission is shared among its deals, and per-transaction pricing
     deal_allocation: Literal["pro_rata", "sequence"] = "pro_rata"
     tier_scope: Literal["period", "transaction"] = "period"
+    exit_clawback: ExitClawback | None = None  # issue 18 item 7
+    deal_minimum: Decimal | None = Field(default=None, gt=0)  # issue 18 item 4: the least a deal (order) earns
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -156,6 +166,10 @@ class Plan(BaseModel):
             raise ValueError("advance_rate: only used with true_up: period_end")
         if self.tier_scope == "transaction" and self.pay_period is not None:
             raise ValueError("tier_scope: transaction prices each deal alone: it cannot also pay to date (pay_period)")
+        if self.deal_minimum is not None and self.pay_period is not None:
+            raise ValueError("deal_minimum: per-deal earnings exist only for plans paid per period (no pay_period)")
+        if self.exit_clawback is not None and self.measure == "collected":
+            raise ValueError("exit_clawback: only sales measures (net_sales, gross_margin) claw back")
         if self.advance_rate is not None and not (0 <= self.advance_rate <= 1):
             raise ValueError("advance_rate: must be between 0 and 1")
         return self
@@ -252,6 +266,9 @@ def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
                 ),
                 p.deal_allocation,
                 p.tier_scope,
+                p.exit_clawback.days if p.exit_clawback else None,
+                p.exit_clawback.share if p.exit_clawback else None,
+                p.deal_minimum,
             )
             for p in config.plans
         ],
@@ -279,7 +296,8 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
         "manager_override_rate DECIMAL(9,6), currency VARCHAR, target_incentive DECIMAL(18,2), "
         "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6), draw_amount DECIMAL(18,2), "
         "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE, deal_allocation VARCHAR, "
-        "tier_scope VARCHAR",
+        "tier_scope VARCHAR, exit_clawback_days INTEGER, exit_clawback_share DECIMAL(9,6), "
+        "deal_minimum DECIMAL(18,2)",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
         "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "

@@ -33,7 +33,7 @@ SUMMARY_SQL = """
            round(s.attainment_pct, 4) as attainment_pct, round(s.effective_rate, 6) as effective_rate,
            s.target_incentive,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
-           s.draw, s.draw_recovery, s.draw_balance,
+           s.draw, s.draw_recovery, s.draw_balance, s.deal_minimum,
            s.payable, s.line_count, s.note
     from marts.fct_commission_statements s
     left join marts.dim_rep r on r.rep_id = s.rep_id
@@ -59,6 +59,7 @@ AMOUNT_COLUMNS = {
     "draw",
     "draw_recovery",
     "draw_balance",
+    "deal_minimum",
     "payable",
     "amount",
 }

@@ -24,6 +24,24 @@ plans:
     tier_basis: amount
     tier_method: marginal
     tiers: [{from: 0, rate: 0.1}]
+  # item 7: cancellations clawed back in their own period, and an early-exit clawback
+  - id: cancel_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.1}]
+    clawback_days: 90
+    exit_clawback: {days: 30, share: 0.5}
+  # item 4: a minimum commission per deal
+  - id: deal_min_plan
+    period: quarter
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers: [{from: 0, rate: 0.05}]
+    clawback_days: 120
+    deal_minimum: 100
   # item 3: target incentive x multipliers (revopsmasters.com, "Accelerators and decelerators")
   - id: ote_accel
     period: year
@@ -159,6 +177,9 @@ assignments:
   - {rep_id: T2, plan: ote_decel, from: 2025-01-01}
   - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
   - {rep_id: S1, plan: split_plan, from: 2025-01-01}
+  - {rep_id: C1, plan: cancel_plan, from: 2025-01-01}
+  - {rep_id: X1, plan: cancel_plan, from: 2025-01-01}
+  - {rep_id: M1, plan: deal_min_plan, from: 2025-01-01}
   - {rep_id: S2, plan: split_plan, from: 2025-01-01}
   - {rep_id: S3, plan: split_plan, from: 2025-01-01}
 """
@@ -195,7 +216,8 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
-REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER", "C1", "M1")]
+REPS += [_rep("X1", termination_date="2025-05-31")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
 
@@ -236,6 +258,22 @@ ORDERS += [
     for rep in ("ES", "EP", "ET")
     for n, (day, amount) in enumerate([("2025-01-10", 2500), ("2025-02-10", 4000), ("2025-03-10", 3500)], start=1)
 ] + [_line(f"E{n}-ER", f"2025-0{n}-10", "ER", 1000) for n in (1, 2, 3)]
+ORDERS += [
+    # item 7: C1 (10% of net sales a quarter, clawback 90 days)
+    _line("C1-1", "2025-02-10", "C1", 10000, status="cancelled", cancelled_date="2025-04-15"),  # Q2, 64 days
+    _line("C1-2", "2025-03-01", "C1", 5000, status="cancelled", cancelled_date="2025-03-20"),  # same quarter
+    _line("C1-3", "2025-01-05", "C1", 8000, status="cancelled", cancelled_date="2025-05-10"),  # 125 days: kept
+    _line("C1-4", "2025-04-20", "C1", 20000),
+    # item 7: X1 leaves on 2025-05-31 (exit clawback: half of what the last 30 days' orders earned)
+    _line("X1-1", "2025-04-10", "X1", 20000),  # 51 days before: outside the window
+    _line("X1-2", "2025-05-10", "X1", 6000),  # 21 days before
+    _line("X1-3", "2025-05-31", "X1", 4000),  # the termination day itself
+    # item 4: M1 (5% of net sales, at least 100 a deal)
+    _line("M1-1", "2025-01-10", "M1", 1000),
+    _line("M1-2", "2025-02-10", "M1", 4000),
+    _line("M1-3", "2025-03-10", "M1", 600),
+    _line("M1-3", "2025-03-10", "M1", 800, line_no=2),
+]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
     dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
@@ -247,6 +285,10 @@ CREDIT_SPLITS = [
 RETURNS: list[dict] = [
     # item 4: half of D2's guaranteed Q1 order comes back 64 days later
     dict(return_id="RD2", order_id="D2-1", line_no=1, return_date="2025-04-20", amount=60000),
+    # item 7: 2,000 of X1's order X1-2 comes back 56 days after it (after X1 left)
+    dict(return_id="RX1", order_id="X1-2", line_no=1, return_date="2025-07-05", amount=2000),
+    # item 4: M1's first deal comes back whole 95 days later
+    dict(return_id="RM1", order_id="M1-1", line_no=1, return_date="2025-04-15", amount=1000),
 ]
 PAYMENTS: list[dict] = []
 TARGETS: list[dict] = [

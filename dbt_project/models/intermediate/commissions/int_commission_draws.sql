@@ -1,7 +1,7 @@
 -- Draws and guaranteed minimums (issue 18 item 4; docs/commissions.md "Draws and guaranteed minimums"),
 -- grain: rep x plan x period with a draw in effect or a draw balance to recover.
 -- A plan's `draw` guarantees `amount` per statement period from `from` to `to`: when the period's earnings
--- (tier + SPIF - cap + overrides + adjustments: what the period earned; clawbacks are not earnings and stay
+-- (tier + SPIF - cap + overrides + adjustments + deal minimums: what the period earned; clawbacks are not earnings and stay
 -- out, so a guarantee never absorbs them) are below it, a draw line pays the difference.
 --   recoverable: false  a guaranteed minimum: never recovered.
 --   recoverable: true   the draws are a balance due from the rep, recovered from later earnings from the
@@ -39,6 +39,8 @@ others as (
         select rep_id, plan_id, period_start, amount from {{ ref('int_commission_overrides') }}
         union all
         select rep_id, plan_id, period_start, amount from {{ ref('int_commission_adjustments') }}
+        union all
+        select rep_id, plan_id, period_start, amount from {{ ref('int_commission_deal_minimums') }}
     ) as extra
     group by all
 

@@ -9,12 +9,16 @@
 --     creditable lines pro rata to net_amount and credited like the lines; plan and period are those
 --     of the payment date. Payments without an order cannot be attributed to a rep and are left out.
 -- measure_units: credited units not returned in the period (units x share not returned), for SPIFs.
+-- Issue 18 item 7: a sales line cancelled after its sale (int_sales_credited_all.cancelled_date) stays in the
+-- period it was sold in when the cancellation falls in a later plan period (or after as_of), and carries
+-- cancelled_date so that int_commission_clawbacks claws it back in the cancellation's period; a line
+-- cancelled within its own period credits nothing.
 
 with
 
 credits as (
 
-    select * from {{ ref('int_sales_credited') }}
+    select * from {{ ref('int_sales_credited_all') }}
 
 ),
 
@@ -42,6 +46,9 @@ credited_to_plans as (
     inner join days on days.rep_id = credits.rep_id and days.day = credits.order_date
     inner join plans on plans.plan_id = days.plan_id
     where plans.measure in ('net_sales', 'gross_margin')
+      and (credits.cancelled_date is null
+           or credits.cancelled_date > {{ as_of_date() }}
+           or cast(date_trunc(days.period_type, credits.cancelled_date) as date) > days.period_start)
 
 ),
 
@@ -85,7 +92,8 @@ sales_lines as (
         -- share of the credited line still sold at the end of the period
         case when c.credited_amount <> 0
             then 1 - coalesce(r.returned_amount, 0) / c.credited_amount else 1 end as kept_share,
-        c.credited_gross_margin_amount
+        c.credited_gross_margin_amount,
+        c.cancelled_date
     from credited_to_plans as c
     left join same_period_returns as r
         on r.rep_id = c.rep_id and r.plan_id = c.plan_id
@@ -128,7 +136,7 @@ collected as (
         count(*) as event_count
     from payments
     inner join order_totals on order_totals.order_id = payments.order_id and order_totals.order_net_amount <> 0
-    inner join credits on credits.order_id = payments.order_id
+    inner join credits on credits.order_id = payments.order_id and credits.cancelled_date is null
     inner join days on days.rep_id = credits.rep_id and days.day = payments.payment_date
     inner join plans on plans.plan_id = days.plan_id and plans.measure = 'collected'
     group by all
@@ -149,7 +157,8 @@ final as (
             else cast(coalesce(credited_gross_margin_amount, 0) * kept_share as decimal(38, 10))
         end as measure_amount,
         cast(credited_quantity * kept_share as decimal(18, 4)) as measure_units,
-        event_count
+        event_count,
+        cancelled_date
     from sales_lines
 
     union all
@@ -162,7 +171,8 @@ final as (
         cast(collected_amount as decimal(38, 10)) as collected_amount,
         cast(collected_amount as decimal(38, 10)) as measure_amount,
         cast(null as decimal(18, 4)) as measure_units,
-        event_count
+        event_count,
+        cast(null as date) as cancelled_date
     from collected
 
 )

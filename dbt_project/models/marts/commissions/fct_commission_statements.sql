@@ -1,7 +1,7 @@
 -- Commission statements (CONTRACT.md section 4), grain: rep x plan x plan period.
 -- Every amount is the sum of the statement's lines in fct_commission_lines by line_type, so
 -- payable = tier_commission + spif - cap_reduction + override + clawback + adjustments + restatement
---   + draw - draw_recovery (issue 18)
+--   + draw - draw_recovery + deal_minimum (issue 18)
 -- equals the sum of the lines to the cent. Closed statements (frozen by `salesperf close-period`) keep
 -- their frozen measure and target and are `final`; all others are `provisional`.
 -- A statement exists for every period a plan is assigned (up to the as-of date) and for every period
@@ -29,6 +29,7 @@ line_sums as (
         sum(amount) filter (where line_type = 'restatement') as restatement,
         sum(amount) filter (where line_type = 'draw') as draw,
         -sum(amount) filter (where line_type = 'draw_recovery') as draw_recovery,
+        sum(amount) filter (where line_type = 'deal_minimum') as deal_minimum,
         sum(amount) as payable,
         count(*) as line_count
     from lines
@@ -113,6 +114,8 @@ stated as (
         cast(coalesce(line_sums.draw, 0) as decimal(18, 2)) as draw,
         cast(coalesce(line_sums.draw_recovery, 0) as decimal(18, 2)) as draw_recovery,
         {{ cents('draws.balance_after') }} as draw_balance,
+        -- issue 18 item 4: deals topped up to the plan's deal_minimum
+        cast(coalesce(line_sums.deal_minimum, 0) as decimal(18, 2)) as deal_minimum,
         cast(coalesce(line_sums.payable, 0) as decimal(18, 2)) as payable,
         coalesce(line_sums.line_count, 0) as line_count,
         case when closed.rep_id is not null then 'final' else 'provisional' end as statement_status,

@@ -31,7 +31,11 @@ renamed as (
         draw_to,
         draw_recover_from,
         coalesce(deal_allocation, 'pro_rata') as deal_allocation,
-        coalesce(tier_scope, 'period') as tier_scope
+        coalesce(tier_scope, 'period') as tier_scope,
+        -- issue 18 item 7: the early-exit clawback; item 4: the least a deal earns
+        cast(exit_clawback_days as integer) as exit_clawback_days,
+        cast(exit_clawback_share as decimal(9, 6)) as exit_clawback_share,
+        cast(deal_minimum as decimal(18, 2)) as deal_minimum
 
     from source
 
