@@ -389,6 +389,27 @@ def test_clean_demo_landing_and_repository_config_exit_0_without_touching_the_wa
             6,
             "plans[0].deal_minimum",
         ),
+        # components (item 2): a units component names its product line
+        (
+            (
+                "    measure: net_sales\n    tier_basis: attainment\n    tier_method: marginal\n    tiers:\n"
+                "      - {from: 0.0, to: 0.5, rate: 0.0}\n      - {from: 0.5, rate: 0.05}\n",
+                "    target_incentive: 100\n    components:\n"
+                "      - {id: a, weight: 1, measure: units, quota: 5, tiers: [{from: 0, multiplier: 1}]}\n",
+            ),
+            7,
+            "plans[0].components[0].product_line",
+        ),
+        # components (item 2): the weights total 1
+        (
+            (
+                "    measure: net_sales\n    tier_basis: attainment\n    tier_method: marginal\n    tiers:\n"
+                "      - {from: 0.0, to: 0.5, rate: 0.0}\n      - {from: 0.5, rate: 0.05}\n",
+                "    components:\n      - {id: a, weight: 0.5, measure: net_sales, tiers: [{from: 0, rate: 0.01}]}\n",
+            ),
+            5,
+            "plans[0].components",
+        ),
     ],
 )
 def test_issue_18_plan_keys_are_checked_with_their_line(tmp_path, change, row, column):

@@ -400,6 +400,59 @@ def test_deal_lines_add_up_to_the_statement_to_the_cent(db):
     )
 
 
+# --- item 2: plan components --------------------------------------------------------------------------------
+# comp_plan: target_incentive 10,000 a quarter; sales 70% (7,000) on net sales against the rep's target (1.2M a
+# year: 300,000 a quarter), multipliers 1.0 up to 100% and 2.0 above; logos 30% (3,000) on new customers
+# against a quota of 4 a quarter (750 a customer on target), 1.5 above 100%, capped at 4,000.
+
+
+def test_a_plan_of_two_weighted_components_pays_their_sum(db):
+    # Q1, sales: 150,000 + 120,000 + 90,000 + 30,000 = 390,000, 130% of 300,000 -> 300,000 x 7,000 / 300,000
+    #   = 7,000 + 90,000 x 7,000 / 300,000 x 2.0 = 4,200 -> 11,200.
+    # Q1, logos: N-A, N-B, N-C are new (K1 bought first on 2025-01-05) -> 3 of 4 = 75% -> 3 x 750 = 2,250.
+    # Q1 pays 11,200 + 2,250 = 13,450.
+    # Q2, sales: 6 x 20,000 + 1,000 (N-A again) = 121,000 -> 121,000 x 7,000 / 300,000 = 2,823.33 (2,823.333...).
+    # Q2, logos: N-D ... N-I, 6 of 4 = 150% -> 4 x 750 + 2 x 750 x 1.5 = 3,000 + 2,250 = 5,250, capped at 4,000.
+    # Q2 pays 2,823.33 + 4,000 = 6,823.33.
+    rows = db.execute("""
+        select period_start::varchar, component_id, component_weight, measure, measure_amount, target_amount,
+               attainment_pct, tier_commission, cap_reduction, payable
+        from marts.fct_commission_statements where rep_id = 'N1' and parent_plan_id = 'comp_plan'
+          and period_start < '2025-07-01'
+        order by period_start, component_id""").fetchall()
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("2025-01-01", "logos", D("0.3"), "new_customers"),
+        ("2025-01-01", "sales", D("0.7"), "net_sales"),
+        ("2025-04-01", "logos", D("0.3"), "new_customers"),
+        ("2025-04-01", "sales", D("0.7"), "net_sales"),
+    ]
+    q1_logos, q1_sales, q2_logos, q2_sales = rows
+    assert q1_sales[4:6] == (D("390000.00"), D("300000.00")) and round(q1_sales[6], 6) == 1.3
+    assert (q1_sales[7], q1_sales[9]) == (D("11200.00"), D("11200.00"))
+    assert q1_logos[4:6] == (D("3.00"), D("4.00")) and round(q1_logos[6], 6) == 0.75
+    assert (q1_logos[7], q1_logos[9]) == (D("2250.00"), D("2250.00"))
+    assert (q2_sales[4], q2_sales[9]) == (D("121000.00"), D("2823.33"))
+    assert (q2_logos[4], q2_logos[7], q2_logos[8], q2_logos[9]) == (D("6.00"), D("5250.00"), D("1250.00"), D("4000.00"))
+    by_quarter = db.execute("""
+        select period_start::varchar, sum(payable) from marts.fct_commission_statements
+        where rep_id = 'N1' and parent_plan_id = 'comp_plan' and period_start < '2025-07-01'
+        group by all order by 1""").fetchall()
+    assert by_quarter == [("2025-01-01", D("13450.00")), ("2025-04-01", D("6823.33"))]
+
+
+def test_a_units_component_counts_the_units_of_its_product_line_not_returned(db):
+    # units_plan: 1,000 on target for 10 Hardware units a quarter -> 100 a unit. N2 sells 4 routers (Hardware)
+    # and 5 licences (Software) in Q1; one router (100 of the 400 line) comes back in Q1: 4 x (1 - 100 / 400)
+    # = 3 units -> 300.
+    s = statement(db, "N2", "units_plan.routers", "2025-01-01")
+    assert (s["measure"], s["measure_amount"], s["target_amount"], s["payable"]) == (
+        "units",
+        D("3.00"),
+        D("10.00"),
+        D("300.00"),
+    )
+
+
 # --- item 7: cancellations and exits -----------------------------------------------------------------------
 # cancel_plan: 10% of net sales a quarter, clawback_days 90, exit_clawback {days: 30, share: 0.5}.
 
@@ -480,14 +533,16 @@ def test_simulate_a_steeper_accelerator_and_a_larger_draw(built, tmp_path):
     # D1 with 1,200: draws 700 / 500 / 800 (balance 2,000); April recovers 300 (1,700), May draws 300 (2,000),
     # June recovers 1,800 (200), July (draw ended) recovers the last 200 of its 800: paid 6 x 1,200 + 600 =
     # 7,800, as under the 1,000 draw (5 x 1,000 + 2,000 + 800): a draw recovered in full costs nothing in 2025.
+    # comp_plan (components): the logos cap 4,000 -> 5,000: N1's Q2 logos pay 5,000 (5,250 capped) instead of
+    # 4,000 -> +1,000; the sales component is unchanged.
     from salesperf.cli.commissions import COMMISSION_MODELS
     from salesperf.serving.simulation import compare, load_plans, payouts
 
     alternative = tmp_path / "alternative.yml"
     alternative.write_text(
-        PLANS_YML.replace("{from: 1.0, to: 1.3, multiplier: 1.5}", "{from: 1.0, to: 1.3, multiplier: 2.0}").replace(
-            "draw: {amount: 1000,", "draw: {amount: 1200,"
-        ),
+        PLANS_YML.replace("{from: 1.0, to: 1.3, multiplier: 1.5}", "{from: 1.0, to: 1.3, multiplier: 2.0}")
+        .replace("draw: {amount: 1000,", "draw: {amount: 1200,")
+        .replace("        cap: 4000\n", "        cap: 5000\n"),
         encoding="utf-8",
     )
     copy = tmp_path / "simulate.duckdb"
@@ -499,5 +554,6 @@ def test_simulate_a_steeper_accelerator_and_a_larger_draw(built, tmp_path):
     assert (by_rep["T1"].current, by_rep["T1"].simulated) == (D("145000.00"), D("160000.00"))
     assert by_rep["T3"].difference == D("2500.00")
     assert (by_rep["D1"].current, by_rep["D1"].difference) == (D("7800.00"), D("0.00"))
-    assert report.total_simulated - report.total_current == D("17500.00")
+    assert by_rep["N1"].difference == D("1000.00")
+    assert report.total_simulated - report.total_current == D("18500.00")
     assert report.paid_less == []

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from salesperf.config.commission_components import check_components, component_plans
 from salesperf.config.tables import ConfigSpec
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
@@ -43,6 +44,53 @@ class Tier(BaseModel):
             raise ValueError(f"`to` ({self.to}) must be greater than `from` ({self.from_})")
         if (self.rate is None) == (self.multiplier is None):
             raise ValueError("give exactly one of `rate` and `multiplier`")
+        return self
+
+
+def _tiling(tiers: list[Tier]) -> list[Tier]:
+    # Tiers must tile [0, infinity): first from 0, each `to` is the next `from`, only the last open.
+    if tiers[0].from_ != 0:
+        raise ValueError(
+            f"the first tier must start at 0 (a threshold is a first tier with rate 0), found from: {tiers[0].from_}"
+        )
+    for i, (tier, following) in enumerate(zip(tiers, tiers[1:], strict=False)):
+        if tier.to is None:
+            raise ValueError(f"tier {i} has no `to` but is not the last tier")
+        if following.from_ != tier.to:
+            raise ValueError(
+                f"tiers must be contiguous and ascending: tier {i} ends at {tier.to} "
+                f"but tier {i + 1} starts at {following.from_}"
+            )
+    if tiers[-1].to is not None:
+        raise ValueError("the last tier must have no `to` (it is open-ended)")
+    return tiers
+
+
+class Component(BaseModel):
+    """Issue 18 item 2: a weighted part of a plan with its own measure, quota, tiers and cap."""
+
+    model_config = _STRICT
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    weight: Decimal = Field(gt=0, le=1)
+    measure: Literal["net_sales", "collected", "gross_margin", "new_customers", "units"]
+    product_line: str | None = Field(default=None, min_length=1)  # measure units: the product line counted
+    quota: Decimal | None = Field(default=None, gt=0)  # per plan period; default: the rep's target
+    tier_basis: Literal["attainment", "amount"] = "attainment"
+    tier_method: Literal["marginal", "retroactive"] = "marginal"
+    tiers: list[Tier] = Field(min_length=1)
+    cap: Decimal | None = Field(default=None, ge=0)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
+        return _tiling(tiers)
+
+    @model_validator(mode="after")
+    def _measure(self) -> Component:
+        if (self.measure == "units") != (self.product_line is not None):
+            raise ValueError("product_line: give it for measure units (the product line counted), and only then")
+        if self.measure in ("new_customers", "units") and self.quota is None:
+            raise ValueError(f"quota: a {self.measure} component needs its quota per period (a count, not money)")
         return self
 
 
@@ -93,10 +141,11 @@ class Plan(BaseModel):
     model_config = _STRICT
     id: str = Field(min_length=1)
     period: Literal["month", "quarter", "year"]
-    measure: Literal["net_sales", "collected", "gross_margin"]
-    tier_basis: Literal["attainment", "amount"]
-    tier_method: Literal["marginal", "retroactive"]
-    tiers: list[Tier] = Field(min_length=1)
+    # required unless the plan has components (each then gives its own)
+    measure: Literal["net_sales", "collected", "gross_margin"] | None = None
+    tier_basis: Literal["attainment", "amount"] | None = None
+    tier_method: Literal["marginal", "retroactive"] | None = None
+    tiers: list[Tier] | None = Field(default=None, min_length=1)
     cap: Decimal | None = Field(default=None, ge=0)
     clawback_days: int = Field(default=0, ge=0)
     manager_override_rate: Decimal | None = None
@@ -115,6 +164,7 @@ class Plan(BaseModel):
     tier_scope: Literal["period", "transaction"] = "period"
     exit_clawback: ExitClawback | None = None  # issue 18 item 7
     deal_minimum: Decimal | None = Field(default=None, gt=0)  # issue 18 item 4: the least a deal (order) earns
+    components: list[Component] | None = Field(default=None, min_length=1)  # issue 18 item 2
 
     @field_validator("manager_override_rate")
     @classmethod
@@ -131,24 +181,18 @@ class Plan(BaseModel):
 
     @field_validator("tiers")
     @classmethod
-    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
-        # Tiers must tile [0, infinity): first from 0, each `to` is the next `from`, only the last open.
-        if tiers[0].from_ != 0:
-            raise ValueError(
-                f"the first tier must start at 0 (a threshold is a first tier with rate 0), "
-                f"found from: {tiers[0].from_}"
-            )
-        for i, (tier, following) in enumerate(zip(tiers, tiers[1:], strict=False)):
-            if tier.to is None:
-                raise ValueError(f"tier {i} has no `to` but is not the last tier")
-            if following.from_ != tier.to:
-                raise ValueError(
-                    f"tiers must be contiguous and ascending: tier {i} ends at {tier.to} "
-                    f"but tier {i + 1} starts at {following.from_}"
-                )
-        if tiers[-1].to is not None:
-            raise ValueError("the last tier must have no `to` (it is open-ended)")
-        return tiers
+    def _tiers(cls, tiers: list[Tier] | None) -> list[Tier] | None:
+        return None if tiers is None else _tiling(tiers)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Plan:
+        if self.components is not None:
+            check_components(self)
+            return self
+        missing = [k for k in ("measure", "tier_basis", "tier_method", "tiers") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{missing[0]}: required (or give the plan `components`)")
+        return self
 
     @model_validator(mode="after")
     def _pay_period(self) -> Plan:
@@ -176,6 +220,8 @@ class Plan(BaseModel):
 
     @model_validator(mode="after")
     def _incentive(self) -> Plan:
+        if self.components is not None or self.tiers is None:
+            return self  # components: check_components
         multipliers = [i for i, t in enumerate(self.tiers) if t.multiplier is not None]
         if self.target_incentive is None and multipliers:
             raise ValueError(
@@ -242,45 +288,51 @@ class CommissionPlans(BaseModel):
         return self
 
 
+def _plan_row(p: Plan, plan_id: str, c: Component | None, incentive: Decimal | None, currency: str) -> tuple:
+    """One row of config.commission_plans: a plan, or one component of a plan with components (issue 18)."""
+    return (
+        plan_id,
+        p.period,
+        c.measure if c else p.measure,
+        c.tier_basis if c else p.tier_basis,
+        c.tier_method if c else p.tier_method,
+        c.cap if c else p.cap,
+        p.clawback_days,
+        p.manager_override_rate,
+        currency,
+        incentive,
+        p.pay_period,
+        p.true_up,
+        p.advance_rate,
+        *((p.draw.amount, p.draw.recoverable, p.draw.from_, p.draw.to, p.draw.recover_from) if p.draw else (None,) * 5),
+        p.deal_allocation,
+        p.tier_scope,
+        p.exit_clawback.days if p.exit_clawback else None,
+        p.exit_clawback.share if p.exit_clawback else None,
+        p.deal_minimum,
+        p.id,
+        c.id if c else None,
+        c.weight if c else None,
+        c.quota if c else None,
+        c.product_line if c else None,
+    )
+
+
 def _rows(config: CommissionPlans) -> dict[str, list[tuple]]:
+    computed = [(p, plan_id, c, incentive) for p in config.plans for plan_id, c, incentive in component_plans(p)]
     return {
-        "commission_plans": [
-            (
-                p.id,
-                p.period,
-                p.measure,
-                p.tier_basis,
-                p.tier_method,
-                p.cap,
-                p.clawback_days,
-                p.manager_override_rate,
-                config.currency,
-                p.target_incentive,
-                p.pay_period,
-                p.true_up,
-                p.advance_rate,
-                *(
-                    (p.draw.amount, p.draw.recoverable, p.draw.from_, p.draw.to, p.draw.recover_from)
-                    if p.draw
-                    else (None,) * 5
-                ),
-                p.deal_allocation,
-                p.tier_scope,
-                p.exit_clawback.days if p.exit_clawback else None,
-                p.exit_clawback.share if p.exit_clawback else None,
-                p.deal_minimum,
-            )
-            for p in config.plans
-        ],
+        "commission_plans": [_plan_row(p, i, c, inc, config.currency) for p, i, c, inc in computed],
         "commission_tiers": [
-            (p.id, n, t.from_, t.to, t.rate, t.multiplier) for p in config.plans for n, t in enumerate(p.tiers, start=1)
+            (plan_id, n, t.from_, t.to, t.rate, t.multiplier)
+            for p, plan_id, c, _ in computed
+            for n, t in enumerate(c.tiers if c else p.tiers, start=1)
         ],
         "commission_spifs": [
             (p.id, n, s.product_line, s.per_unit, s.from_, s.to)
             for p in config.plans
             for n, s in enumerate(p.spifs, start=1)
         ],
-        "commission_ramp": [(p.id, n, f) for p in config.plans for n, f in enumerate(p.ramp, start=1)],
+        "commission_ramp": [(plan_id, n, f) for p, plan_id, _, _ in computed for n, f in enumerate(p.ramp, start=1)],
         "commission_assignments": [
             (n, a.rep_id, a.role, a.plan, a.from_, a.to) for n, a in enumerate(config.assignments)
         ],
@@ -297,7 +349,8 @@ COMMISSION_PLANS_SPEC = ConfigSpec(
         "pay_period_type VARCHAR, true_up VARCHAR, advance_rate DECIMAL(9,6), draw_amount DECIMAL(18,2), "
         "draw_recoverable BOOLEAN, draw_from DATE, draw_to DATE, draw_recover_from DATE, deal_allocation VARCHAR, "
         "tier_scope VARCHAR, exit_clawback_days INTEGER, exit_clawback_share DECIMAL(9,6), "
-        "deal_minimum DECIMAL(18,2)",
+        "deal_minimum DECIMAL(18,2), parent_plan_id VARCHAR, component_id VARCHAR, component_weight DECIMAL(9,6), "
+        "quota DECIMAL(18,6), product_line VARCHAR",
         "commission_tiers": "plan_id VARCHAR, tier_no INTEGER, tier_from DECIMAL(18,6), tier_to DECIMAL(18,6), "
         "rate DECIMAL(9,6), multiplier DECIMAL(9,6)",
         "commission_spifs": "plan_id VARCHAR, spif_no INTEGER, product_line VARCHAR, per_unit DECIMAL(18,2), "

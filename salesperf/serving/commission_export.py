@@ -28,7 +28,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CENT = Decimal("0.01")
 
 SUMMARY_SQL = """
-    select s.rep_id, r.rep_name, s.plan_id, s.period_label, s.period_start, s.period_end, s.statement_status,
+    select s.rep_id, r.rep_name, s.plan_id, s.parent_plan_id, s.component_id, s.component_weight,
+           s.period_label, s.period_start, s.period_end, s.statement_status,
            s.measure, s.measure_amount, s.target_amount, s.target_explanation,
            round(s.attainment_pct, 4) as attainment_pct, round(s.effective_rate, 6) as effective_rate,
            s.target_incentive,

@@ -24,6 +24,27 @@ plans:
     tier_basis: amount
     tier_method: marginal
     tiers: [{from: 0, rate: 0.1}]
+  # item 2: components: 70% net sales against the rep's target, 30% new customers against 4 a quarter
+  - id: comp_plan
+    period: quarter
+    target_incentive: 10000
+    components:
+      - id: sales
+        weight: 0.7
+        measure: net_sales
+        tiers: [{from: 0.0, to: 1.0, multiplier: 1.0}, {from: 1.0, multiplier: 2.0}]
+      - id: logos
+        weight: 0.3
+        measure: new_customers
+        quota: 4
+        tiers: [{from: 0.0, to: 1.0, multiplier: 1.0}, {from: 1.0, multiplier: 1.5}]
+        cap: 4000
+  # item 2: a units component (one component: weight 1), 1,000 on 10 Hardware units a quarter
+  - id: units_plan
+    period: quarter
+    target_incentive: 1000
+    components:
+      - {id: routers, weight: 1, measure: units, product_line: Hardware, quota: 10, tiers: [{from: 0, multiplier: 1}]}
   # item 7: cancellations clawed back in their own period, and an early-exit clawback
   - id: cancel_plan
     period: quarter
@@ -178,6 +199,8 @@ assignments:
   - {rep_id: T3, plan: ote_accel, from: 2025-01-01}
   - {rep_id: S1, plan: split_plan, from: 2025-01-01}
   - {rep_id: C1, plan: cancel_plan, from: 2025-01-01}
+  - {rep_id: N1, plan: comp_plan, from: 2025-01-01}
+  - {rep_id: N2, plan: units_plan, from: 2025-01-01}
   - {rep_id: X1, plan: cancel_plan, from: 2025-01-01}
   - {rep_id: M1, plan: deal_min_plan, from: 2025-01-01}
   - {rep_id: S2, plan: split_plan, from: 2025-01-01}
@@ -216,10 +239,12 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 
 
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
-REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER", "C1", "M1")]
+REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER", "C1", "M1", "N1", "N2")]
 REPS += [_rep("X1", termination_date="2025-05-31")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
+PRODUCTS += [dict(product_id="SW", product_name="Licence", product_line="Software", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
+CUSTOMERS += [dict(customer_id=f"N-{c}", customer_name=f"New {c}", region="East") for c in "ABCDEFGHI"]
 
 ORDERS = [
     # item 6: split types
@@ -274,6 +299,21 @@ ORDERS += [
     _line("M1-3", "2025-03-10", "M1", 600),
     _line("M1-3", "2025-03-10", "M1", 800, line_no=2),
 ]
+ORDERS += [
+    # item 2: N1's new customers N-A, N-B, N-C in Q1 (and K1, a customer since 2025-01-05), six more in Q2
+    dict(_line("N1-A", "2025-01-15", "N1", 150000), customer_id="N-A"),
+    dict(_line("N1-B", "2025-02-15", "N1", 120000), customer_id="N-B"),
+    dict(_line("N1-C", "2025-03-05", "N1", 90000), customer_id="N-C"),
+    _line("N1-K", "2025-03-20", "N1", 30000),
+    dict(_line("N1-A2", "2025-04-02", "N1", 1000), customer_id="N-A"),  # N-A again: not new
+] + [
+    dict(_line(f"N1-{c}", f"2025-0{4 + n % 2}-1{n}", "N1", 20000), customer_id=f"N-{c}") for n, c in enumerate("DEFGHI")
+]
+ORDERS += [
+    # item 2: N2 sells 4 routers and 5 licences in Q1, one router comes back in Q1
+    dict(_line("N2-1", "2025-02-01", "N2", 100), quantity=4),
+    dict(_line("N2-2", "2025-02-01", "N2", 100, product_id="SW"), quantity=5),
+]
 CREDIT_SPLITS = [
     dict(order_id="P1", rep_id="S1", split_pct=0.5, split_type="revenue"),
     dict(order_id="P1", rep_id="S2", split_pct=0.5, split_type=None),  # blank: revenue
@@ -287,6 +327,8 @@ RETURNS: list[dict] = [
     dict(return_id="RD2", order_id="D2-1", line_no=1, return_date="2025-04-20", amount=60000),
     # item 7: 2,000 of X1's order X1-2 comes back 56 days after it (after X1 left)
     dict(return_id="RX1", order_id="X1-2", line_no=1, return_date="2025-07-05", amount=2000),
+    # item 2: one of N2's four routers comes back in the same quarter
+    dict(return_id="RN2", order_id="N2-1", line_no=1, return_date="2025-03-01", amount=100),
     # item 4: M1's first deal comes back whole 95 days later
     dict(return_id="RM1", order_id="M1-1", line_no=1, return_date="2025-04-15", amount=1000),
 ]
@@ -295,7 +337,7 @@ TARGETS: list[dict] = [
     dict(period="2025", level="rep", key="T1", target_amount=500000),
     dict(period="2025", level="rep", key="T2", target_amount=500000),
     dict(period="2025", level="rep", key="T3", target_amount=600000),  # 50,000 a month; hired 2025-07-01
-] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4", "Y5")]
+] + [dict(period="2025", level="rep", key=r, target_amount=1200000) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "N1")]
 
 
 def build_raw_database(path: Path, config_dir: Path) -> None:

@@ -51,7 +51,8 @@ closed as (
 
 plans as (
 
-    select plan_id, measure from {{ ref('stg_config__commission_plans') }}
+    select plan_id, measure, parent_plan_id, component_id, component_weight
+    from {{ ref('stg_config__commission_plans') }}
 
 ),
 
@@ -85,6 +86,11 @@ stated as (
     select
         keys.rep_id,
         keys.plan_id,
+        -- issue 18 item 2: the plan a component belongs to (a plain plan: itself), the component and its weight;
+        -- a plan with components pays the sum of its components' statements
+        coalesce(plans.parent_plan_id, keys.plan_id) as parent_plan_id,
+        plans.component_id,
+        plans.component_weight,
         keys.period_type,
         keys.period_start,
         {{ period_end('keys.period_type', 'keys.period_start') }} as period_end,

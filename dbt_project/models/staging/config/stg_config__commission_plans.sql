@@ -35,7 +35,14 @@ renamed as (
         -- issue 18 item 7: the early-exit clawback; item 4: the least a deal earns
         cast(exit_clawback_days as integer) as exit_clawback_days,
         cast(exit_clawback_share as decimal(9, 6)) as exit_clawback_share,
-        cast(deal_minimum as decimal(18, 2)) as deal_minimum
+        cast(deal_minimum as decimal(18, 2)) as deal_minimum,
+        -- issue 18 item 2: a component of a plan is computed as a plan `<plan>.<component>`; assignments name
+        -- the parent plan (a plain plan is its own parent)
+        coalesce(parent_plan_id, plan_id) as parent_plan_id,
+        component_id,
+        cast(component_weight as decimal(9, 6)) as component_weight,
+        cast(quota as decimal(18, 6)) as quota,
+        product_line
 
     from source
 
