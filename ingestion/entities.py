@@ -270,8 +270,28 @@ ENTITIES: dict[str, Entity] = {
                 _c("order_id", "id", "订单编号", "订单号", required=True),
                 _c("rep_id", "id", "销售员编号", "业务员编号", required=True),
                 _c("split_pct", "fraction", "分配比例", "业绩比例", "分成比例", required=True),
+                # Issue 18 item 6: revenue splits share the order (they should total 100%), overlays come on
+                # top; several rows of one rep on one order add up (docs/commissions.md "Credit splits").
+                _c(
+                    "split_type",
+                    "text",
+                    "分配类型",
+                    "业绩类型",
+                    "分成类型",
+                    default="'revenue'",
+                    allowed=("revenue", "overlay"),
+                ),
             ),
-            key=("order_id", "rep_id"),
+            key=("order_id", "rep_id", "split_type"),
+            value_maps={
+                "split_type": {
+                    "收入": "revenue",
+                    "业绩": "revenue",
+                    "主分配": "revenue",
+                    "叠加": "overlay",
+                    "附加": "overlay",
+                }
+            },
         ),
         Entity(
             "opportunities",

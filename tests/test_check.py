@@ -354,3 +354,67 @@ def test_clean_demo_landing_and_repository_config_exit_0_without_touching_the_wa
     assert "no problems found" in out and "orders" in out
     assert not (isolated_env / "warehouse").exists()  # neither the build database nor the published file
     assert sorted(p.relative_to(demo_landing) for p in demo_landing.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "row", "column"),
+    [
+        # a multiplier without target_incentive
+        (("rate: 1.5}", "multiplier: 1.5}"), 10, "plans[0].tiers[1].multiplier"),
+        # advances without an advance_rate
+        (
+            ("    period: quarter\n", "    period: quarter\n    pay_period: month\n    true_up: period_end\n"),
+            3,  # the key is missing: the line of its plan
+            "plans[0].advance_rate",
+        ),
+        # a guaranteed minimum cannot be recovered
+        (
+            (
+                "    tier_method: marginal\n",
+                "    tier_method: marginal\n"
+                "    draw: {amount: 100, recoverable: false, from: 2025-01-01, recover_from: 2025-02-01}\n",
+            ),
+            8,
+            "plans[0].draw.recover_from",
+        ),
+        # an exit clawback cannot give back more than everything (item 7)
+        (
+            ("    tier_method: marginal\n", "    tier_method: marginal\n    exit_clawback: {days: 30, share: 1.5}\n"),
+            8,
+            "plans[0].exit_clawback.share",
+        ),
+        # a minimum per deal needs per-deal earnings: not on a plan paid to date (item 4)
+        (
+            ("    period: quarter\n", "    period: quarter\n    pay_period: month\n    deal_minimum: 50\n"),
+            6,
+            "plans[0].deal_minimum",
+        ),
+        # components (item 2): a units component names its product line
+        (
+            (
+                "    measure: net_sales\n    tier_basis: attainment\n    tier_method: marginal\n    tiers:\n"
+                "      - {from: 0.0, to: 0.5, rate: 0.0}\n      - {from: 0.5, rate: 0.05}\n",
+                "    target_incentive: 100\n    components:\n"
+                "      - {id: a, weight: 1, measure: units, quota: 5, tiers: [{from: 0, multiplier: 1}]}\n",
+            ),
+            7,
+            "plans[0].components[0].product_line",
+        ),
+        # components (item 2): the weights total 1
+        (
+            (
+                "    measure: net_sales\n    tier_basis: attainment\n    tier_method: marginal\n    tiers:\n"
+                "      - {from: 0.0, to: 0.5, rate: 0.0}\n      - {from: 0.5, rate: 0.05}\n",
+                "    components:\n      - {id: a, weight: 0.5, measure: net_sales, tiers: [{from: 0, rate: 0.01}]}\n",
+            ),
+            5,
+            "plans[0].components",
+        ),
+    ],
+)
+def test_issue_18_plan_keys_are_checked_with_their_line(tmp_path, change, row, column):
+    plans = (
+        PLANS_WITH_BAD_RATE.replace("rate: 1.5}", "rate: 0.05}") if change[0] != "rate: 1.5}" else PLANS_WITH_BAD_RATE
+    )
+    problems = check_config(_config(tmp_path, plans.replace(*change)))
+    assert [(p.row, p.column) for p in problems] == [(row, column)], problems

@@ -39,6 +39,9 @@ def test_the_repository_demo_plans_and_the_test_plans_are_valid(tmp_path):
         "hunter_collected": "retroactive",
         "margin_2025": "marginal",
         "manager_2025": "marginal",
+        # issue 18 item 9: the demo file exercises the new mechanics too
+        "ae_ytd_2025": "marginal",
+        "ae_advance_2025": "marginal",
     }
     # field_2025: three tiers; 0.0-0.5 at 0 is the threshold
     assert con.execute(
@@ -69,6 +72,41 @@ def test_absent_file_means_no_commissions(tmp_path):
         (("period: quarter", "period: week"), r"plans\[0\]\.period: "),
         (("measure: net_sales", "measure: revenue"), r"plans\[0\]\.measure: "),
         (("tier_method: marginal", "tier_method: marginal\n    clawback_days: -3"), r"plans\[0\]\.clawback_days: "),
+        # issue 18: line numbers, multipliers and target_incentive
+        (("rate: 0.03}", "rate: 1.5}"), r"plans\[0\]\.tiers\[1\]\.rate: must be between 0 and 1 \(line 10\)"),
+        (
+            ("rate: 0.03}", "multiplier: 1.5}"),
+            r"plans\[0\]\.tiers\[1\]\.multiplier: needs the plan's `target_incentive`.*\(line 10\)",
+        ),
+        (
+            ("rate: 0.03}", "rate: 0.03, multiplier: 1}"),
+            r"plans\[0\]\.tiers\[1\]: give exactly one of `rate` and `multiplier`",
+        ),
+        (
+            ("period: quarter", "period: quarter\n    pay_period: quarter"),
+            r"plans\[0\]\.pay_period: must be shorter than the plan's period \(quarter\), found quarter \(line 5\)",
+        ),
+        (
+            ("period: quarter", "period: quarter\n    pay_period: month\n    true_up: period_end"),
+            r"plans\[0\]\.advance_rate: needed with true_up: period_end",
+        ),
+        (
+            (
+                "tier_method: marginal",
+                "tier_method: marginal\n    draw: {amount: 1000, recoverable: false, from: 2025-01-01,"
+                " recover_from: 2025-04-01}",
+            ),
+            r"plans\[0\]\.draw\.recover_from: a non-recoverable draw \(a guaranteed minimum\) is never "
+            r"recovered \(line 8\)",
+        ),
+        (
+            ("tier_method: marginal", "tier_method: marginal\n    draw: {amount: 0, from: 2025-01-01}"),
+            r"plans\[0\]\.draw\.amount: ",
+        ),
+        (
+            ("tier_method: marginal", "tier_method: marginal\n    target_incentive: 1000"),
+            r"plans\[0\]\.tiers\[0\]\.rate: a plan with `target_incentive` gives each tier a `multiplier`",
+        ),
     ],
 )
 def test_invalid_plans_name_the_key_path(tmp_path, change, message):

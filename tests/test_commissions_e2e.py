@@ -62,7 +62,7 @@ def test_statements_sum_exactly_to_their_lines(pub):
                    from marts.fct_commission_lines group by all) l using (rep_id, plan_id, period_start)
         where s.payable <> coalesce(l.total, 0) or s.line_count <> coalesce(l.n, 0)
            or s.payable <> s.tier_commission + s.spif - s.cap_reduction + s.override + s.clawback
-                           + s.adjustments + s.restatement""").fetchall()
+                           + s.adjustments + s.restatement + s.draw - s.draw_recovery""").fetchall()
     assert bad == []
     assert (
         pub.execute(
@@ -104,6 +104,24 @@ def test_demo_plan_exercises_every_mechanic(pub):
             "select explanation from marts.fct_commission_lines where line_type = 'spif'"
         ).fetchall()
     } == {"新品"}
+    # issue 18: the new mechanics of the demo file. Draws (R0008's recoverable draw, R0010's guaranteed
+    # minimum), tiers to date (R0015, R0020's advances), multipliers, per-transaction tiers, deal lines in
+    # sequence, overlay credit splits.
+    explanations = [e for (e,) in pub.execute("select explanation from marts.fct_commission_lines").fetchall()]
+    for fragment in (" to date (2025-", "x (¥120,000.00 / ", "advance 2025-", " priced alone: ", "guaranteed minimum"):
+        assert any(fragment in e for e in explanations), fragment
+    assert present.get("draw", 0) > 0
+    allocations = {
+        a for (a,) in pub.execute("select distinct allocation from marts.fct_commission_deal_lines").fetchall()
+    }
+    assert {"sequence", "transaction"} <= allocations
+    assert (
+        pub.execute(
+            "select count(*) from marts.fct_commission_statements where plan_id = 'ae_ytd_2025' "
+            "and period_type = 'month' and target_incentive > 0"
+        ).fetchone()[0]
+        > 0
+    )
     # R0008 changes plan on 2025-05-16. Its field_2025 Q2 2025 target counts the months on the plan (issue 12):
     # April whole (30/30), May 1-15 (15/31), June not at all (0/30), each month's target x its factor, summed and
     # rounded to the cent once.

@@ -186,12 +186,16 @@ def test_payout_never_decreases_when_sales_increase_without_cap(built, tier_meth
     con.execute("""create table tiers as select * from (values
         ('p', 1, 0.0, 0.5, 0.0), ('p', 2, 0.5, 1.0, 0.03), ('p', 3, 1.0, null, 0.05)
     ) t(plan_id, tier_no, tier_from, tier_to, rate)""")
+    con.execute("alter table tiers add column multiplier decimal(9, 6)")  # issue 18: rate tiers only here
     # measures from 0 to 300,000 in steps of 997 (plus every bound exactly), target 100,000
     con.execute(f"""create table measures as
         select 'R' as rep_id, 'p' as plan_id, 'quarter' as period_type,
                date '2025-01-01' + cast(i as integer) as period_start,
                '2025-Q1' as period_label, 'attainment' as tier_basis, '{tier_method}' as tier_method,
-               cast(m as decimal(18, 4)) as measure_amount, cast(100000 as decimal(18, 2)) as target_amount
+               cast(m as decimal(18, 4)) as measure_amount, cast(100000 as decimal(18, 2)) as target_amount,
+               -- issue 18: no target incentive on this plan
+               cast(null as double) as on_target_rate, cast(null as decimal(18, 2)) as target_incentive,
+               cast(null as decimal(38, 10)) as full_target_amount
         from (select row_number() over (order by m) as i, m
               from (select unnest(range(0, 300000, 997)) as m union select 50000 union select 100000))""")
     payouts = con.execute(f"""

@@ -11,7 +11,7 @@ The company (as_of = 2025-04-10):
 Order lines (net = quantity x unit_price - discount):
     O1/1 2025-01-10 R1 P1 10 x 100        = 1000
     O1/2 2025-01-10 R1 P2  2 x 250 - 100  =  400
-    O2/1 2025-01-20 R2 P1  5 x 200        = 1000   splits R2 60% + R1 60% (overlay, 120%)
+    O2/1 2025-01-20 R2 P1  5 x 200        = 1000   splits R2 60% + R1 60% (revenue 40% + overlay 20%; 120%)
     O3/1 2025-02-05 R3 P1  3 x 100        =  300   cancelled on 2025-02-07
     O4/1 2025-02-15 R3 P2  4 x 500        = 2000   splits R3 70% + R4 30%
     O5/1 2025-03-03 R4 P1  8 x 100 - 50   =  750   (an older version, 7 x 100, is superseded)
@@ -133,8 +133,10 @@ RETURNS = [
     dict(return_id="RT4", order_id="O6", line_no=1, return_date="2025-04-05", amount=200),
 ]
 CREDIT_SPLITS = [
-    dict(order_id="O2", rep_id="R2", split_pct=0.6),
-    dict(order_id="O2", rep_id="R1", split_pct=0.6),
+    # issue 18: revenue splits total 100% (R2 60% + R1 40%), R1's 20% overlay comes on top: R1 60% in all
+    dict(order_id="O2", rep_id="R2", split_pct=0.6, split_type="revenue"),
+    dict(order_id="O2", rep_id="R1", split_pct=0.4, split_type="revenue"),
+    dict(order_id="O2", rep_id="R1", split_pct=0.2, split_type="overlay"),
     dict(order_id="O4", rep_id="R3", split_pct=0.7),
     dict(order_id="O4", rep_id="R4", split_pct=0.3),
 ]

@@ -268,9 +268,13 @@ def test_a_key_repeated_within_one_extract_is_a_warning(con):
     surveys = validate_entity(con, "surveys", as_of=AS_OF)
     assert failures(surveys) == {"survey_id_unique": (WARN, 2)}
     assert surveys.severity == WARN
-    split = {"order_id": "O3", "rep_id": "R1", "split_pct": 0.3}
-    insert(con, "credit_splits", [split, split], file_seq=3)
-    assert failures(validate_entity(con, "credit_splits", as_of=AS_OF)) == {"order_id_rep_id_unique": (WARN, 2)}
+    # issue 18: a rep may hold a revenue and an overlay row on one order; the key includes split_type
+    split = {"order_id": "O3", "rep_id": "R1", "split_pct": 0.3, "split_type": "revenue"}
+    overlay = {**split, "split_type": "overlay"}
+    insert(con, "credit_splits", [split, split, overlay], file_seq=3)
+    assert failures(validate_entity(con, "credit_splits", as_of=AS_OF)) == {
+        "order_id_rep_id_split_type_unique": (WARN, 2)
+    }
 
 
 def test_cross_entity_references(con):

@@ -22,6 +22,27 @@
     (format('{:g}', round(cast({{ fraction }} as decimal(38, 6)) * 100, 4)::double) || '%')
 {%- endmacro %}
 
+{# The bounds of a tier in words: 50%–100% / 100%+ (attainment) or ¥0.00–¥1,000.00 / ¥8,000.00+ (amount). #}
+{% macro tier_band_text(tier_basis, tier_from, tier_to) -%}
+    case when {{ tier_basis }} = 'attainment'
+         then {{ pct_text(tier_from) }} || case when {{ tier_to }} is null then '+' else '–' || {{ pct_text(tier_to) }} end
+         else {{ yuan(tier_from) }} || case when {{ tier_to }} is null then '+' else '–' || {{ yuan(tier_to) }} end
+    end
+{%- endmacro %}
+
+{# The rate of a tier in words: 3%, or for a multiplier tier (issue 18) 1.5x (¥100,000.00 / ¥500,000.00 = 30%). #}
+{% macro tier_rate_text(multiplier, rate, target_incentive, full_target_amount) -%}
+    case when {{ multiplier }} is null then {{ pct_text(rate) }}
+         else {{ number_text(multiplier) }} || 'x (' || {{ yuan(target_incentive) }} || ' / '
+              || {{ yuan(full_target_amount) }} || ' = ' || {{ pct_text(rate) }} || ')'
+    end
+{%- endmacro %}
+
+{# A plain number without trailing zeros (1.5, 0.5, 2): tier multipliers. #}
+{% macro number_text(value) -%}
+    format('{:g}', round(cast({{ value }} as decimal(38, 6)), 4)::double)
+{%- endmacro %}
+
 {#
   The ledger of closed commission periods: written only by `salesperf close-period`
   (orchestration/commissions/close.py), read through models/staging/ledger. dbt never replaces

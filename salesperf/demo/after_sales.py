@@ -80,7 +80,8 @@ def write_payments(run: Run) -> int:
 
 
 def write_credit_splits(run: Run) -> int:
-    """~2% of orders shared with a same-region colleague; ~0.3% get a 20% overlay on top of 100%."""
+    """~2% of orders shared with a same-region colleague (two revenue rows); ~0.3% get a 20% overlay row on top of
+    the seller's 100% revenue row (split_type, issue 18)."""
     n = copy_csv(
         run,
         """
@@ -98,11 +99,12 @@ def write_credit_splits(run: Run) -> int:
                            ELSE list_extract([0.5, 0.6, 0.7], 1 + pick(oidx, 'split_pct', 3)) END AS main_pct
             FROM p WHERE partner <> rep_id
         )
-        SELECT order_id, rep_id, split_pct::DECIMAL(12,6) AS split_pct FROM (
-            SELECT oidx, 1 AS seq, order_id, rep_id, main_pct AS split_pct FROM pct
+        SELECT order_id, rep_id, split_pct::DECIMAL(12,6) AS split_pct, split_type FROM (
+            SELECT oidx, 1 AS seq, order_id, rep_id, main_pct AS split_pct, 'revenue' AS split_type FROM pct
             UNION ALL
             SELECT oidx, 2, order_id, partner,
-                   CASE WHEN kind = 'overlay' THEN 0.2 ELSE 1 - main_pct END FROM pct
+                   CASE WHEN kind = 'overlay' THEN 0.2 ELSE 1 - main_pct END,
+                   CASE WHEN kind = 'overlay' THEN 'overlay' ELSE 'revenue' END FROM pct
         ) ORDER BY oidx, seq
     """,
         run.out_dir / "credit_splits" / "credit_splits.csv",

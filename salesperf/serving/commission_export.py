@@ -28,10 +28,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CENT = Decimal("0.01")
 
 SUMMARY_SQL = """
-    select s.rep_id, r.rep_name, s.plan_id, s.period_label, s.period_start, s.period_end, s.statement_status,
+    select s.rep_id, r.rep_name, s.plan_id, s.parent_plan_id, s.component_id, s.component_weight,
+           s.period_label, s.period_start, s.period_end, s.statement_status,
            s.measure, s.measure_amount, s.target_amount, s.target_explanation,
-           round(s.attainment_pct, 4) as attainment_pct,
+           round(s.attainment_pct, 4) as attainment_pct, round(s.effective_rate, 6) as effective_rate,
+           s.target_incentive,
            s.tier_commission, s.spif, s.cap_reduction, s.override, s.clawback, s.adjustments, s.restatement,
+           s.draw, s.draw_recovery, s.draw_balance, s.deal_minimum,
            s.payable, s.line_count, s.note
     from marts.fct_commission_statements s
     left join marts.dim_rep r on r.rep_id = s.rep_id
@@ -46,6 +49,7 @@ LINES_SQL = """
 AMOUNT_COLUMNS = {
     "measure_amount",
     "target_amount",
+    "target_incentive",
     "tier_commission",
     "spif",
     "cap_reduction",
@@ -53,6 +57,10 @@ AMOUNT_COLUMNS = {
     "clawback",
     "adjustments",
     "restatement",
+    "draw",
+    "draw_recovery",
+    "draw_balance",
+    "deal_minimum",
     "payable",
     "amount",
 }

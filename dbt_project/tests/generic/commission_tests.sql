@@ -32,3 +32,13 @@
     having sum(amount) <> round(sum(unrounded_amount), 2)
         or bool_or(amount * 100 < floor(unrounded_amount * 100) or amount * 100 > ceil(unrounded_amount * 100))
 {% endtest %}
+
+{# Orders whose revenue splits do not total 100% (docs/commissions.md "Credit splits"): revenue credit would be
+   lost or paid twice. Overlays are free. A warning listing the orders and their revenue total. #}
+{% test revenue_splits_total_one(model) %}
+    select order_id, sum(split_pct) as revenue_split_total, count(*) as revenue_split_rows
+    from {{ model }}
+    where split_type = 'revenue'
+    group by order_id
+    having sum(split_pct) <> 1
+{% endtest %}

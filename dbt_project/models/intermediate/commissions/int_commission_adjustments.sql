@@ -38,7 +38,8 @@ placed as (
     inner join days
         on days.rep_id = adjustments.rep_id
         and days.day between adjustments.period_start and adjustments.period_end
-    qualify row_number() over (partition by adjustments.adjustment_seq order by days.day desc) = 1
+    -- the last assigned day; on a plan with components (issue 18), its first component
+    qualify row_number() over (partition by adjustments.adjustment_seq order by days.day desc, days.plan_id) = 1
 
 ),
 

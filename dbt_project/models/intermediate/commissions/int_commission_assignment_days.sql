@@ -1,4 +1,5 @@
--- Which plan each rep is on, day by day (CONTRACT.md section 3 "assignments"), grain: rep x day.
+-- Which plan each rep is on, day by day (CONTRACT.md section 3 "assignments"), grain: rep x day x plan (one
+-- plan a day, or each component of a plan with components: issue 18 item 2).
 -- A rep-specific assignment covering the day wins over the default of the rep's role; days covered by
 -- neither have no row (no plan, no commission). Days run from the first day any assignment can cover
 -- up to the end of the as-of year, so targets of the open period can be prorated over all its days.
@@ -15,7 +16,7 @@ assignments as (
 
 plans as (
 
-    select plan_id, period_type from {{ ref('stg_config__commission_plans') }}
+    select plan_id, parent_plan_id, period_type, tier_period_type from {{ ref('stg_config__commission_plans') }}
 
 ),
 
@@ -82,14 +83,17 @@ final as (
     select
         chosen.rep_id,
         chosen.day,
-        chosen.plan_id,
+        plans.plan_id,
         plans.period_type,
         cast(date_trunc(plans.period_type, chosen.day) as date) as period_start,
+        -- the period tiers accumulate over (issue 18: the plan's period when it pays every pay_period)
+        cast(date_trunc(plans.tier_period_type, chosen.day) as date) as tier_period_start,
         chosen.assignment_no,
         chosen.assignment_level
 
     from chosen
-    inner join plans on plans.plan_id = chosen.plan_id
+    -- an assignment names a plan; a plan with components puts the rep on each of them
+    inner join plans on plans.parent_plan_id = chosen.plan_id
 
 )
 

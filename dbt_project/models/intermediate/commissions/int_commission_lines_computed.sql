@@ -1,7 +1,7 @@
 -- Every commission line as computed from today's data, before period closing is applied
 -- (fct_commission_lines replaces the lines of closed statements with the frozen ones).
 -- Grain: one row per line_id. Line types: tier, spif, cap (the cap reduction, negative), clawback,
--- override, adjustment.
+-- override, adjustment, draw, draw_recovery (negative; issue 18), deal_minimum (issue 18 item 4).
 -- Rounding, once (docs/commissions.md "Rounding"): the lines arrive exact (unrounded_amount); a statement's
 -- total is their sum rounded half-up to the cent, and each line gets the floor of its cents plus one cent
 -- for the lines with the largest remainders until the lines add up to that total exactly
@@ -13,10 +13,10 @@ tiers as (
 
     select
         rep_id, plan_id, period_type, period_start, 'tier' as line_type,
-        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        order_id, line_no,  -- a deal's tier line of a tier_scope transaction plan (issue 18); NULL otherwise
         'tier:' || tier_no as source_id, cast(null as varchar) as source_rep_id,
         amount, explanation
-    from {{ ref('int_commission_tier_lines') }}
+    from {{ ref('int_commission_tier_lines_paid') }}  -- issue 18: plans paid to date included
 
 ),
 
@@ -49,7 +49,7 @@ clawbacks as (
 
     select
         rep_id, plan_id, period_type, period_start, 'clawback' as line_type,
-        order_id, line_no, 'return:' || return_id as source_id, cast(null as varchar) as source_rep_id,
+        order_id, line_no, source_id, cast(null as varchar) as source_rep_id,  -- return:, cancellation:, exit:
         amount, explanation
     from {{ ref('int_commission_clawbacks') }}
 
@@ -77,6 +77,50 @@ adjustments as (
 
 ),
 
+draws as (
+
+    -- issue 18 item 4: a draw (or guaranteed minimum) paid, and earlier draws recovered
+    select
+        rep_id, plan_id, period_type, period_start, 'draw' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'draw' as source_id, cast(null as varchar) as source_rep_id,
+        draw as amount,
+        period_label || case when draw_recoverable then ' recoverable draw: ' else ' guaranteed minimum: ' end
+            || {{ yuan('draw_amount') }} || ' less earned ' || {{ yuan('earnings') }} || ' = ' || {{ yuan('draw') }}
+            || case when draw_recoverable then ', balance due ' || {{ yuan('balance_after') }} else '' end
+            as explanation
+    from {{ ref('int_commission_draws') }}
+    where draw <> 0
+    union all
+    select
+        rep_id, plan_id, period_type, period_start, 'draw_recovery' as line_type,
+        cast(null as varchar) as order_id, cast(null as integer) as line_no,
+        'draw_recovery' as source_id, cast(null as varchar) as source_rep_id,
+        -recovery as amount,
+        period_label || ' recovery of draws: ' || {{ yuan('recovery') }} || ' of earnings '
+            || {{ yuan('earnings') }}
+            || case when draw_in_effect then ' above the minimum ' || {{ yuan('draw_amount') }} else '' end
+            || ', balance due ' || {{ yuan('balance_after + recovery') }} || ' -> ' || {{ yuan('balance_after') }}
+            as explanation
+    from {{ ref('int_commission_draws') }}
+    where recovery <> 0
+
+),
+
+deal_minimums as (
+
+    -- issue 18 item 4: a deal (order) topped up to the plan's deal_minimum
+    select
+        rep_id, plan_id, period_type, period_start, 'deal_minimum' as line_type,
+        order_id, cast(null as integer) as line_no, 'deal_minimum' as source_id, cast(null as varchar) as source_rep_id,
+        amount,
+        {{ period_label('period_type', 'period_start') }} || ' deal minimum on order ' || order_id || ': '
+            || {{ yuan('deal_minimum') }} || ' less earned ' || {{ yuan_exact('earned_amount') }} || ' = '
+            || {{ yuan_exact('amount') }} as explanation
+    from {{ ref('int_commission_deal_minimums') }}
+
+),
+
 unioned as (
 
     select * from tiers
@@ -85,6 +129,8 @@ unioned as (
     union all select * from clawbacks
     union all select * from overrides
     union all select * from adjustments
+    union all select * from draws
+    union all select * from deal_minimums
 
 ),
 

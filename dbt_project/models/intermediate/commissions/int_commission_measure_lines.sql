@@ -9,12 +9,20 @@
 --     creditable lines pro rata to net_amount and credited like the lines; plan and period are those
 --     of the payment date. Payments without an order cannot be attributed to a rep and are left out.
 -- measure_units: credited units not returned in the period (units x share not returned), for SPIFs.
+--   units (issue 18 item 2, components): measure_units of the lines of the component's product_line.
+--   new_customers (issue 18 item 2): 1 x the rep's share (split_pct) on the first creditable line of each
+--     customer's first order ever (order date, order, line), in the period holding that order date; lines
+--     cancelled later never count (the customer's next order is then its first).
+-- Issue 18 item 7: a sales line cancelled after its sale (int_sales_credited_all.cancelled_date) stays in the
+-- period it was sold in when the cancellation falls in a later plan period (or after as_of), and carries
+-- cancelled_date so that int_commission_clawbacks claws it back in the cancellation's period; a line
+-- cancelled within its own period credits nothing.
 
 with
 
 credits as (
 
-    select * from {{ ref('int_sales_credited') }}
+    select * from {{ ref('int_sales_credited_all') }}
 
 ),
 
@@ -26,7 +34,17 @@ days as (
 
 plans as (
 
-    select plan_id, measure from {{ ref('stg_config__commission_plans') }}
+    select plan_id, measure, product_line from {{ ref('stg_config__commission_plans') }}
+
+),
+
+first_lines as (
+
+    -- each customer's first creditable line ever: the line that makes it a new customer
+    select order_id, line_no
+    from {{ ref('int_order_lines_enriched') }}
+    where is_creditable
+    qualify row_number() over (partition by customer_id order by order_date, order_id, line_no) = 1
 
 ),
 
@@ -41,7 +59,14 @@ credited_to_plans as (
     from credits
     inner join days on days.rep_id = credits.rep_id and days.day = credits.order_date
     inner join plans on plans.plan_id = days.plan_id
-    where plans.measure in ('net_sales', 'gross_margin')
+    where (plans.measure in ('net_sales', 'gross_margin')
+           or (plans.measure = 'units' and credits.product_line = plans.product_line and credits.cancelled_date is null)
+           or (plans.measure = 'new_customers' and credits.cancelled_date is null
+               and exists (select 1 from first_lines
+                           where first_lines.order_id = credits.order_id and first_lines.line_no = credits.line_no)))
+      and (credits.cancelled_date is null
+           or credits.cancelled_date > {{ as_of_date() }}
+           or cast(date_trunc(days.period_type, credits.cancelled_date) as date) > days.period_start)
 
 ),
 
@@ -85,7 +110,8 @@ sales_lines as (
         -- share of the credited line still sold at the end of the period
         case when c.credited_amount <> 0
             then 1 - coalesce(r.returned_amount, 0) / c.credited_amount else 1 end as kept_share,
-        c.credited_gross_margin_amount
+        c.credited_gross_margin_amount,
+        c.cancelled_date
     from credited_to_plans as c
     left join same_period_returns as r
         on r.rep_id = c.rep_id and r.plan_id = c.plan_id
@@ -128,7 +154,7 @@ collected as (
         count(*) as event_count
     from payments
     inner join order_totals on order_totals.order_id = payments.order_id and order_totals.order_net_amount <> 0
-    inner join credits on credits.order_id = payments.order_id
+    inner join credits on credits.order_id = payments.order_id and credits.cancelled_date is null
     inner join days on days.rep_id = credits.rep_id and days.day = payments.payment_date
     inner join plans on plans.plan_id = days.plan_id and plans.measure = 'collected'
     group by all
@@ -146,10 +172,13 @@ final as (
         -- net sales stay exact decimals (kept_share is a DOUBLE: a CASE mixing both would be a DOUBLE)
         case measure
             when 'net_sales' then cast(credited_amount - same_period_returned_amount as decimal(38, 10))
+            when 'units' then cast(credited_quantity * kept_share as decimal(38, 10))
+            when 'new_customers' then cast(split_pct as decimal(38, 10))
             else cast(coalesce(credited_gross_margin_amount, 0) * kept_share as decimal(38, 10))
         end as measure_amount,
         cast(credited_quantity * kept_share as decimal(18, 4)) as measure_units,
-        event_count
+        event_count,
+        cancelled_date
     from sales_lines
 
     union all
@@ -162,7 +191,8 @@ final as (
         cast(collected_amount as decimal(38, 10)) as collected_amount,
         cast(collected_amount as decimal(38, 10)) as measure_amount,
         cast(null as decimal(18, 4)) as measure_units,
-        event_count
+        event_count,
+        cast(null as date) as cancelled_date
     from collected
 
 )

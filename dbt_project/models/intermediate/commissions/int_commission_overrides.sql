@@ -16,6 +16,8 @@ reports as (
     inner join {{ ref('stg_raw__reps') }} as reps on reps.rep_id = measures.rep_id
     where reps.manager_id is not null and reps.manager_id <> measures.rep_id
       and measures.measure_amount <> 0  -- a period without measure earns no override line
+      -- money measures only: a count component (new_customers, units; issue 18) earns its manager nothing
+      and measures.measure in ('net_sales', 'gross_margin', 'collected')
 
 ),
 

@@ -21,7 +21,8 @@ with
 
 days as (
 
-    select rep_id, day, plan_id, period_type, period_start from {{ ref('int_commission_assignment_days') }}
+    select rep_id, day, plan_id, period_type, period_start, tier_period_start
+    from {{ ref('int_commission_assignment_days') }}
 
 ),
 
@@ -45,9 +46,10 @@ employment as (
 
 periods as (
 
+    -- every pay period of a tier period started by as_of: a plan paying to date needs the whole year's target
     select distinct rep_id, plan_id, period_type, period_start
     from days
-    where period_start <= {{ as_of_date() }}
+    where tier_period_start <= {{ as_of_date() }}
 
 ),
 
@@ -114,14 +116,20 @@ factored as (
 
     select
         spans.*,
-        targets.month_target_amount,
-        targets.target_source,
-        coalesce(targets.employment_in_target, false) as employment_in_target,
+        -- issue 18 item 2: a component's `quota` per plan period replaces the rep's target, spread evenly over
+        -- the period's months (a count: new customers, units)
+        case when plans.quota is not null
+             then cast(cast(plans.quota as decimal(38, 10))
+                       / case plans.tier_period_type when 'year' then 12 when 'quarter' then 3 else 1 end
+                       as decimal(38, 10))
+             else targets.month_target_amount end as month_target_amount,
+        case when plans.quota is not null then 'plan_quota' else targets.target_source end as target_source,
+        coalesce(plans.quota is null and targets.employment_in_target, false) as employment_in_target,
         ramp.factor as ramp_factor,
         case
             when spans.employed_days = 0 then 'not_employed'
             when ramp.factor is not null then 'ramp'
-            when targets.employment_in_target then 'covered_of_employed'
+            when plans.quota is null and targets.employment_in_target then 'covered_of_employed'
             else 'covered_of_month'
         end as factor_rule,
         -- the factor as an exact fraction: numerator / denominator
@@ -132,12 +140,14 @@ factored as (
         end as factor_numerator,
         case
             when spans.employed_days = 0 then 1
-            when ramp.factor is not null or targets.employment_in_target then spans.employed_days
+            when ramp.factor is not null or (plans.quota is null and targets.employment_in_target)
+                then spans.employed_days
             else spans.days_in_month
         end as factor_denominator
     from spans
     left join {{ ref('int_commission_target_months') }} as targets
         on targets.rep_id = spans.rep_id and targets.month_start = spans.month_start
+    left join {{ ref('stg_config__commission_plans') }} as plans on plans.plan_id = spans.plan_id
     left join {{ ref('stg_config__commission_ramp') }} as ramp
         on ramp.plan_id = spans.plan_id and ramp.month_no = spans.employment_month_no
 

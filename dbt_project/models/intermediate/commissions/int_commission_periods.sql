@@ -6,6 +6,7 @@
 -- month this plan covers), rounded half-up to the cent once. NULL when no month of the period has a target.
 -- Hired 2025-02-10, ramp [0.25, 0.5, 0.75], targets Feb 40,000 and Mar 40,000 (no January):
 -- 0 x January + 0.25 x 40,000 + 0.5 x 40,000 = 30,000.
+-- period_target_incentive = target_incentive x target / full target (issue 18 item 3).
 
 with
 
@@ -53,6 +54,20 @@ months as (
 
 ),
 
+tier_full_targets as (
+
+    -- plans paid to date (issue 18): the whole tier period's month targets before factors, so that a pay
+    -- period's target incentive is its share of the tier period's
+    select
+        pm.rep_id, pm.plan_id, cast(date_trunc(plans.tier_period_type, pm.month_start) as date) as tier_period_start,
+        sum(pm.month_target_amount) as tier_full_target_amount
+    from {{ ref('int_commission_period_months') }} as pm
+    inner join plans on plans.plan_id = pm.plan_id
+    where plans.pays_to_date
+    group by all
+
+),
+
 final as (
 
     select
@@ -79,7 +94,25 @@ final as (
              else 'no target for ' || {{ period_label('assigned.period_type', 'assigned.period_start') }}
         end as target_explanation,
         {{ period_status('assigned.period_start', period_end('assigned.period_type', 'assigned.period_start')) }}
-            as period_status
+            as period_status,
+        -- issue 18 item 3: on-target variable pay, prorated like the target (full target = the months'
+        -- targets without factors), so the on-target rate target_incentive / full target is the same for a
+        -- whole, prorated or ramped period; NULL without target_incentive or without a positive target
+        plans.target_incentive,
+        -- issue 18 item 1: plans paid to date every pay period accumulate over their tier period
+        plans.pays_to_date,
+        plans.tier_period_type,
+        cast(date_trunc(plans.tier_period_type, assigned.period_start) as date) as tier_period_start,
+        case when plans.target_incentive is not null and months.months_with_target > 0
+                  and coalesce(tier_full.tier_full_target_amount, months.full_target_amount) > 0
+             then cast(plans.target_incentive as double)
+                  / cast(coalesce(tier_full.tier_full_target_amount, months.full_target_amount) as double)
+        end as on_target_rate,
+        case when plans.target_incentive is not null and months.months_with_target > 0
+                  and coalesce(tier_full.tier_full_target_amount, months.full_target_amount) > 0
+             then {{ exact_amount(money_times('plans.target_incentive', cents('months.target_contribution'))
+                                  ~ ' / coalesce(tier_full.tier_full_target_amount, months.full_target_amount)') }}
+        end as period_target_incentive
 
     from assigned
     inner join plans on plans.plan_id = assigned.plan_id
@@ -87,6 +120,10 @@ final as (
         on months.rep_id = assigned.rep_id
         and months.plan_id = assigned.plan_id
         and months.period_start = assigned.period_start
+    left join tier_full_targets as tier_full
+        on tier_full.rep_id = assigned.rep_id
+        and tier_full.plan_id = assigned.plan_id
+        and tier_full.tier_period_start = cast(date_trunc(plans.tier_period_type, assigned.period_start) as date)
 
 )
 

@@ -7,7 +7,8 @@
 --                inside it (tax brackets); bands the measure does not reach have no line.
 --   retroactive: the band holding the measure (the highest lower_k <= measure) earns rate_k x measure.
 -- No line when the measure is <= 0, nor for attainment plans without a positive target (flagged by
--- the warn test on int_commission_period_measures). Amounts are exact (not rounded): the statement is
+-- the warn test on int_commission_period_measures). A `multiplier` tier (issue 18 item 3) pays
+-- multiplier x target_incentive / full target (the on-target rate, int_commission_periods) instead of a rate. Amounts are exact (not rounded): the statement is
 -- rounded once, its lines by the largest remainder (int_commission_lines_computed).
 
 with
@@ -41,7 +42,11 @@ banded as (
         tiers.tier_no,
         tiers.tier_from,
         tiers.tier_to,
-        tiers.rate,
+        -- issue 18 item 3: a multiplier tier pays multiplier x target_incentive / full target
+        coalesce(tiers.rate, cast(tiers.multiplier * periods.on_target_rate as decimal(18, 10))) as rate,
+        tiers.multiplier,
+        periods.target_incentive,
+        periods.full_target_amount,
         case when periods.tier_basis = 'attainment' then {{ money_times('tiers.tier_from', 'periods.target_amount') }}
              else tiers.tier_from end as lower_amount,
         case when periods.tier_basis = 'attainment' then {{ money_times('tiers.tier_to', 'periods.target_amount') }}
@@ -72,24 +77,22 @@ final as (
         tier_method,
         tier_no,
         rate,
+        multiplier,
         cast(lower_amount as decimal(38, 10)) as lower_amount,
         cast(upper_amount as decimal(38, 10)) as upper_amount,
         cast(case tier_method
             when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount
             else measure_amount
         end as decimal(38, 10)) as base_amount,
-        {{ exact_amount(money_times('rate', "case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end")) }}
-            as amount,
+        case when multiplier is null
+             then {{ exact_amount(money_times('rate', "case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end")) }}
+             -- one division, at the end: multiplier x target_incentive x base / full target
+             else {{ exact_amount('cast(multiplier * ' ~ money_times('target_incentive', "case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") ~ ' as double) / cast(full_target_amount as double)') }}
+        end as amount,
         period_label || ' '
             || case when tier_method = 'retroactive' then 'retroactive ' else '' end
-            || 'tier '
-            || case when tier_basis = 'attainment'
-                    then {{ pct_text('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ pct_text('tier_to') }} end
-                    else {{ yuan('tier_from') }}
-                         || case when tier_to is null then '+' else '–' || {{ yuan('tier_to') }} end
-               end
-            || ' at ' || {{ pct_text('rate') }}
+            || 'tier ' || {{ tier_band_text('tier_basis', 'tier_from', 'tier_to') }}
+            || ' at ' || {{ tier_rate_text('multiplier', 'rate', 'target_incentive', 'full_target_amount') }}
             || ' on '
             || {{ yuan_exact("case tier_method when 'marginal' then least(measure_amount, coalesce(upper_amount, measure_amount)) - lower_amount else measure_amount end") }}
             || case when tier_method = 'retroactive' then ' (whole measure: highest tier reached)' else '' end

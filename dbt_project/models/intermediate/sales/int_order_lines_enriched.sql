@@ -87,6 +87,11 @@ enriched as (
         -- they are held (their rep is unknown: the credit would go to nobody's plan, region or team).
         orders.status = 'completed' and orders.order_date <= {{ as_of_date() }} and held.order_id is null
             as is_creditable,
+        -- issue 18 item 7: a line sold, then cancelled on a later day (cancelled_date). Credit and attainment
+        -- never count it; commissions keep it in the period it was sold in when the cancellation falls in a
+        -- later plan period, and claw it back there (int_commission_clawbacks).
+        orders.status = 'cancelled' and orders.cancelled_date > orders.order_date
+            and orders.order_date <= {{ as_of_date() }} and held.order_id is null as is_cancelled_after_sale,
 
         orders._source_file,
         orders._source_row,

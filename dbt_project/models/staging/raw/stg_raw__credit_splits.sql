@@ -12,6 +12,8 @@ renamed as (
         order_id,
         rep_id,
         split_pct,
+        -- blank in older exports: a revenue split (docs/commissions.md "Credit splits")
+        coalesce(split_type, 'revenue') as split_type,
 
         _source_file,
         _source_row,
@@ -23,4 +25,4 @@ renamed as (
 )
 
 select * from renamed
-{{ qualify_latest_row(['order_id', 'rep_id']) }}
+{{ qualify_latest_row(['order_id', 'rep_id', "coalesce(split_type, 'revenue')"]) }}
