@@ -40,24 +40,26 @@
     another month touches both), or its order has newer credit splits or returns (fct_sales carries returns);
   - a line of it is dated between the previous and the current as-of date (is_creditable, is_after_as_of);
   - reps or products changed in a newer file (region, team, product line and cost are on every line): every month.
-  Reads raw directly: the change is a property of the landed rows, before staging picks the current ones.
+  Reads every landed version (stg_raw__row_versions): the change is a property of the landed rows, before staging
+  picks the current ones.
 #}
 {% macro touched_order_months() -%}
     {%- set since = incremental_since() -%}
     {%- set month = "cast(" ~ dbt.date_trunc('month', 'order_date') ~ " as date)" -%}
     select distinct {{ month }} as order_month
-    from {{ source('raw', 'orders') }}
-    where order_id in (
-        select order_id from {{ source('raw', 'orders') }} where _file_seq > {{ since }}
-        union all
-        select order_id from {{ source('raw', 'credit_splits') }} where _file_seq > {{ since }}
-        union all
-        select order_id from {{ source('raw', 'returns') }} where _file_seq > {{ since }}
+    from {{ ref('stg_raw__row_versions') }}
+    where entity = 'orders' and (
+        order_id in (
+            select order_id from {{ ref('stg_raw__row_versions') }}
+            where entity in ('orders', 'credit_splits', 'returns') and _file_seq > {{ since }}
+        )
+        or (order_date > least({{ incremental_previous_as_of() }}, {{ as_of_date() }})
+            and order_date <= greatest({{ incremental_previous_as_of() }}, {{ as_of_date() }}))
+        or exists (
+            select 1 from {{ ref('stg_raw__row_versions') }}
+            where entity in ('reps', 'products') and _file_seq > {{ since }}
+        )
     )
-    or (order_date > least({{ incremental_previous_as_of() }}, {{ as_of_date() }})
-        and order_date <= greatest({{ incremental_previous_as_of() }}, {{ as_of_date() }}))
-    or exists (select 1 from {{ source('raw', 'reps') }} where _file_seq > {{ since }})
-    or exists (select 1 from {{ source('raw', 'products') }} where _file_seq > {{ since }})
 {%- endmacro %}
 
 {# Pre-hook of an incremental line-level model: drop the touched months (int_build_touched_months) before they

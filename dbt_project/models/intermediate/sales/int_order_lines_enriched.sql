@@ -8,7 +8,7 @@
 -- Incremental by order month (macros/incremental.sql): an incremental build deletes the touched months and
 -- inserts them again from this same SQL; the filter on order_id (a partition key of staging's de-duplication)
 -- lets DuckDB rank only those orders' rows.
--- depends_on: {{ ref('int_build_touched_months') }}
+-- depends_on: {{ ref('int_build_touched_months') }}, {{ ref('stg_raw__row_versions') }}
 {{ config(
     materialized=line_materialization(),
     incremental_strategy='append',
@@ -23,8 +23,8 @@ orders as (
     select * from {{ ref('stg_raw__orders') }}
     {% if is_incremental() %}
     where order_id in (
-        select order_id from {{ source('raw', 'orders') }}
-        where cast({{ dbt.date_trunc('month', 'order_date') }} as date)
+        select order_id from {{ ref('stg_raw__row_versions') }}
+        where entity = 'orders' and cast({{ dbt.date_trunc('month', 'order_date') }} as date)
             in (select order_month from {{ ref('int_build_touched_months') }})
     )
     {% endif %}
