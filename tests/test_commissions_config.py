@@ -42,6 +42,11 @@ def test_the_repository_demo_plans_and_the_test_plans_are_valid(tmp_path):
         # issue 18 item 9: the demo file exercises the new mechanics too
         "ae_ytd_2025": "marginal",
         "ae_advance_2025": "marginal",
+        # issue 18 item 2: a plan with components is computed as one plan per component
+        "hunter_mix_2025.sales": "marginal",
+        "hunter_mix_2025.cash": "marginal",
+        "hunter_mix_2025.logos": "marginal",
+        "hunter_mix_2025.new_line": "marginal",
     }
     # field_2025: three tiers; 0.0-0.5 at 0 is the threshold
     assert con.execute(

@@ -62,7 +62,7 @@ def test_statements_sum_exactly_to_their_lines(pub):
                    from marts.fct_commission_lines group by all) l using (rep_id, plan_id, period_start)
         where s.payable <> coalesce(l.total, 0) or s.line_count <> coalesce(l.n, 0)
            or s.payable <> s.tier_commission + s.spif - s.cap_reduction + s.override + s.clawback
-                           + s.adjustments + s.restatement + s.draw - s.draw_recovery""").fetchall()
+                           + s.adjustments + s.restatement + s.draw - s.draw_recovery + s.deal_minimum""").fetchall()
     assert bad == []
     assert (
         pub.execute(
@@ -90,7 +90,18 @@ def test_demo_plan_exercises_every_mechanic(pub):
             "select distinct measure from marts.fct_commission_statements where measure_amount <> 0"
         ).fetchall()
     }
-    assert measures == {"net_sales", "collected", "gross_margin"}
+    # issue 18 item 2: the components plan adds new_customers (and units of 新品, zero when its rep sold none)
+    assert (
+        {"net_sales", "collected", "gross_margin", "new_customers"}
+        <= measures
+        <= {
+            "net_sales",
+            "collected",
+            "gross_margin",
+            "new_customers",
+            "units",
+        }
+    )
     assert (
         pub.execute(
             "select count(*) from marts.fct_commission_lines where explanation like '%retroactive%'"
@@ -122,6 +133,11 @@ def test_demo_plan_exercises_every_mechanic(pub):
         ).fetchone()[0]
         > 0
     )
+    # issue 18 items 2, 4, 7: the components plan pays the sum of its four components; per-deal minimums
+    components = pub.execute("""select count(distinct component_id), count(distinct parent_plan_id)
+        from marts.fct_commission_statements where parent_plan_id = 'hunter_mix_2025'""").fetchone()
+    assert components == (4, 1)
+    assert present.get("deal_minimum", 0) > 0
     # R0008 changes plan on 2025-05-16. Its field_2025 Q2 2025 target counts the months on the plan (issue 12):
     # April whole (30/30), May 1-15 (15/31), June not at all (0/30), each month's target x its factor, summed and
     # rounded to the cent once.

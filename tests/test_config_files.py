@@ -42,7 +42,8 @@ def test_invalid_value_names_the_key_path(tmp_path):
     path.write_text("plans:\n  - id: a\n  - id: b\n  - id: c\n    tiers: [{rate: 0.1}, {rate: 3}]\n")
     with pytest.raises(ConfigError) as info:
         load_config(path, Plans)
-    assert str(info.value) == "commission_plans.yml: plans[2].tiers[1].rate: must be between 0 and 1"
+    # issue 18: the message ends with the line of the key in the file
+    assert str(info.value) == "commission_plans.yml: plans[2].tiers[1].rate: must be between 0 and 1 (line 5)"
 
 
 def test_yaml_syntax_error_names_line_and_column(tmp_path):
