@@ -251,6 +251,47 @@ def test_the_cap_applies_to_the_commission_to_date(db):
     assert [a for _, _, a, _ in lines(db, "Y3", "2025-04-01", "cap")] == [D("-8000.00")]
 
 
+# Published inputs: Oracle Incentive Compensation, "Examples of Calculating Earnings Using Step Rates"
+# (https://docs.oracle.com/en/cloud/saas/sales/facmi/examples-of-calculating-earnings-using-step-rates.html):
+# the step (nonproportional) rate table 0-1,000 at 1%, 1,000-3,000 at 2%, 3,000-8,000 at 3%, 8,000-20,000 at 5%
+# and six transactions of a quarter: T1 200 (1 Jan), T2 300 (2 Jan), T3 1,500 (15 Jan), T4 1,200 (1 Feb),
+# T5 2,000 (15 Feb), T6 4,500 (1 Mar), each priced alone: 2, 3, 20, 14, 30, 95 = "164 USD" for the quarter
+# (the figures the page publishes and this test reproduces on O2). The page's next scenario calculates at the end of
+# each interval (a month) on the cumulative transactions; its per-month figures lie beyond what the search
+# tool returns of the page and were NOT read: the monthly figures below are worked by hand on our rule
+# (Oracle's "True-Up" option, "subtract previous earnings from the current calculated earnings", Plan
+# Component Incentive Formulas), not copied from Oracle.
+
+
+def test_oracles_step_rate_example_paid_monthly_on_the_quarter_to_date(db):
+    # O1, oracle_qtd (quarter, pay_period month, the step table as marginal amount tiers):
+    # January: to date 200 + 300 + 1,500 = 2,000 -> 1,000 x 1% + 1,000 x 2% = 10 + 20 = 30.
+    # February: + 1,200 + 2,000 -> to date 5,200 -> 10 + 2,000 x 2% + 2,200 x 3% = 10 + 40 + 66 = 116, less 30 = 86.
+    # March: + 4,500 -> to date 9,700 -> 10 + 40 + 5,000 x 3% + 1,700 x 5% = 10 + 40 + 150 + 85 = 285, less 116
+    # = 169. The quarter pays 30 + 86 + 169 = 285: the step table on its 9,700 as a whole.
+    paid = _payable_by_month(db, "O1", "oracle_qtd")
+    assert paid == {"2025-01": D("30.00"), "2025-02": D("86.00"), "2025-03": D("169.00")}
+    march = {e: a for _, _, a, e in lines(db, "O1", "2025-03-01", "tier")}
+    assert march == {
+        "2025-Q1 to date (2025-03) tier ¥0.00–¥1,000.00 at 1% on ¥1,000.00": D("10.00"),
+        "2025-Q1 to date (2025-03) tier ¥1,000.00–¥3,000.00 at 2% on ¥2,000.00": D("40.00"),
+        "2025-Q1 to date (2025-03) tier ¥3,000.00–¥8,000.00 at 3% on ¥5,000.00": D("150.00"),
+        "2025-Q1 to date (2025-03) tier ¥8,000.00+ at 5% on ¥1,700.00": D("85.00"),
+        "less 2025-Q1 tier commission to date paid before 2025-03": D("-116.00"),
+    }
+    # O2: the same transactions on deal_transaction (tier_scope: transaction) reproduce Oracle's published
+    # per-transaction table exactly: 2, 3, 20, 14, 30, 95 -> 164.
+    assert [(o, a) for _, o, a, _ in lines(db, "O2", "2025-01-01", "tier")] == [
+        ("O2-T1", D("2.00")),
+        ("O2-T2", D("3.00")),
+        ("O2-T3", D("20.00")),
+        ("O2-T4", D("14.00")),
+        ("O2-T5", D("30.00")),
+        ("O2-T6", D("95.00")),
+    ]
+    assert statement(db, "O2", "deal_transaction", "2025-01-01")["payable"] == D("164.00")
+
+
 # --- item 4: draws, guaranteed minimums, clawbacks of a guaranteed amount --------------------------------
 # Published example: Oracle Incentive Compensation (Oracle Sales Cloud docs), "Example of Incentive
 # Compensation Draw and Recovery": a draw of 1,000 per period that stops at the end of the sixth period,

@@ -176,6 +176,18 @@ plans:
       - {from: 3000, to: 8000, rate: 0.03}
       - {from: 8000, rate: 0.05}
     tier_scope: transaction
+  # item 1: Oracle Incentive Compensation's step rate table (as item 5) on a quarter paid monthly to date
+  - id: oracle_qtd
+    period: quarter
+    pay_period: month
+    measure: net_sales
+    tier_basis: amount
+    tier_method: marginal
+    tiers:
+      - {from: 0, to: 1000, rate: 0.01}
+      - {from: 1000, to: 3000, rate: 0.02}
+      - {from: 3000, to: 8000, rate: 0.03}
+      - {from: 8000, rate: 0.05}
   - id: deal_thirds
     period: quarter
     measure: net_sales
@@ -187,6 +199,8 @@ assignments:
   - {rep_id: EP, plan: deal_pro_rata, from: 2025-01-01, to: 2025-03-31}
   - {rep_id: ET, plan: deal_transaction, from: 2025-01-01, to: 2025-03-31}
   - {rep_id: ER, plan: deal_thirds, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: O1, plan: oracle_qtd, from: 2025-01-01, to: 2025-03-31}
+  - {rep_id: O2, plan: deal_transaction, from: 2025-01-01, to: 2025-03-31}
   - {rep_id: D1, plan: draw_plan, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: D2, plan: guarantee_plan, from: 2025-01-01, to: 2025-12-31}
   - {rep_id: Y1, plan: ytd_monthly, from: 2025-01-01, to: 2025-12-31}
@@ -241,6 +255,7 @@ def _line(order_id, order_date, rep_id, amount, product_id="HW", line_no=1, stat
 REPS = [_rep("S1"), _rep("S2"), _rep("S3"), _rep("T1"), _rep("T2"), _rep("T3", hire_date="2025-07-01")]
 REPS += [_rep(r) for r in ("Y1", "Y2", "Y3", "Y4", "Y5", "D1", "D2", "ES", "EP", "ET", "ER", "C1", "M1", "N1", "N2")]
 REPS += [_rep("X1", termination_date="2025-05-31")]
+REPS += [_rep("O1"), _rep("O2")]
 PRODUCTS = [dict(product_id="HW", product_name="Router", product_line="Hardware", unit_cost=0)]
 PRODUCTS += [dict(product_id="SW", product_name="Licence", product_line="Software", unit_cost=0)]
 CUSTOMERS = [dict(customer_id="K1", customer_name="Acme", region="East")]
@@ -283,6 +298,20 @@ ORDERS += [
     for rep in ("ES", "EP", "ET")
     for n, (day, amount) in enumerate([("2025-01-10", 2500), ("2025-02-10", 4000), ("2025-03-10", 3500)], start=1)
 ] + [_line(f"E{n}-ER", f"2025-0{n}-10", "ER", 1000) for n in (1, 2, 3)]
+ORDERS += [
+    # item 1: Oracle's six transactions T1-T6 ("Examples of Calculating Earnings Using Step Rates", dated 2015 there),
+    # for O1 (quarter paid monthly to date) and O2 (each transaction priced alone)
+    _line(f"O{rep}-{t}", day, f"O{rep}", amount)
+    for rep in (1, 2)
+    for t, day, amount in [
+        ("T1", "2025-01-01", 200),
+        ("T2", "2025-01-02", 300),
+        ("T3", "2025-01-15", 1500),
+        ("T4", "2025-02-01", 1200),
+        ("T5", "2025-02-15", 2000),
+        ("T6", "2025-03-01", 4500),
+    ]
+]
 ORDERS += [
     # item 7: C1 (10% of net sales a quarter, clawback 90 days)
     _line("C1-1", "2025-02-10", "C1", 10000, status="cancelled", cancelled_date="2025-04-15"),  # Q2, 64 days
