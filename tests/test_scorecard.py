@@ -42,7 +42,8 @@ SURVEYS = [
 def test_weights_must_sum_to_one(tmp_path):
     path = tmp_path / "scorecard.yml"
     path.write_text(SCORECARD_YML.replace("weight: 0.2", "weight: 0.1"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"^scorecard.yml: roles.rep.kpis: weights must sum to 1, found 0.9$"):
+    expected = r"^scorecard.yml: roles.rep.kpis: weights must sum to 1, found 0.9 \(line 5\)$"  # kpis: is line 5
+    with pytest.raises(ConfigError, match=expected):
         load_config(path, Scorecard)
     path.write_text(SCORECARD_YML.replace("method: target, target: 4.0", "method: target"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"roles.rep.kpis\[2\]: method target needs a target"):
