@@ -181,13 +181,7 @@ stage_rows as (
     select s.*, q.median_days_in_stage, q.p80_days_in_stage
     from stage_sums as s
     left join days_quantiles as q
-        on q.period_type = s.period_type
-        and q.period_start = s.period_start
-        and q.level = s.level
-        and q.key = s.key
-        and q.breakdown = s.breakdown
-        and q.breakdown_value = s.breakdown_value
-        and q.stage = s.stage
+        using (period_type, period_start, level, key, breakdown, breakdown_value, stage)
 
 ),
 
@@ -283,13 +277,7 @@ outcomes as (
 
     select s.*, q.median_sales_cycle_days
     from outcome_sums as s
-    left join cycle_quantiles as q
-        on q.period_type = s.period_type
-        and q.period_start = s.period_start
-        and q.level = s.level
-        and q.key = s.key
-        and q.breakdown = s.breakdown
-        and q.breakdown_value = s.breakdown_value
+    left join cycle_quantiles as q using (period_type, period_start, level, key, breakdown, breakdown_value)
 
 )
 
